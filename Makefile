@@ -1,0 +1,19 @@
+# Common tasks; 'make help' lists them.
+PYTHON ?= python
+
+.PHONY: help install test model notebooks clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+install:  ## install stance with the test extras (editable)
+	$(PYTHON) -m pip install -e ".[test]"
+
+test:  ## run the whole test suite
+	$(PYTHON) -m pytest
+
+model:  ## retrain the shipped model on the bundled corpus (rewrites models/stance-v1.*)
+	stance train --output models/stance-v1.joblib --force
+
+clean:  ## remove build and test leftovers
+	rm -rf build dist *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,119 @@
+"""The model card: what a model is, what it is for, how it was trained and how well it does."""
+
+__all__ = ["render_card"]
+
+
+def _pct(value):
+    return f"{100 * value:.1f}"
+
+
+def _scores_table(report):
+    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label, row in report["per_class"].items():
+        rows.append(
+            f"| {label} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
+        )
+    return "\n".join(rows)
+
+
+def _metrics_section(metrics):
+    cv = metrics.get("cross_validation")
+    if not cv:
+        return "No cross-validation was run for this model (`--folds 0`).\n"
+    random = cv["random"]
+    lines = [
+        f"Cross-validated on the training data ({cv['folds']} folds; figures in %):",
+        "",
+        "| folds | accuracy | macro-F1 | F_avg (aligned, opposed) |",
+        "|---|---|---|---|",
+        f"| random, stratified by label | {_pct(random['accuracy'])} | {_pct(random['macro_f1'])} | {_pct(random['f_avg'])} |",
+    ]
+    grouped = cv.get("grouped_by_target")
+    if grouped:
+        lines.append(
+            f"| grouped by target (targets unseen in training) | {_pct(grouped['accuracy'])} | "
+            f"{_pct(grouped['macro_f1'])} | {_pct(grouped['f_avg'])} |"
+        )
+    lines += [
+        "",
+        "Random folds measure new sentences about known targets; grouped folds hold out whole",
+        "targets and are the honest figure for a target the model never saw.",
+        "",
+        "Per label, random folds:",
+        "",
+        _scores_table(random),
+    ]
+    calibration = random.get("calibration")
+    if calibration:
+        lines += [
+            "",
+            "### Calibration",
+            "",
+            "Probabilities come from temperature scaling of the SVM's scores, fitted on out-of-fold",
+            f"scores. On the random folds the expected calibration error is {calibration['ece']:.3f} "
+            f"and the multi-class Brier score {calibration['brier']:.3f}.",
+            "",
+            "| confidence bin | texts | mean confidence | accuracy |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['bin']} | {row['texts']} | {row['confidence']:.2f} | {row['accuracy']:.2f} |"
+            for row in calibration["reliability"]
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_card(metadata):
+    """Return the Markdown model card of a model from its metadata."""
+    name = metadata.get("name", "stance model")
+    data = metadata.get("training_data", {})
+    training = metadata.get("training", {})
+    counts = ", ".join(f"{label} {n}" for label, n in training.get("label_counts", {}).items())
+    params = "\n".join(f"| `{k}` | `{v}` |" for k, v in metadata.get("hyperparameters", {}).items())
+    targets = metadata.get("targets", [])
+    return f"""# Model card: {name}
+
+## What it is
+A `stance` model: it labels a sentence as **aligned** with, **opposed** to, or **neutral**
+toward a target (a policy, a position or an actor). It is a linear SVM over TF-IDF word
+n-grams (negation scope marked) and character n-grams, with the word features repeated per
+training target, and probabilities calibrated by temperature scaling.
+
+## Intended use
+Labelling sentences from official statements, speeches, news reports and opinion pieces by
+their stance toward a named target, for analysts who then read and check the results. Pass the
+target when you know it; a target the model never saw uses the cues shared by all targets.
+
+## Limitations
+- English only. Trained on {training.get('rows', '?')} sentences; expect lower accuracy on
+  registers and topics far from the training data, and on targets it never saw (see the grouped
+  figures below).
+- It reads words, not arguments: irony, stance carried by facts alone, and sentences whose
+  stance depends on context outside the sentence are often missed.
+- A document's sentences are labelled one by one; the document summary counts them.
+- Not for decisions about individuals.
+
+## Training data
+- file: `{data.get('path', '?')}` (sha256 `{data.get('sha256', '?')}`)
+- rows: {training.get('rows', '?')} ({counts})
+- targets ({len(targets)}): {', '.join(targets)}
+
+## Training procedure
+Hyperparameters of `StanceClassifier`:
+
+| parameter | value |
+|---|---|
+{params}
+
+Fitted in {training.get('fit_seconds', '?')} s with stance {metadata.get('versions', {}).get('stance', '?')}
+and scikit-learn {metadata.get('versions', {}).get('scikit-learn', '?')}.
+
+## Evaluation
+{_metrics_section(metadata.get('metrics', {}))}
+## How to use it
+```python
+import stance
+model = stance.load_model("{metadata.get('artifact', {}).get('file', 'MODEL.joblib')}")
+model.predict(["We will not support this proposal."], target="the proposal")
+```
+"""

@@ -1,0 +1,19 @@
+"""Exceptions that mean "the user's input is wrong", not "stance is broken"."""
+
+__all__ = ["StanceError", "DataError", "ModelError", "UsageError"]
+
+
+class StanceError(Exception):
+    """Base class of the errors stance raises about its inputs."""
+
+
+class DataError(StanceError, ValueError):
+    """A data file cannot be read, or its content cannot be used."""
+
+
+class ModelError(StanceError):
+    """A model file is missing, damaged, untrusted or not a stance model."""
+
+
+class UsageError(StanceError, ValueError):
+    """The request does not fit the data: an unknown column, an invalid label map."""

@@ -1,0 +1,266 @@
+"""Reading and writing tables: CSV, TSV, JSON Lines, Parquet and plain text.
+
+Every reader yields pandas DataFrames whose cells are strings as they stand
+in the file (no type guessing, an empty field stays ``""``), in chunks, so a
+file larger than memory can stream through. Errors a user can fix (a missing
+file, undecodable bytes, an empty file) raise :class:`DataError` with one
+clear sentence.
+"""
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+from ._errors import DataError, UsageError
+from ._persistence import atomic_write
+
+__all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns"]
+
+FORMATS = ("csv", "tsv", "jsonl", "parquet", "text")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "text",
+    ".text": "text",
+}
+_STDIO = "-"
+DEFAULT_CHUNK_ROWS = 10_000
+
+
+def detect_format(path, fmt=None, default=None):
+    """Return the table format of ``path``: ``fmt`` if given, else from its extension.
+
+    Examples
+    --------
+    >>> detect_format("speeches.JSONL")
+    'jsonl'
+    >>> detect_format("-", default="text")
+    'text'
+    """
+    if fmt:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return fmt
+    found = _EXTENSIONS.get(Path(str(path)).suffix.lower())
+    if found:
+        return found
+    if default:
+        return default
+    raise UsageError(
+        f"cannot tell the format of {path} from its extension; pass --format ({', '.join(FORMATS)})"
+    )
+
+
+def _check_readable(path):
+    if path == _STDIO:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a file")
+    if not path.exists():
+        raise DataError(f"{path} does not exist")
+    try:
+        with open(path, "rb") as stream:
+            first = stream.read(1)
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror}") from None
+    if not first:
+        raise DataError(f"{path} is empty")
+
+
+def _first_bad_line(raw):
+    """Return the 1-based number of the first line of ``raw`` that is not UTF-8."""
+    for number, line in enumerate(raw.splitlines(), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return None
+
+
+def _open_source(path):
+    """Return a binary stream of the input (stdin for ``-``)."""
+    if path == _STDIO:
+        data = sys.stdin.buffer.read()
+        if not data:
+            raise DataError("standard input is empty")
+        return io.BytesIO(data)
+    return open(path, "rb")
+
+
+def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
+    """Yield the rows of a table file as DataFrames of at most ``chunk_rows`` rows.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file, or ``"-"`` for standard input.
+    fmt : str, optional
+        One of :data:`FORMATS`; by default guessed from the extension
+        (standard input defaults to ``text``).
+    chunk_rows : int
+
+    Yields
+    ------
+    pandas.DataFrame
+        Cells are strings (JSON values keep their JSON types; a missing one
+        is NaN). A plain-text file gives one ``text`` column, one row per
+        line, blank lines included.
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable, empty or undecodable input.
+    """
+    fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
+    _check_readable(path)
+    source = _open_source(path)
+    name = "standard input" if str(path) == _STDIO else str(path)
+    try:
+        yield from _READERS[fmt](source, chunk_rows)
+    except UnicodeDecodeError:
+        source.seek(0)
+        line = _first_bad_line(source.read())
+        where = f" on line {line}" if line else ""
+        raise DataError(f"{name} is not valid UTF-8{where}; convert it to UTF-8 first") from None
+    except (DataError, UsageError):
+        raise
+    except Exception as error:  # parsers raise many types; all mean "bad file"
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(f"cannot read {name} as {fmt}: {message}") from None
+    finally:
+        source.close()
+
+
+def _read_delimited(source, chunk_rows, sep):
+    import pandas as pd
+
+    # The csv module's default field limit (128 KiB) is too small for whole
+    # documents in a cell; the Python engine with no limit reads any size.
+    csv.field_size_limit(sys.maxsize)
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    reader = pd.read_csv(
+        text,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        chunksize=chunk_rows,
+        engine="python",
+    )
+    with reader:
+        yield from reader
+
+
+def _read_csv(source, chunk_rows):
+    return _read_delimited(source, chunk_rows, ",")
+
+
+def _read_tsv(source, chunk_rows):
+    return _read_delimited(source, chunk_rows, "\t")
+
+
+def _read_jsonl(source, chunk_rows):
+    import json
+
+    import pandas as pd
+
+    rows = []
+    # Every chunk gets every column seen so far, so that a chunk of blank
+    # lines still has the columns of the rest (and its rows survive concat).
+    columns = {}
+    for number, line in enumerate(io.TextIOWrapper(source, encoding="utf-8-sig"), start=1):
+        record = {}
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataError(f"line {number} is not valid JSON: {error.msg}") from None
+            if not isinstance(record, dict):
+                raise DataError(f"line {number} is a JSON {type(record).__name__}, not an object")
+            columns.update(dict.fromkeys(record))
+        rows.append(record)
+        if len(rows) == chunk_rows:
+            yield pd.DataFrame(rows, columns=list(columns) or ["text"])
+            rows = []
+    if rows:
+        yield pd.DataFrame(rows, columns=list(columns) or ["text"])
+
+
+def _read_parquet(source, chunk_rows):
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
+    parquet = pq.ParquetFile(source)
+    for batch in parquet.iter_batches(batch_size=chunk_rows):
+        yield batch.to_pandas()
+
+
+def _read_text(source, chunk_rows):
+    import pandas as pd
+
+    lines = []
+    for line in io.TextIOWrapper(source, encoding="utf-8-sig", newline=""):
+        lines.append(line.rstrip("\r\n"))
+        if len(lines) == chunk_rows:
+            yield pd.DataFrame({"text": lines})
+            lines = []
+    if lines:
+        yield pd.DataFrame({"text": lines})
+
+
+_READERS = {
+    "csv": _read_csv,
+    "tsv": _read_tsv,
+    "jsonl": _read_jsonl,
+    "parquet": _read_parquet,
+    "text": _read_text,
+}
+
+
+def require_columns(frame, *columns):
+    """Raise :class:`UsageError` naming the available columns if one is missing."""
+    for column in columns:
+        if column is not None and column not in frame.columns:
+            available = ", ".join(map(str, frame.columns)) or "none"
+            raise UsageError(f"no column {column!r} in the input; available columns: {available}")
+
+
+def write_table(frames, path, fmt):
+    """Write DataFrames one after another as CSV or JSON Lines.
+
+    ``path`` ``"-"`` writes to standard output; a file is written atomically:
+    it appears complete or not at all. Returns the number of rows written.
+    """
+    if fmt not in ("csv", "jsonl"):
+        raise UsageError(f"cannot write {fmt}; output formats are csv and jsonl")
+    if path == _STDIO:
+        return _write_frames(frames, sys.stdout, fmt)
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
+    try:
+        with atomic_write(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
+            return _write_frames(frames, stream, fmt)
+    except PermissionError:
+        raise DataError(f"cannot write {path}: permission denied") from None
+
+
+def _write_frames(frames, stream, fmt):
+    rows = 0
+    for index, frame in enumerate(frames):
+        if fmt == "csv":
+            frame.to_csv(stream, index=False, header=index == 0, lineterminator="\n")
+        else:
+            # pandas ends JSON Lines output with a newline, so chunks concatenate.
+            frame.to_json(stream, orient="records", lines=True, force_ascii=False)
+        rows += len(frame)
+        stream.flush()
+    return rows

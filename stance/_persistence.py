@@ -1,0 +1,241 @@
+"""Saving and loading models: the artifact, its metadata and its model card.
+
+A model is three files side by side: ``NAME.joblib`` (the fitted estimator),
+``NAME.json`` (metadata: versions, training data, hyperparameters, metrics,
+and the artifact's SHA-256) and ``NAME.md`` (the model card). Loading checks
+the checksum before unpickling anything, so a truncated, corrupted or altered
+file is refused with a clear message instead of an unpickling error.
+
+Security: joblib files are pickles, and unpickling a file can run code that
+it carries. The checksum protects against damage, not against a malicious
+author who rewrites both files; load only models from sources you trust.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import warnings
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from ._card import render_card
+from ._errors import ModelError
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_MODEL_NAME",
+    "default_model_path",
+    "dependency_versions",
+    "save_model",
+    "load_estimator",
+    "read_metadata",
+    "sha256_file",
+    "atomic_write",
+]
+
+#: The shipped model's file name: the model version is part of it.
+DEFAULT_MODEL_NAME = "stance-v1.joblib"
+FORMAT = "stance-model"
+FORMAT_VERSION = 1
+_DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
+
+
+class ModelVersionWarning(UserWarning):
+    """The model was saved with other versions of its dependencies."""
+
+
+def default_model_path():
+    """Return the path of the shipped model.
+
+    After ``pip install`` it lies in the package (``stance/_models``); in a
+    source checkout it lies in the repository's ``models/`` folder.
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package / "_models", package.parent / "models"):
+        if (folder / DEFAULT_MODEL_NAME).is_file():
+            return folder / DEFAULT_MODEL_NAME
+    raise ModelError(
+        f"the default model {DEFAULT_MODEL_NAME} is missing from this installation; "
+        "reinstall stance, or train one with 'stance train --output PATH' and load it with load_model(PATH)"
+    )
+
+
+def dependency_versions():
+    """Return the installed versions of Python and the model's dependencies."""
+    versions = {"python": platform.python_version(), "stance": __version__}
+    for name in _DEPENDENCIES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def sha256_file(path):
+    """Return the hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def atomic_write(path, mode="w", **kwargs):
+    """Open a temporary file next to ``path``; on success, move it into place.
+
+    The destination holds either its old content or the complete new one,
+    never a partial file, even if the process is killed midway.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    # mkstemp creates the file readable by its owner only; give it the
+    # permissions a plain open() would have.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    try:
+        with open(handle, mode, **kwargs) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with _ignored(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@contextmanager
+def _ignored(*errors):
+    try:
+        yield
+    except errors:
+        pass
+
+
+def sibling_paths(path):
+    """Return the ``(model, metadata, card)`` paths of a model file."""
+    path = Path(path)
+    return path, path.with_suffix(".json"), path.with_suffix(".md")
+
+
+def save_model(estimator, path, metadata, overwrite=False):
+    """Write ``estimator`` to ``path`` with its metadata and model card.
+
+    Parameters
+    ----------
+    estimator : StanceClassifier
+        A fitted model.
+    path : str or Path
+        The model file (conventionally ``.joblib``); the metadata and the card
+        are written next to it with the suffixes ``.json`` and ``.md``.
+    metadata : dict
+        What to record; the format, versions and checksum are added here.
+    overwrite : bool, default=False
+        Replace an existing model; otherwise refuse.
+
+    Returns
+    -------
+    dict
+        The metadata as written.
+    """
+    import joblib
+
+    model_path, metadata_path, card_path = sibling_paths(path)
+    if not model_path.parent.is_dir():
+        raise ModelError(f"cannot write {model_path}: folder {model_path.parent} does not exist")
+    existing = [p for p in (model_path, metadata_path, card_path) if p.exists()]
+    if existing and not overwrite:
+        raise ModelError(f"{existing[0]} exists; pass --force (overwrite=True) to replace it")
+    with atomic_write(model_path, "wb") as stream:
+        joblib.dump(estimator, stream, compress=3)
+    record = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": dependency_versions(),
+        **metadata,
+        "artifact": {
+            "file": model_path.name,
+            "sha256": sha256_file(model_path),
+            "bytes": model_path.stat().st_size,
+        },
+    }
+    with atomic_write(metadata_path, "w", encoding="utf-8") as stream:
+        json.dump(record, stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+    with atomic_write(card_path, "w", encoding="utf-8") as stream:
+        stream.write(render_card(record))
+    return record
+
+
+def read_metadata(path):
+    """Return the metadata recorded next to the model file ``path``."""
+    _, metadata_path, _ = sibling_paths(path)
+    try:
+        with open(metadata_path, encoding="utf-8") as stream:
+            record = json.load(stream)
+    except FileNotFoundError:
+        raise ModelError(
+            f"no metadata file {metadata_path} next to the model; stance saves a model as "
+            "NAME.joblib with NAME.json beside it"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"cannot read model metadata {metadata_path}: {error}") from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ModelError(f"{metadata_path} is not the metadata of a stance model")
+    return record
+
+
+def load_estimator(path):
+    """Load a fitted StanceClassifier from ``path`` after checking its integrity.
+
+    Returns
+    -------
+    estimator, metadata
+
+    Raises
+    ------
+    ModelError
+        Missing file, checksum mismatch, unreadable content, or not a stance model.
+    """
+    import joblib
+
+    from ._estimator import StanceClassifier
+
+    path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder; give the path of a .joblib model file")
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist")
+    record = read_metadata(path)
+    expected = record.get("artifact", {}).get("sha256")
+    if sha256_file(path) != expected:
+        raise ModelError(
+            f"{path} does not match the checksum in its metadata: the file is truncated, "
+            "corrupted or was changed after it was saved; refusing to load it"
+        )
+    saved = record.get("versions", {}).get("scikit-learn")
+    installed = dependency_versions()["scikit-learn"]
+    if saved != installed:
+        warnings.warn(
+            f"{path.name} was saved with scikit-learn {saved} and this is {installed}; "
+            "predictions may differ or fail. Retrain it with 'stance train' to be safe.",
+            ModelVersionWarning,
+            stacklevel=3,
+        )
+    with warnings.catch_warnings():
+        # scikit-learn warns about the same mismatch; ours says what to do.
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
+        try:
+            estimator = joblib.load(path)
+        except Exception as error:  # an unpickling failure can raise anything
+            raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
+    if not isinstance(estimator, StanceClassifier):
+        raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
+    return estimator, record

@@ -1,0 +1,207 @@
+"""Training: checking labelled data, cross-validating, fitting, recording."""
+
+import time
+from importlib import resources
+
+from ._errors import DataError
+from ._io import read_table, require_columns
+from ._labels import LABELS, normalize_label
+from ._text import normalize_target
+
+__all__ = ["corpus_path", "load_corpus", "prepare_training_data", "cross_validate", "train"]
+
+#: Where the bundled corpus lives, relative to the package (recorded in metadata).
+CORPUS_RESOURCE = ("data", "corpus.csv")
+
+
+def corpus_path():
+    """Return the path of the training corpus bundled with stance."""
+    return resources.files("stance").joinpath(*CORPUS_RESOURCE)
+
+
+def load_corpus():
+    """Return the bundled training corpus as a DataFrame.
+
+    Columns: ``text``, ``target``, ``label``, ``domain``, ``register`` and
+    ``phenomena`` (hard-case tags separated by ``;``). The datasheet next to
+    the file (``stance/data/DATASHEET.md``) describes how it was written.
+
+    Examples
+    --------
+    >>> import stance
+    >>> corpus = stance.load_corpus()
+    >>> sorted(corpus["label"].unique())
+    ['aligned', 'neutral', 'opposed']
+    """
+    import pandas as pd
+
+    return pd.concat(read_table(corpus_path(), "csv"), ignore_index=True)
+
+
+def prepare_training_data(
+    frame,
+    text_column="text",
+    target_column="target",
+    label_column="label",
+    label_map=None,
+    min_examples=5,
+    min_labels=2,
+):
+    """Check labelled rows and return ``(data, notes)`` ready for training.
+
+    ``data`` has the columns ``text``, ``target`` (normalised, None when
+    absent) and ``label`` (one of :data:`LABELS`); ``notes`` lists what the
+    user should know (rows with blank text left out, conflicting duplicates).
+
+    Raises
+    ------
+    UsageError
+        A named column is missing.
+    DataError
+        Unknown labels (listed, with a ``--label-map`` suggestion), fewer than
+        ``min_labels`` labels, or a label with fewer than ``min_examples`` rows.
+    """
+    import pandas as pd
+
+    target_column = target_column if target_column in frame.columns or target_column != "target" else None
+    require_columns(frame, text_column, label_column, target_column)
+    notes = []
+    texts = frame[text_column]
+    blank = texts.isna() | texts.astype(str).str.strip().eq("")
+    if blank.any():
+        notes.append(f"left out {int(blank.sum())} rows with blank text")
+    frame = frame[~blank]
+    raw_labels = frame[label_column]
+    labels = raw_labels.map(lambda value: normalize_label(value, label_map))
+    unknown = raw_labels[labels.isna()].astype(str).value_counts()
+    if len(unknown):
+        listing = ", ".join(f"{value!r} ({count} rows)" for value, count in unknown.head(8).items())
+        example = ",".join(f"{value}=neutral" for value in unknown.index[:2])
+        raise DataError(
+            f"unknown labels in column {label_column!r}: {listing}; "
+            f"labels must be {', '.join(LABELS)} or a known alias; map others with --label-map '{example}'"
+        )
+    targets = frame[target_column].map(normalize_target) if target_column else None
+    data = pd.DataFrame(
+        {
+            "text": frame[text_column].astype(str).to_numpy(),
+            "target": targets.to_numpy() if targets is not None else None,
+            "label": labels.to_numpy(),
+        }
+    )
+    counts = data["label"].value_counts()
+    if len(counts) < min_labels:
+        found = ", ".join(counts.index) or "none"
+        raise DataError(f"need at least {min_labels} different labels; the data has {found}")
+    scarce = counts[counts < min_examples]
+    if len(scarce):
+        listing = ", ".join(f"{label!r} has {count}" for label, count in scarce.items())
+        raise DataError(f"too few examples: {listing}; each label needs at least {min_examples}")
+    key = data["text"].str.strip().str.lower() + "\x00" + data["target"].fillna("").astype(str)
+    conflicting = data.groupby(key)["label"].nunique()
+    conflicting = conflicting[conflicting > 1]
+    if len(conflicting):
+        first = conflicting.index[0].split("\x00")[0]
+        notes.append(
+            f"{len(conflicting)} texts appear with conflicting labels (e.g. {first[:60]!r}); "
+            "they were kept as they are"
+        )
+    return data, notes
+
+
+def _inputs(data):
+    return data[["text", "target"]]
+
+
+def cross_validate(estimator, data, folds=5, random_state=0):
+    """Cross-validate ``estimator`` on prepared data, with random and target-grouped folds.
+
+    Random folds (stratified by label) measure how well the model labels new
+    sentences about the targets it knows. Folds grouped by target hold out
+    whole targets, as a user's new target would be: the honest figure for
+    unseen targets.
+
+    Returns
+    -------
+    dict
+        ``random`` (an :func:`evaluation_report` of the out-of-fold labels plus
+        ``calibration``) and, with at least two targets, ``grouped_by_target``.
+    """
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    from ._evaluation import calibration_report, evaluation_report
+
+    def out_of_fold(splits):
+        proba = np.zeros((len(data), len(LABELS)))
+        for train_rows, test_rows in splits:
+            model = clone(estimator).fit(_inputs(data.iloc[train_rows]), data["label"].iloc[train_rows])
+            columns = [LABELS.index(c) for c in model.classes_]
+            proba[np.ix_(test_rows, columns)] = model.predict_proba(_inputs(data.iloc[test_rows]))
+        return proba
+
+    labels = data["label"].to_numpy()
+    targets = data["target"].to_numpy()
+    stratified = StratifiedKFold(folds, shuffle=True, random_state=random_state)
+    proba = out_of_fold(stratified.split(data, labels))
+    predicted = np.array(LABELS)[proba.argmax(axis=1)]
+    results = {"folds": folds, "random": evaluation_report(labels, predicted, targets)}
+    results["random"]["calibration"] = calibration_report(labels, proba, LABELS)
+    groups = data["target"].fillna("").to_numpy()
+    n_groups = len(set(groups))
+    if n_groups >= 2:
+        grouped = GroupKFold(min(folds, n_groups))
+        proba = out_of_fold(grouped.split(data, labels, groups))
+        predicted = np.array(LABELS)[proba.argmax(axis=1)]
+        results["grouped_by_target"] = evaluation_report(labels, predicted, targets)
+    return results
+
+
+def train(data, estimator=None, folds=5, progress=None):
+    """Cross-validate and fit a model on prepared data.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        From :func:`prepare_training_data`.
+    estimator : StanceClassifier, optional
+        The settings to train; by default ``StanceClassifier()``.
+    folds : int, default=5
+        Cross-validation folds; 0 skips cross-validation.
+    progress : callable, optional
+        Called with a short message before each stage.
+
+    Returns
+    -------
+    estimator, metadata : StanceClassifier, dict
+        The model fitted on all the data, and what to record about it.
+    """
+    from ._estimator import StanceClassifier
+
+    estimator = StanceClassifier() if estimator is None else estimator
+    say = progress or (lambda message: None)
+    metrics = {}
+    if folds:
+        say(f"cross-validating ({folds} folds, random and grouped by target)")
+        metrics["cross_validation"] = cross_validate(estimator, data, folds, estimator.random_state)
+    say(f"fitting on all {len(data)} rows")
+    started = time.perf_counter()
+    estimator.fit(_inputs(data), data["label"])
+    seconds = time.perf_counter() - started
+    metadata = {
+        "labels": [str(label) for label in estimator.classes_],
+        "targets": list(estimator.targets_),
+        "hyperparameters": _jsonable(estimator.get_params()),
+        "training": {
+            "rows": len(data),
+            "label_counts": {k: int(v) for k, v in data["label"].value_counts().sort_index().items()},
+            "fit_seconds": round(seconds, 2),
+        },
+        "metrics": metrics,
+    }
+    return estimator, metadata
+
+
+def _jsonable(params):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}

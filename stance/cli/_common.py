@@ -1,0 +1,65 @@
+"""Arguments and helpers shared by several subcommands."""
+
+import sys
+
+from .._labels import parse_label_map
+from .._errors import UsageError
+
+__all__ = ["add_model_argument", "add_data_arguments", "load_model_argument", "label_map_argument", "note", "progress_bar"]
+
+
+def add_model_argument(parser):
+    parser.add_argument(
+        "--model",
+        metavar="PATH",
+        help="a model file written by 'stance train' (default: the model shipped with stance)",
+    )
+
+
+def add_data_arguments(parser, labels=True):
+    parser.add_argument(
+        "--format",
+        choices=("csv", "tsv", "jsonl", "parquet", "text"),
+        help="input format (default: from the file extension)",
+    )
+    parser.add_argument("--text-column", default="text", metavar="NAME", help="column with the sentences (default: text)")
+    parser.add_argument(
+        "--target-column",
+        default="target",
+        metavar="NAME",
+        help="column with each row's target (default: target, if the input has it)",
+    )
+    if labels:
+        parser.add_argument("--label-column", default="label", metavar="NAME", help="column with the gold labels (default: label)")
+        parser.add_argument(
+            "--label-map",
+            metavar="MAP",
+            help="map the data's labels to ours, e.g. 'FAVOR=aligned,AGAINST=opposed,NONE=neutral' "
+            "(common schemes such as SemEval's, IBM's and Perspectrum's are known already)",
+        )
+
+
+def label_map_argument(args):
+    if not getattr(args, "label_map", None):
+        return None
+    try:
+        return parse_label_map(args.label_map)
+    except ValueError as error:
+        raise UsageError(f"invalid --label-map: {error}") from None
+
+
+def load_model_argument(args):
+    from .._model import load_model
+
+    return load_model(args.model)
+
+
+def note(message):
+    print(f"stance: {message}", file=sys.stderr)
+
+
+def progress_bar(total=None, unit="rows", description=None):
+    """A progress bar on stderr that appears only when work lasts over 2 seconds."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=f" {unit}", desc=description, file=sys.stderr, delay=2, dynamic_ncols=True, leave=False)

@@ -1,0 +1,72 @@
+"""Label sentences given as arguments, in a file, or on standard input.
+
+Writes every input row, in order, with the columns stance_label,
+stance_p_aligned, stance_p_neutral, stance_p_opposed and stance_flag added
+(blank rows are labelled neutral and flagged; rows with no text are flagged
+and left unlabelled). Input columns are never overwritten.
+"""
+
+import sys
+
+from .._errors import UsageError
+from .._io import detect_format, read_table, write_table
+from ._common import add_data_arguments, add_model_argument, load_model_argument, progress_bar
+
+
+def format_parser(parser):
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to label")
+    parser.add_argument(
+        "-i",
+        "--input",
+        metavar="FILE",
+        help="a CSV, TSV, JSONL, Parquet or text file (one sentence per line); - for standard input",
+    )
+    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: standard output)")
+    parser.add_argument(
+        "--output-format",
+        choices=("csv", "jsonl"),
+        help="output format (default: from the output extension, else csv)",
+    )
+    parser.add_argument("-t", "--target", metavar="TARGET", help="the target of every sentence")
+    add_data_arguments(parser, labels=False)
+    add_model_argument(parser)
+
+
+def _frames(args):
+    import pandas as pd
+
+    if args.texts:
+        yield pd.DataFrame({"text": args.texts})
+        return
+    yield from read_table(args.input or "-", args.format)
+
+
+def main(args):
+    if args.texts and args.input:
+        raise UsageError("give sentences as arguments or --input FILE, not both")
+    if not args.texts and not args.input and sys.stdin.isatty():
+        raise UsageError("nothing to label: give sentences, --input FILE, or pipe text to standard input")
+    output_format = args.output_format or detect_format(args.output, default="csv")
+    if output_format not in ("csv", "jsonl"):
+        raise UsageError(f"cannot write {output_format}; use --output-format csv or jsonl")
+    model = load_model_argument(args)
+    bar = progress_bar(description="labelling")
+
+    def labelled():
+        target_column = None
+        for index, frame in enumerate(_frames(args)):
+            if index == 0:
+                has_target_column = args.target_column in frame.columns
+                if args.target_column != "target" and not has_target_column:
+                    # Checked by label_frame too; here to fail before any output.
+                    target_column = args.target_column
+                elif has_target_column and not args.target:
+                    target_column = args.target_column
+            yield model.label_frame(frame, args.text_column, target_column, args.target)
+            bar.update(len(frame))
+
+    try:
+        write_table(labelled(), args.output, output_format)
+    finally:
+        bar.close()
+    return 0

@@ -1,0 +1,163 @@
+"""The public Python API, on the default model."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stance
+
+TARGET = "sanctions against Russia"
+
+
+def test_public_surface_is_small_and_explicit():
+    assert set(stance.__all__) == {
+        "predict", "predict_proba", "analyze", "explain", "load_model", "load_corpus", "StanceModel",
+        "StanceClassifier", "LABELS", "StanceError", "DataError", "ModelError", "__version__",
+    }
+    for name in stance.__all__:
+        assert getattr(stance, name) is not None
+
+
+def test_import_loads_no_model_and_no_heavy_library():
+    code = (
+        "import sys, stance\n"
+        "heavy = [m for m in ('sklearn', 'pandas', 'nltk', 'joblib', 'numpy') if m in sys.modules]\n"
+        "print(heavy, stance._model._default_model)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[] None", result.stderr
+
+
+def test_default_model_loads_once():
+    assert stance._model.default_model() is stance._model.default_model()
+    assert isinstance(stance._model.default_model().estimator, stance.StanceClassifier)
+
+
+def test_predict_one_string_or_many():
+    assert stance.predict("We welcome the new sanctions package.", target=TARGET) == ["aligned"]
+    labels = stance.predict(
+        ["We welcome the new sanctions package.", "The sanctions are a failure and must be lifted.", ""],
+        target=TARGET,
+    )
+    assert labels == ["aligned", "opposed", "neutral"]
+
+
+def test_predict_accepts_generators_series_and_per_text_targets():
+    texts = ["We condemn this invasion.", "We applaud the decision to raise the minimum wage."]
+    targets = ["the Russian invasion of Ukraine", "raising the minimum wage"]
+    expected = stance.predict(texts, targets)
+    assert stance.predict(iter(texts), targets) == expected
+    assert stance.predict(pd.Series(texts), tuple(targets)) == expected
+    assert expected == ["opposed", "aligned"]
+
+
+def test_target_spelling_does_not_matter():
+    text = ["Further arms deliveries only prolong the killing."]
+    np.testing.assert_allclose(
+        stance.predict_proba(text, "Military aid to Ukraine").to_numpy(),
+        stance.predict_proba(text, "  military AID to ukraine ").to_numpy(),
+    )
+
+
+def test_predict_proba_is_a_frame_of_calibrated_probabilities():
+    table = stance.predict_proba(["We back the treaty.", "Talks resume on Monday.", "This is a disgrace."])
+    assert list(table.columns) == list(stance.LABELS)
+    assert table.shape == (3, 3)
+    assert np.allclose(table.sum(axis=1), 1) and ((table >= 0) & (table <= 1)).all().all()
+
+
+@pytest.mark.parametrize(
+    "texts, error, message",
+    [
+        (["fine", None], TypeError, "position 1"),
+        (["fine", "ok", 3], TypeError, "position 2"),
+        ([b"bytes"], TypeError, "position 0"),
+        (42, TypeError, "iterable"),
+    ],
+)
+def test_bad_texts_raise_type_errors_naming_the_position(texts, error, message):
+    with pytest.raises(error, match=message):
+        stance.predict(texts)
+
+
+def test_target_sequence_of_another_length_is_refused():
+    with pytest.raises(ValueError, match="2 texts but 3 targets"):
+        stance.predict(["a", "b"], ["x", "y", "z"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We support it. " * 70_000,  # about 1 MB
+        "\U0001F600\U0001F525 we love this deal \U0001F44D",
+        "Мы поддерживаем это соглашение. 我们支持 this agreement.",
+        "control\x00chars\x07and\x1b[31mescapes",
+        "lone \ud800 surrogate",
+        "\u200b\u200d\ufeff",
+    ],
+)
+def test_hostile_text_still_gets_a_label(text):
+    [label] = stance.predict(text)
+    assert label in stance.LABELS
+
+
+def test_analyze_gives_offsets_labels_and_summary():
+    document = (
+        "The foreign ministry issued a statement on Tuesday. "
+        "It said the country takes no side in the vote on the sanctions and will abstain. "
+        "The minister added that the sanctions are unjust and hurt ordinary families."
+    )
+    table = stance.analyze(document, target=TARGET)
+    assert list(table.columns[:5]) == ["sentence", "start", "end", "text", "label"]
+    assert table["sentence"].tolist() == [1, 2, 3]
+    for row in table.itertuples():
+        assert document[row.start : row.end] == row.text
+    assert table["label"].tolist() == ["neutral", "neutral", "opposed"]
+    summary = table.attrs["summary"]
+    assert summary["sentences"] == 3
+    assert summary["counts"] == {"aligned": 0, "neutral": 2, "opposed": 1}
+    assert summary["stance"] == "opposed"
+    assert np.isclose(sum(summary["mean_probabilities"].values()), 1)
+
+
+def test_analyze_empty_document():
+    table = stance.analyze("   ")
+    assert len(table) == 0
+    assert table.attrs["summary"]["stance"] == "neutral"
+    with pytest.raises(TypeError):
+        stance.analyze(None)
+
+
+def test_explain_returns_weighted_features():
+    table = stance.explain("We categorically reject this treaty.", top=8)
+    assert table.attrs["label"] == "opposed"
+    assert len(table) == 8
+    assert table["weight"].abs().is_monotonic_decreasing
+    assert table.loc[table["weight"].idxmax(), "feature"] != ""
+
+
+def test_model_lists_targets_and_knows_them_in_any_spelling():
+    model = stance.load_model()
+    assert len(model.targets) >= 25
+    assert model.knows_target("NATO  Enlargement")
+    assert not model.knows_target("the price of tea")
+    assert "StanceModel" in repr(model)
+
+
+def test_label_frame_keeps_every_row_and_never_overwrites():
+    frame = pd.DataFrame(
+        {
+            "text": ["We back the plan.", "", None, 12, "We reject it."],
+            "stance_label": ["gold"] * 5,
+        }
+    )
+    out = stance.load_model().label_frame(frame)
+    assert len(out) == len(frame)
+    assert out["stance_label"].tolist() == ["gold"] * 5
+    assert out["stance_flag"].tolist() == ["", "blank text", "missing text", "non-text value", ""]
+    assert out["stance_label_2"].tolist()[1] == "neutral"
+    assert pd.isna(out["stance_label_2"].tolist()[2])
+    assert np.isnan(out.loc[2, "stance_p_aligned"])

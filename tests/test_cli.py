@@ -1,0 +1,210 @@
+"""The installed ``stance`` command, run as a user runs it."""
+
+import io
+import json
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, run_stance
+
+
+def assert_one_line_error(result, status, pattern):
+    assert result.returncode == status, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert pattern in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("command", [[], ["predict"], ["analyze"], ["train"], ["evaluate"], ["info"]])
+def test_help_everywhere(command):
+    result = run_stance(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: stance")
+
+
+def test_python_dash_m_is_the_same_command():
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "stance", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("stance ")
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["frobnicate"], "invalid choice"),
+        (["predict", "--frobnicate"], "unrecognized arguments"),
+        ([], "required"),
+        (["predict", "x", "--input", "y.csv"], "not both"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args, pattern):
+    assert_one_line_error(run_stance(*args), 2, pattern)
+
+
+def test_predict_arguments_write_csv():
+    result = run_stance("predict", "We welcome the agreement.", "The talks resume today.", "--target", "the Paris Agreement")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert table.columns.tolist() == ["text", "stance_label", "stance_p_aligned", "stance_p_neutral", "stance_p_opposed", "stance_flag"]
+    assert table["stance_label"].tolist() == ["aligned", "neutral"]
+
+
+def test_predict_stdin_text_lines_keep_blank_rows():
+    result = run_stance("predict", input="We condemn the invasion.\n\nThe vote is on Friday.\n")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
+    assert len(table) == 3
+    assert table["stance_flag"].tolist() == ["", "blank text", ""]
+
+
+def test_predict_file_keeps_gold_label_column_order_and_rows(tmp_path, tiny_corpus):
+    path = tmp_path / "input.csv"
+    frame = tiny_corpus.assign(stance_label="gold")
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out.jsonl"
+    result = run_stance("predict", "--input", str(path), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_json(out, lines=True)
+    assert table["text"].tolist() == frame["text"].tolist()
+    assert table["label"].tolist() == frame["label"].tolist()
+    assert (table["stance_label"] == "gold").all()
+    assert set(table["stance_label_2"]) <= {"aligned", "neutral", "opposed"}
+
+
+def test_predict_uses_target_column(tmp_path):
+    path = tmp_path / "input.csv"
+    pd.DataFrame({"sentence": ["We will never accept this."], "about": ["the Paris Agreement"]}).to_csv(path, index=False)
+    result = run_stance("predict", "-i", str(path), "--text-column", "sentence", "--target-column", "about")
+    assert result.returncode == 0, result.stderr
+    assert "opposed" in result.stdout
+
+
+def test_predict_unknown_column_exit_2_lists_columns(tmp_path, tiny_csv):
+    result = run_stance("predict", "--input", str(tiny_csv), "--text-column", "sentence")
+    assert_one_line_error(result, 2, "available columns: text, target, label")
+
+
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda p: None, "does not exist"),
+        (lambda p: p.mkdir(), "is a folder"),
+        (lambda p: p.write_text(""), "is empty"),
+        (lambda p: p.write_bytes(b"text\n\xff\xfe broken\n"), "not valid UTF-8 on line 2"),
+    ],
+)
+def test_predict_bad_files_exit_1_with_one_line(tmp_path, make, pattern):
+    path = tmp_path / "input.csv"
+    make(path)
+    assert_one_line_error(run_stance("predict", "--input", str(path)), 1, pattern)
+
+
+def test_predict_output_in_missing_folder(tmp_path, tiny_csv):
+    result = run_stance("predict", "--input", str(tiny_csv), "--output", str(tmp_path / "no" / "out.csv"))
+    assert_one_line_error(result, 1, "does not exist")
+
+
+def test_predict_bad_model_file(tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"garbage")
+    assert_one_line_error(run_stance("predict", "hi", "--model", str(path)), 1, "no metadata file")
+
+
+def test_analyze_file_and_stdin(tmp_path):
+    doc = "The ministry spoke on Monday. It said the government strongly supports the sanctions."
+    path = tmp_path / "doc.txt"
+    path.write_text(doc)
+    for args, stdin in (([str(path)], None), (["-"], doc)):
+        result = run_stance("analyze", *args, "--target", "sanctions against Russia", input=stdin)
+        assert result.returncode == 0, result.stderr
+        assert "overall stance: aligned" in result.stdout
+        assert "sentences: 2" in result.stdout
+
+
+def test_analyze_csv_output_has_offsets(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("One sentence here. And another one.")
+    result = run_stance("analyze", str(path), "--output-format", "csv")
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert table[["start", "end"]].values.tolist() == [[0, 18], [19, 35]]
+    assert "overall stance" in result.stderr
+
+
+def test_train_writes_model_metadata_and_card_and_refuses_overwrite(tmp_path, tiny_csv):
+    out = tmp_path / "m.joblib"
+    args = ["train", "--data", str(tiny_csv), "--output", str(out), "--folds", "2", "--set", "calibration_folds=2"]
+    result = run_stance(*args)
+    assert result.returncode == 0, result.stderr
+    assert "macro-F1" in result.stdout and "grouped by target" in result.stdout
+    assert out.exists() and out.with_suffix(".json").exists() and out.with_suffix(".md").exists()
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["training_data"]["sha256"] and meta["hyperparameters"]["calibration_folds"] == 2
+    before = out.read_bytes()
+    assert_one_line_error(run_stance(*args), 2, "--force")
+    assert out.read_bytes() == before
+    assert run_stance(*args, "--force").returncode == 0
+
+
+def test_train_unknown_labels_suggest_label_map(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"text": list("abcdef"), "label": ["yes", "no"] * 3}).to_csv(path, index=False)
+    result = run_stance("train", "--data", str(path), "--output", str(tmp_path / "m.joblib"))
+    assert_one_line_error(result, 1, "--label-map")
+
+
+@pytest.mark.parametrize("spec", ["yes=positive", "yes"])
+def test_train_invalid_label_map_exit_2(tmp_path, tiny_csv, spec):
+    result = run_stance("train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--label-map", spec)
+    assert_one_line_error(result, 2, "invalid --label-map")
+
+
+def test_train_unknown_setting_exit_2(tmp_path, tiny_csv):
+    result = run_stance("train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--set", "gamma=2")
+    assert_one_line_error(result, 2, "unknown setting 'gamma'")
+
+
+def test_train_with_label_map_and_other_columns(tmp_path, tiny_corpus):
+    path = tmp_path / "semeval_like.tsv"
+    frame = tiny_corpus.rename(columns={"text": "Tweet", "target": "Target", "label": "Stance"})
+    frame["Stance"] = frame["Stance"].map({"aligned": "YES", "opposed": "NO", "neutral": "MEH"})
+    frame.to_csv(path, sep="\t", index=False)
+    result = run_stance(
+        "train", "-d", str(path), "-o", str(tmp_path / "m.joblib"), "--folds", "0", "--set", "calibration_folds=2",
+        "--text-column", "Tweet", "--target-column", "Target", "--label-column", "Stance",
+        "--label-map", "YES=aligned,NO=opposed,MEH=neutral",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_evaluate_prints_every_score(tiny_csv, tiny_model_path):
+    result = run_stance("evaluate", "--data", str(tiny_csv), "--model", str(tiny_model_path))
+    assert result.returncode == 0, result.stderr
+    for word in ("accuracy", "macro-F1", "F_avg", "precision", "confusion", "the treaty"):
+        assert word in result.stdout
+    report = json.loads(run_stance("evaluate", "-d", str(tiny_csv), "--model", str(tiny_model_path), "--json").stdout)
+    assert report["texts"] == 24 and set(report["per_target"]) == {"the tax", "the treaty"}
+
+
+def test_info_describes_a_model(tiny_model_path):
+    result = run_stance("info", "--model", str(tiny_model_path))
+    assert result.returncode == 0, result.stderr
+    assert "the treaty" in result.stdout and "labels      aligned, neutral, opposed" in result.stdout
+    meta = json.loads(run_stance("info", "--model", str(tiny_model_path), "--json").stdout)
+    assert meta["artifact"]["file"] == "tiny.joblib"
+
+
+def test_installed_command_finds_the_default_model_from_anywhere(tmp_path):
+    result = run_stance("info", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "stance-v1" in result.stdout
+    assert "cross-validated" in result.stdout
+
+
+def test_bundled_example_document_runs():
+    result = run_stance("analyze", str(REPO / "examples" / "statement.txt"))
+    assert result.returncode == 0, result.stderr
+    assert "overall stance:" in result.stdout

@@ -1,0 +1,167 @@
+"""StanceClassifier as a scikit-learn estimator, and its target-aware features."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+from stance import StanceClassifier
+
+
+def inputs(frame):
+    return frame[["text", "target"]]
+
+
+def strip_texts(frame):
+    return frame.assign(text=frame["text"].str.strip())
+
+
+@pytest.mark.parametrize(
+    "check",
+    [check_no_attributes_set_in_init, check_get_params_invariance, check_set_params, check_parameters_default_constructible],
+)
+def test_x_independent_sklearn_checks(check):
+    check("StanceClassifier", StanceClassifier())
+
+
+def test_tags_declare_raw_text_input():
+    tags = StanceClassifier().__sklearn_tags__()
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
+
+
+def test_init_stores_parameters_untouched():
+    estimator = StanceClassifier(C=3, word_ngram_range=(1, 3), char_ngram_range=None)
+    assert estimator.get_params()["C"] == 3
+    assert estimator.word_ngram_range == (1, 3)
+    assert "StanceClassifier(C=3" in repr(estimator)
+
+
+def test_unfitted_model_refuses_to_predict():
+    with pytest.raises(NotFittedError):
+        StanceClassifier().predict(["text"])
+
+
+def test_clone_is_unfitted_with_same_params(tiny_estimator):
+    copy = clone(tiny_estimator)
+    assert copy.get_params() == tiny_estimator.get_params()
+    assert not hasattr(copy, "classes_")
+
+
+def test_fit_learns_classes_and_targets(tiny_estimator):
+    assert tiny_estimator.classes_.tolist() == ["aligned", "neutral", "opposed"]
+    assert tiny_estimator.targets_ == ["the tax", "the treaty"]
+
+
+def test_predictions_on_training_cues(tiny_estimator):
+    X = pd.DataFrame(
+        {"text": ["We strongly support the treaty.", "We firmly reject the treaty.", "The treaty was signed in March."],
+         "target": ["the treaty"] * 3}
+    )
+    assert tiny_estimator.predict(X).tolist() == ["aligned", "opposed", "neutral"]
+
+
+def test_accepts_strings_pairs_and_frames(tiny_estimator):
+    text = "We firmly reject the treaty."
+    as_pairs = tiny_estimator.predict_proba([(text, "The Treaty")])
+    as_frame = tiny_estimator.predict_proba(pd.DataFrame({"text": [text], "target": ["the treaty"]}))
+    np.testing.assert_allclose(as_pairs, as_frame)
+    assert tiny_estimator.predict([text]).shape == (1,)
+
+
+def test_bare_string_and_non_text_are_refused(tiny_estimator):
+    with pytest.raises(TypeError, match="single string"):
+        tiny_estimator.predict("We support it.")
+    with pytest.raises(TypeError, match="position 1"):
+        tiny_estimator.predict(["fine", None])
+
+
+def test_probabilities_are_finite_and_sum_to_one(tiny_estimator, tiny_corpus):
+    proba = tiny_estimator.predict_proba(inputs(tiny_corpus))
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    # The label is always the most probable one.
+    assert (tiny_estimator.classes_[proba.argmax(axis=1)] == tiny_estimator.predict(inputs(tiny_corpus))).all()
+
+
+def test_blank_text_is_neutral_with_certainty(tiny_estimator):
+    proba = tiny_estimator.predict_proba(["", "   \n"])
+    assert proba.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+def test_unknown_target_uses_shared_features_only(tiny_estimator):
+    text = ["We firmly reject the plan."]
+    unseen = tiny_estimator.predict_proba([(text[0], "a target never seen")])
+    none = tiny_estimator.predict_proba(text)
+    np.testing.assert_allclose(unseen, none)
+
+
+def test_target_specific_features_change_scores(tiny_estimator):
+    text = "We firmly reject the treaty."
+    known = tiny_estimator.decision_function([(text, "the treaty")])
+    unknown = tiny_estimator.decision_function([text])
+    assert not np.allclose(known, unknown)
+    without_blocks = clone(tiny_estimator).set_params(target_features=False)
+    assert without_blocks.target_features is False
+
+
+def test_row_order_and_batching_do_not_change_results(tiny_estimator, tiny_corpus):
+    X = inputs(tiny_corpus)
+    batch = tiny_estimator.predict_proba(X)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(tiny_estimator.predict_proba(X.iloc[order]), batch[order])
+    one_by_one = np.vstack([tiny_estimator.predict_proba(X.iloc[[i]]) for i in range(len(X))])
+    np.testing.assert_allclose(one_by_one, batch, atol=1e-12)
+
+
+def test_refit_with_same_seed_is_identical(tiny_corpus, tiny_estimator):
+    again = clone(tiny_estimator).fit(inputs(tiny_corpus), tiny_corpus["label"])
+    np.testing.assert_array_equal(again.predict_proba(inputs(tiny_corpus)), tiny_estimator.predict_proba(inputs(tiny_corpus)))
+
+
+def test_pickle_and_joblib_round_trip(tmp_path, tiny_estimator, tiny_corpus):
+    path = tmp_path / "model.joblib"
+    joblib.dump(tiny_estimator, path)
+    for restored in (joblib.load(path), pickle.loads(pickle.dumps(tiny_estimator))):
+        assert restored.get_params() == tiny_estimator.get_params()
+        np.testing.assert_array_equal(
+            restored.predict_proba(inputs(tiny_corpus)), tiny_estimator.predict_proba(inputs(tiny_corpus))
+        )
+
+
+def test_works_in_pipeline_and_grid_search(tiny_corpus):
+    pipeline = Pipeline([("strip", FunctionTransformer(strip_texts)), ("stance", StanceClassifier(calibration_folds=2))])
+    search = GridSearchCV(pipeline, {"stance__C": [0.1, 1.0]}, cv=2, scoring="f1_macro")
+    search.fit(inputs(tiny_corpus), tiny_corpus["label"])
+    assert search.best_params_["stance__C"] in (0.1, 1.0)
+    assert search.predict(inputs(tiny_corpus)).shape == (len(tiny_corpus),)
+    scores = cross_val_score(StanceClassifier(calibration_folds=2), inputs(tiny_corpus), tiny_corpus["label"], cv=2)
+    assert scores.shape == (2,)
+
+
+def test_explain_names_the_pushing_features(tiny_estimator):
+    table = tiny_estimator.explain("We firmly reject the treaty.", target="the treaty", top=5)
+    assert table.attrs["label"] == "opposed"
+    assert list(table.columns) == ["feature", "source", "weight", "value"]
+    assert len(table) == 5
+    assert table["weight"].abs().is_monotonic_decreasing
+    assert "reject" in table["feature"].tolist() or "firmly reject" in table["feature"].tolist()
+    assert {"shared", "target: the treaty"} & set(table["source"])
+
+
+def test_char_ngrams_can_be_disabled(tiny_corpus):
+    model = StanceClassifier(char_ngram_range=None, calibration_folds=2).fit(inputs(tiny_corpus), tiny_corpus["label"])
+    assert model.char_vectorizer_ is None
+    assert model.predict(["We firmly reject the treaty."]).tolist() == ["opposed"]

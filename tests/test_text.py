@@ -1,0 +1,94 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from stance._text import mark_negation, normalize_target, normalize_text, sentence_spans, tokenize, word_features
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("We don't support it", "we do not support it"),
+        ("They can't and won't", "they can not and will not"),
+        ("We cannot accept", "we can not accept"),
+        ("Read https://example.org/a?b=c now", "read _url_ now"),
+        ("@foreign_office said so", "_user_ said so"),
+        ("#NoMoreWar today", "no more war today"),
+        ("It\u2019s a \u201cdeal\u201d", "it's a \u201cdeal\u201d"),
+        ("tab\tand\x00null\x1b", "tab and null"),
+        ("\ud800lone surrogate", "lone surrogate"),
+    ],
+)
+def test_normalize_text(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_negation_scope_stops_at_punctuation_contrast_and_window():
+    tokens = tokenize("we do not support the plan in any form at all , but we will talk")
+    marked = mark_negation(tokens)
+    assert marked[:8] == ["we", "do", "not", "NOT_support", "NOT_the", "NOT_plan", "NOT_in", "any"]
+    assert "but" in marked and "NOT_we" not in marked
+
+
+def test_word_features_distinguish_negated_cues():
+    assert "NOT_support" in word_features("We do not support it.")
+    assert "NOT_support" not in word_features("We support it.")
+    assert "support" in word_features("We do support it.", negation=False)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("NATO enlargement", "  nato   ENLARGEMENT. "),
+        ("the EU-Mercosur trade agreement", "The EU\u2013Mercosur Trade Agreement"),
+        ("Ukraine's territorial integrity", "Ukraine\u2019s territorial integrity"),
+    ],
+)
+def test_targets_normalise_case_spacing_and_typography(a, b):
+    assert normalize_target(a) == normalize_target(b)
+
+
+def test_normalize_target_missing():
+    assert normalize_target(None) is None
+    assert normalize_target("  ") is None
+
+
+DOCUMENT = (
+    "Mr. Ortiz opened the session at 9 a.m. on Monday. The U.N. envoy, Dr. Amani, spoke next.\n\n"
+    "Headline without a full stop\n\n"
+    "   Our country abstains. It wants peace!   Does anyone doubt it?"
+)
+
+
+def test_sentence_spans_are_exact_offsets():
+    spans = sentence_spans(DOCUMENT)
+    sentences = [DOCUMENT[a:b] for a, b in spans]
+    assert sentences == [
+        "Mr. Ortiz opened the session at 9 a.m. on Monday.",
+        "The U.N. envoy, Dr. Amani, spoke next.",
+        "Headline without a full stop",
+        "Our country abstains.",
+        "It wants peace!",
+        "Does anyone doubt it?",
+    ]
+
+
+def test_sentence_spans_of_blank_document():
+    assert sentence_spans("") == []
+    assert sentence_spans(" \n\n \t") == []
+
+
+def test_sentence_splitting_needs_no_nltk_data(tmp_path):
+    # NLTK looks for data in NLTK_DATA and a few fixed folders; point it at an
+    # empty folder and make sure no download is attempted.
+    code = (
+        "import nltk, stance._text as t\n"
+        "nltk.download = lambda *a, **k: (_ for _ in ()).throw(RuntimeError('download attempted'))\n"
+        "print(len(t.sentence_spans('One. Two. Three.')))\n"
+    )
+    env = {**os.environ, "NLTK_DATA": str(tmp_path), "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3"
