@@ -71,7 +71,7 @@ def render_card(metadata):
     counts = ", ".join(f"{label} {n}" for label, n in training.get("label_counts", {}).items())
     params = "\n".join(f"| `{k}` | `{v}` |" for k, v in metadata.get("hyperparameters", {}).items())
     targets = metadata.get("targets", [])
-    return f"""# Model card: {name}
+    return f"""# Model card: {name} (model version {metadata.get('model_version', '?')})
 
 ## What it is
 A `stance` model: it labels a sentence as **aligned** with, **opposed** to, or **neutral**

@@ -63,7 +63,8 @@ def prepare_training_data(
     """
     import pandas as pd
 
-    target_column = target_column if target_column in frame.columns or target_column != "target" else None
+    if target_column == "target" and "target" not in frame.columns:
+        target_column = None  # the default column is optional; a named one must exist
     require_columns(frame, text_column, label_column, target_column)
     notes = []
     texts = frame[text_column]
@@ -113,13 +114,21 @@ def _inputs(data):
     return data[["text", "target"]]
 
 
-def cross_validate(estimator, data, folds=5, random_state=0):
+def cross_validation_fits(data, folds):
+    """Return how many models :func:`cross_validate` fits (for progress bars)."""
+    n_groups = data["target"].fillna("").nunique()
+    return folds + (min(folds, n_groups) if n_groups >= 2 else 0)
+
+
+def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None):
     """Cross-validate ``estimator`` on prepared data, with random and target-grouped folds.
 
     Random folds (stratified by label) measure how well the model labels new
     sentences about the targets it knows. Folds grouped by target hold out
     whole targets, as a user's new target would be: the honest figure for
     unseen targets.
+
+    ``on_fit``, if given, is called after each model is fitted.
 
     Returns
     -------
@@ -139,6 +148,8 @@ def cross_validate(estimator, data, folds=5, random_state=0):
             model = clone(estimator).fit(_inputs(data.iloc[train_rows]), data["label"].iloc[train_rows])
             columns = [LABELS.index(c) for c in model.classes_]
             proba[np.ix_(test_rows, columns)] = model.predict_proba(_inputs(data.iloc[test_rows]))
+            if on_fit:
+                on_fit()
         return proba
 
     labels = data["label"].to_numpy()
@@ -158,7 +169,7 @@ def cross_validate(estimator, data, folds=5, random_state=0):
     return results
 
 
-def train(data, estimator=None, folds=5, progress=None):
+def train(data, estimator=None, folds=5, on_fit=None):
     """Cross-validate and fit a model on prepared data.
 
     Parameters
@@ -169,8 +180,9 @@ def train(data, estimator=None, folds=5, progress=None):
         The settings to train; by default ``StanceClassifier()``.
     folds : int, default=5
         Cross-validation folds; 0 skips cross-validation.
-    progress : callable, optional
-        Called with a short message before each stage.
+    on_fit : callable, optional
+        Called after each model is fitted: ``cross_validation_fits(data,
+        folds) + 1`` calls in all.
 
     Returns
     -------
@@ -180,15 +192,14 @@ def train(data, estimator=None, folds=5, progress=None):
     from ._estimator import StanceClassifier
 
     estimator = StanceClassifier() if estimator is None else estimator
-    say = progress or (lambda message: None)
     metrics = {}
     if folds:
-        say(f"cross-validating ({folds} folds, random and grouped by target)")
-        metrics["cross_validation"] = cross_validate(estimator, data, folds, estimator.random_state)
-    say(f"fitting on all {len(data)} rows")
+        metrics["cross_validation"] = cross_validate(estimator, data, folds, estimator.random_state, on_fit)
     started = time.perf_counter()
     estimator.fit(_inputs(data), data["label"])
     seconds = time.perf_counter() - started
+    if on_fit:
+        on_fit()
     metadata = {
         "labels": [str(label) for label in estimator.classes_],
         "targets": list(estimator.targets_),

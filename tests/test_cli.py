@@ -208,3 +208,24 @@ def test_bundled_example_document_runs():
     result = run_stance("analyze", str(REPO / "examples" / "statement.txt"))
     assert result.returncode == 0, result.stderr
     assert "overall stance:" in result.stdout
+
+
+def test_predict_target_and_target_column_conflict():
+    result = run_stance("predict", "x", "--target", "a", "--target-column", "about")
+    assert_one_line_error(result, 2, "not both")
+
+
+def test_model_from_other_scikit_learn_warns_in_one_line(tmp_path, tiny_model_path):
+    import shutil
+
+    model = tmp_path / "old.joblib"
+    shutil.copy(tiny_model_path, model)
+    meta = json.loads(tiny_model_path.with_suffix(".json").read_text())
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    result = run_stance("info", "--model", str(model))
+    assert result.returncode == 0
+    assert result.stderr.strip().splitlines() == [
+        line for line in result.stderr.strip().splitlines() if line.startswith("stance: warning:")
+    ]
+    assert "scikit-learn 0.0.1" in result.stderr

@@ -55,9 +55,17 @@ def fail(message, status=1):
     return status
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    # A warning is one line for the user, not a source location.
+    print(f"stance: warning: {message}", file=sys.stderr)
+
+
 def main(argv=None):
     """Run the command line; return the exit status."""
+    import warnings
+
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
     # Output may contain lone surrogates from hostile input: escape them
     # rather than crash half way through writing.
     for stream in (sys.stdout, sys.stderr):

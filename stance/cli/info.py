@@ -19,7 +19,7 @@ def main(args):
     versions = meta.get("versions", {})
     training = meta.get("training", {})
     lines = [
-        f"model       {meta.get('name', '?')}  ({model.path})",
+        f"model       {meta.get('name', '?')}, version {meta.get('model_version', '?')}  ({model.path})",
         f"created     {meta.get('created', '?')} with stance {versions.get('stance', '?')}, "
         f"scikit-learn {versions.get('scikit-learn', '?')}",
         f"sha256      {meta.get('artifact', {}).get('sha256', '?')}",

@@ -41,9 +41,19 @@ def _frames(args):
     yield from read_table(args.input or "-", args.format)
 
 
+def _target_column(args, frame):
+    # A column named with --target-column must exist; the default "target"
+    # column is used when the input has one and no --target was given.
+    if args.target_column != "target":
+        return args.target_column
+    return "target" if "target" in frame.columns and not args.target else None
+
+
 def main(args):
     if args.texts and args.input:
         raise UsageError("give sentences as arguments or --input FILE, not both")
+    if args.target and args.target_column != "target":
+        raise UsageError("give --target or --target-column, not both")
     if not args.texts and not args.input and sys.stdin.isatty():
         raise UsageError("nothing to label: give sentences, --input FILE, or pipe text to standard input")
     output_format = args.output_format or detect_format(args.output, default="csv")
@@ -53,16 +63,9 @@ def main(args):
     bar = progress_bar(description="labelling")
 
     def labelled():
-        target_column = None
-        for index, frame in enumerate(_frames(args)):
-            if index == 0:
-                has_target_column = args.target_column in frame.columns
-                if args.target_column != "target" and not has_target_column:
-                    # Checked by label_frame too; here to fail before any output.
-                    target_column = args.target_column
-                elif has_target_column and not args.target:
-                    target_column = args.target_column
-            yield model.label_frame(frame, args.text_column, target_column, args.target)
+        for frame in _frames(args):
+            column = _target_column(args, frame)
+            yield model.label_frame(frame, args.text_column, column, args.target)
             bar.update(len(frame))
 
     try:

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 from .._errors import UsageError
-from ._common import add_data_arguments, label_map_argument, note
+from ._common import add_data_arguments, label_map_argument, note, progress_bar
 
 
 def format_parser(parser):
@@ -24,6 +24,7 @@ def format_parser(parser):
     )
     parser.add_argument("-o", "--output", required=True, metavar="PATH", help="the model file to write, e.g. models/mine.joblib")
     parser.add_argument("--force", action="store_true", help="replace an existing model at PATH")
+    parser.add_argument("--model-version", default="1", metavar="VERSION", help="recorded in the metadata and card (default: 1)")
     parser.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds; 0 skips it (default: 5)")
     parser.add_argument(
         "--set",
@@ -63,7 +64,7 @@ def main(args):
     from .._evaluation import format_report
     from .._io import read_table
     from .._persistence import save_model, sha256_file, sibling_paths
-    from .._training import CORPUS_RESOURCE, corpus_path, prepare_training_data, train
+    from .._training import CORPUS_RESOURCE, corpus_path, cross_validation_fits, prepare_training_data, train
 
     if args.folds == 1 or args.folds < 0:
         raise UsageError("--folds must be 0 (no cross-validation) or at least 2")
@@ -86,7 +87,9 @@ def main(args):
     for message in notes:
         note(f"warning: {message}")
     note(f"training on {len(data)} rows, {data['target'].nunique()} targets")
-    estimator, metadata = train(data, estimator, args.folds, progress=note)
+    fits = (cross_validation_fits(data, args.folds) if args.folds else 0) + 1
+    with progress_bar(total=fits, unit="fits", description="cross-validating and fitting") as bar:
+        estimator, metadata = train(data, estimator, args.folds, on_fit=bar.update)
     cv = metadata["metrics"].get("cross_validation")
     if cv:
         print(format_report(cv["random"], f"cross-validation, {args.folds} random folds"))
@@ -98,6 +101,7 @@ def main(args):
             )
     metadata = {
         "name": output.stem,
+        "model_version": args.model_version,
         "training_data": {
             "path": "/".join(("stance", *CORPUS_RESOURCE)) if bundled else str(data_path),
             "sha256": sha256_file(data_path),
