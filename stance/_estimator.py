@@ -44,8 +44,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         None disables character features.
     negation : bool, default=True
         Mark words in a negation's scope (``not support`` -> ``NOT_support``).
-    target_features : bool, default=True
-        Add the per-target copies of the word features.
+    target_features : {"words", "all", None}, default="words"
+        Which features get a copy per training target: the word features,
+        all features (words and characters), or none.
     target_weight : float, default=0.5
         Scale of the per-target copies: below 1, the model leans more on the
         cues shared by all targets.
@@ -99,7 +100,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         word_ngram_range=(1, 2),
         char_ngram_range=(2, 5),
         negation=True,
-        target_features=True,
+        target_features="words",
         target_weight=0.5,
         lexicon=True,
         min_df=1,
@@ -166,7 +167,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 dtype=np.float32,
             )
             chars = self.char_vectorizer_.fit_transform(texts)
-        self.target_blocks_ = TargetBlocks().fit(words, targets) if self.target_features else None
+        if self.target_features not in ("words", "all", None):
+            raise ValueError(f"target_features must be 'words', 'all' or None, not {self.target_features!r}")
+        self.target_blocks_ = None
+        if self.target_features:
+            self.target_blocks_ = TargetBlocks().fit(self._copied(words, chars), targets)
         features = self._assemble(words, chars, targets)
         self.targets_ = sorted({t for t in targets if t is not None})
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
@@ -178,13 +183,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction ------------------------------------------------------------
 
+    def _copied(self, words, chars):
+        # The features that get a copy per target.
+        return sp.hstack([words, chars], format="csr") if self.target_features == "all" and chars is not None else words
+
     def _assemble(self, words, chars, targets):
         # Shared word features, shared character features, then the per-target copies.
         blocks = [words]
         if chars is not None:
             blocks.append(chars)
         if self.target_blocks_ is not None:
-            blocks.append(self.target_weight * self.target_blocks_.transform(words, targets))
+            copied = self._copied(words, chars)
+            blocks.append(self.target_weight * self.target_blocks_.transform(copied, targets))
         return sp.hstack(blocks, format="csr")
 
     def _features(self, texts, targets):
@@ -239,7 +249,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 described.append((repr(chars[column - len(words)]), "shared (characters)"))
             else:
                 target, original = self.target_blocks_.column_origin(column - len(words) - len(chars))
-                described.append((words[original], f"target: {target}"))
+                name = words[original] if original < len(words) else repr(chars[original - len(words)])
+                described.append((name, f"target: {target}"))
         return described
 
     def _label_weights(self):

@@ -75,7 +75,8 @@ def evaluation_report(y_true, y_pred, targets=None, labels=LABELS):
     Returns
     -------
     dict
-        ``texts``, ``accuracy``, ``macro_f1``, ``f_avg``, ``per_class``
+        ``texts``, ``accuracy``, ``macro_f1`` (over the labels that the data
+        or the predictions use), ``f_avg``, ``per_class``
         (precision, recall, f1, support per label), ``confusion`` (rows:
         true label, columns: predicted) and, with targets, ``per_target``.
 
@@ -97,10 +98,13 @@ def evaluation_report(y_true, y_pred, targets=None, labels=LABELS):
         y_true, y_pred, labels=labels, zero_division=0
     )
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    # A label that neither the data nor the predictions use (neutral in a
+    # two-sided data set) would only drag the macro average down.
+    present = [label for label in labels if label in set(y_true) | set(y_pred)]
     report = {
         "texts": len(y_true),
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
         "f_avg": f_avg(y_true, y_pred),
         "per_class": {
             label: {
@@ -128,11 +132,12 @@ def _per_target(y_true, y_pred, targets, labels):
     truth, predicted, keys = np.array(y_true), np.array(y_pred), np.array(targets, dtype=object)
     for target in sorted({t for t in targets}, key=lambda t: (t is None, str(t))):
         rows = keys == target if target is not None else np.array([t is None for t in targets])
+        present = [label for label in labels if label in set(truth[rows]) | set(predicted[rows])]
         scores[str(target)] = {
             "texts": int(rows.sum()),
             "accuracy": float((truth[rows] == predicted[rows]).mean()),
             "macro_f1": float(
-                f1_score(truth[rows], predicted[rows], labels=labels, average="macro", zero_division=0)
+                f1_score(truth[rows], predicted[rows], labels=present, average="macro", zero_division=0)
             ),
             "f_avg": f_avg(truth[rows], predicted[rows]),
         }

@@ -17,7 +17,7 @@ from ._persistence import atomic_write
 
 __all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns"]
 
-FORMATS = ("csv", "tsv", "jsonl", "parquet", "text")
+FORMATS = ("csv", "tsv", "jsonl", "parquet", "text", "semeval")
 _EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -85,6 +85,12 @@ def _first_bad_line(raw):
     return None
 
 
+def _starts_with_semeval_header(source):
+    first = source.readline()
+    source.seek(0)
+    return first.lstrip(b"\xef\xbb\xbf").rstrip(b"\r\n").split(b"\t") == [h.encode() for h in SEMEVAL_HEADER]
+
+
 def _open_source(path):
     """Return a binary stream of the input (stdin for ``-``)."""
     if path == _STDIO:
@@ -104,7 +110,8 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         A file, or ``"-"`` for standard input.
     fmt : str, optional
         One of :data:`FORMATS`; by default guessed from the extension
-        (standard input defaults to ``text``).
+        (standard input defaults to ``text``); a ``.txt`` or ``.tsv`` file
+        that starts with SemEval-2016's header is read as ``semeval``.
     chunk_rows : int
 
     Yields
@@ -119,9 +126,12 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
     DataError
         Missing, unreadable, empty or undecodable input.
     """
+    explicit = fmt
     fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
     _check_readable(path)
     source = _open_source(path)
+    if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source):
+        fmt = "semeval"
     name = "standard input" if str(path) == _STDIO else str(path)
     try:
         yield from _READERS[fmt](source, chunk_rows)
@@ -216,7 +226,50 @@ def _read_text(source, chunk_rows):
         yield pd.DataFrame({"text": lines})
 
 
+#: The header of the official SemEval-2016 Task 6 files.
+SEMEVAL_HEADER = ("ID", "Target", "Tweet", "Stance")
+
+
+def _read_semeval(source, chunk_rows):
+    """Read the official SemEval-2016 Task 6 files (tab-separated).
+
+    Their lines are UTF-8 in places and Windows-1252 in others, so each line
+    is decoded on its own: as UTF-8 if it can be, else as Windows-1252. The
+    columns are renamed to ``text``, ``target`` and ``label``; ``ID`` stays.
+    """
+    import pandas as pd
+
+    rows = []
+    header = None
+    for number, raw in enumerate(source, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            line = raw.decode("cp1252", errors="replace")
+        line = line.rstrip("\r\n")
+        if header is None:
+            header = tuple(line.split("\t"))
+            if header != SEMEVAL_HEADER:
+                raise DataError(f"the header is not SemEval's {chr(9).join(SEMEVAL_HEADER)!r} (tab-separated)")
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise DataError(f"line {number} has {len(fields)} tab-separated fields, not {len(header)}")
+        rows.append(fields)
+        if len(rows) == chunk_rows:
+            yield _semeval_frame(pd, rows)
+            rows = []
+    if rows:
+        yield _semeval_frame(pd, rows)
+
+
+def _semeval_frame(pd, rows):
+    frame = pd.DataFrame(rows, columns=list(SEMEVAL_HEADER))
+    return frame.rename(columns={"Tweet": "text", "Target": "target", "Stance": "label"})
+
+
 _READERS = {
+    "semeval": _read_semeval,
     "csv": _read_csv,
     "tsv": _read_tsv,
     "jsonl": _read_jsonl,

@@ -53,21 +53,24 @@ NEGATED_PREFIX = "NOT_"
 
 
 def _split_hashtag(match):
-    return " " + _CAMEL.sub(" ", match.group(1)) + " "
+    # Both the words ("stop the war") and the tag as one token ("_tag_stopthewar"):
+    # a hashtag is often a slogan whose stance the words alone do not carry.
+    tag = match.group(1)
+    return f" {_CAMEL.sub(' ', tag)} _tag_{tag.lower()} "
 
 
 def normalize_text(text):
     """Return ``text`` lower-cased and cleaned for feature extraction.
 
     Unicode is NFKC-normalised; URLs become ``_url_``; user mentions become
-    ``_user_``; hashtags are split at case changes (``#StopTheWar`` ->
-    ``stop the war``); control characters and lone surrogates become spaces;
+    ``_user_``; a hashtag becomes its words, split at case changes, and a
+    ``_tag_`` token (``#StopTheWar`` -> ``stop the war _tag_stopthewar``); control characters and lone surrogates become spaces;
     English negative contractions are expanded (``won't`` -> ``will not``).
 
     Examples
     --------
     >>> normalize_text("We WON'T back #TheNewTariffs, says @minister https://x.y/z")
-    'we will not back the new tariffs , says _user_ _url_'
+    'we will not back the new tariffs _tag_thenewtariffs , says _user_ _url_'
     """
     text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", text))
     # The placeholders are lower-case so that lower-casing keeps them intact.

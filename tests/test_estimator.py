@@ -113,8 +113,8 @@ def test_target_specific_features_change_scores(tiny_estimator):
     known = tiny_estimator.decision_function([(text, "the treaty")])
     unknown = tiny_estimator.decision_function([text])
     assert not np.allclose(known, unknown)
-    without_blocks = clone(tiny_estimator).set_params(target_features=False)
-    assert without_blocks.target_features is False
+    without_blocks = clone(tiny_estimator).set_params(target_features=None)
+    assert without_blocks.target_features is None
 
 
 def test_row_order_and_batching_do_not_change_results(tiny_estimator, tiny_corpus):

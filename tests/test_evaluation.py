@@ -53,3 +53,9 @@ def test_format_report_shows_every_figure():
     assert text.startswith("title")
     assert "macro-F1 0.611" in text and "F_avg 0.583" in text
     assert "confusion" in text and "a " in text
+
+
+def test_macro_f1_ignores_labels_nobody_uses():
+    report = evaluation_report(["aligned", "opposed"], ["aligned", "aligned"])
+    # aligned: P 1/2, R 1 -> F1 2/3; opposed: F1 0; neutral is absent from both.
+    assert report["macro_f1"] == pytest.approx(1 / 3)

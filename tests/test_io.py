@@ -135,3 +135,30 @@ def test_jsonl_missing_values_become_none(tmp_path):
     assert len(frame) == 3
     assert frame["text"].tolist()[0] == "a"
     assert frame["text"].isna().tolist() == [False, True, True]
+
+
+def test_semeval_files_mix_utf8_and_cp1252_lines(tmp_path):
+    # Written for this test in the official layout: ID, Target, Tweet, Stance.
+    path = tmp_path / "semeval.txt"
+    lines = [
+        "ID\tTarget\tTweet\tStance".encode(),
+        "101\tWind power\tTurbines are the future \u2014 build more! #SemST\tFAVOR".encode("utf-8"),
+        "102\tWind power\tThey ruin the view \u2013 \u201cgreen\u201d my foot #SemST\tAGAINST".encode("cp1252"),
+        "103\tWind power\tMeeting at noon #SemST\tNONE".encode(),
+    ]
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    frame = read_all(path)
+    assert list(frame.columns) == ["ID", "target", "text", "label"]
+    assert frame["text"].tolist()[1] == "They ruin the view \u2013 \u201cgreen\u201d my foot #SemST"
+    assert frame["label"].tolist() == ["FAVOR", "AGAINST", "NONE"]
+    assert read_all(path, "semeval").equals(frame)
+
+
+def test_semeval_format_checks_its_header_and_fields(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("ID\tTarget\tTweet\tStance\n1\tx\tonly three\n")
+    with pytest.raises(DataError, match="line 2 has 3"):
+        read_all(path)
+    path.write_text("id,text\n1,x\n")
+    with pytest.raises(DataError, match="header"):
+        read_all(path, "semeval")

@@ -15,7 +15,7 @@ from stance._text import mark_negation, normalize_target, normalize_text, senten
         ("We cannot accept", "we can not accept"),
         ("Read https://example.org/a?b=c now", "read _url_ now"),
         ("@foreign_office said so", "_user_ said so"),
-        ("#NoMoreWar today", "no more war today"),
+        ("#NoMoreWar today", "no more war _tag_nomorewar today"),
         ("It\u2019s a \u201cdeal\u201d", "it's a \u201cdeal\u201d"),
         ("tab\tand\x00null\x1b", "tab and null"),
         ("\ud800lone surrogate", "lone surrogate"),

@@ -2,6 +2,7 @@
 
 import sys
 
+from .._io import FORMATS
 from .._labels import parse_label_map
 from .._errors import UsageError
 
@@ -19,8 +20,9 @@ def add_model_argument(parser):
 def add_data_arguments(parser, labels=True):
     parser.add_argument(
         "--format",
-        choices=("csv", "tsv", "jsonl", "parquet", "text"),
-        help="input format (default: from the file extension)",
+        choices=FORMATS,
+        help="input format (default: from the file extension; semeval is the official SemEval-2016 "
+        "Task 6 tab-separated format, recognised by its header)",
     )
     parser.add_argument("--text-column", default="text", metavar="NAME", help="column with the sentences (default: text)")
     parser.add_argument(

@@ -12,6 +12,7 @@ import ast
 from pathlib import Path
 
 from .._errors import UsageError
+from .._recipes import RECIPES
 from ._common import add_data_arguments, label_map_argument, note, progress_bar
 
 
@@ -27,6 +28,13 @@ def format_parser(parser):
     parser.add_argument("--model-version", default="1", metavar="VERSION", help="recorded in the metadata and card (default: 1)")
     parser.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds; 0 skips it (default: 5)")
     parser.add_argument(
+        "--recipe",
+        default="default",
+        choices=sorted(RECIPES),
+        help="starting settings: "
+        + "; ".join(f"{name}: {recipe['description']}" for name, recipe in RECIPES.items()),
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -36,26 +44,18 @@ def format_parser(parser):
     add_data_arguments(parser)
 
 
-def estimator_from_settings(settings):
-    """Return a StanceClassifier with ``NAME=VALUE`` settings applied."""
-    from .._estimator import StanceClassifier
-
-    estimator = StanceClassifier()
+def parse_settings(settings):
+    """Return ``{name: value}`` from ``NAME=VALUE`` strings (values as Python literals)."""
     params = {}
     for setting in settings:
         name, sep, value = setting.partition("=")
-        if not sep:
+        if not sep or not name.strip():
             raise UsageError(f"--set {setting!r} is not NAME=VALUE")
         try:
             params[name.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
             params[name.strip()] = value.strip()
-    unknown = sorted(set(params) - set(estimator.get_params()))
-    if unknown:
-        raise UsageError(
-            f"unknown setting {unknown[0]!r}; settings are {', '.join(sorted(estimator.get_params()))}"
-        )
-    return estimator.set_params(**params)
+    return params
 
 
 def main(args):
@@ -64,11 +64,15 @@ def main(args):
     from .._evaluation import format_report
     from .._io import read_table
     from .._persistence import save_model, sha256_file, sibling_paths
+    from .._recipes import make_estimator
     from .._training import CORPUS_RESOURCE, corpus_path, cross_validation_fits, prepare_training_data, train
 
     if args.folds == 1 or args.folds < 0:
         raise UsageError("--folds must be 0 (no cross-validation) or at least 2")
-    estimator = estimator_from_settings(args.set)
+    try:
+        estimator = make_estimator(args.recipe, **parse_settings(args.set))
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     output = Path(args.output)
     existing = [p for p in sibling_paths(output) if p.exists()]
     if existing and not args.force:
@@ -88,7 +92,7 @@ def main(args):
         note(f"warning: {message}")
     note(f"training on {len(data)} rows, {data['target'].nunique()} targets")
     fits = (cross_validation_fits(data, args.folds) if args.folds else 0) + 1
-    with progress_bar(total=fits, unit="fits", description="cross-validating and fitting") as bar:
+    with progress_bar(total=fits, unit="fits", description="cross-validating and fitting" if args.folds else "fitting") as bar:
         estimator, metadata = train(data, estimator, args.folds, on_fit=bar.update)
     cv = metadata["metrics"].get("cross_validation")
     if cv:
@@ -102,6 +106,7 @@ def main(args):
     metadata = {
         "name": output.stem,
         "model_version": args.model_version,
+        "recipe": args.recipe,
         "training_data": {
             "path": "/".join(("stance", *CORPUS_RESOURCE)) if bundled else str(data_path),
             "sha256": sha256_file(data_path),
