@@ -304,14 +304,18 @@ _default_model = None
 _default_lock = threading.Lock()
 
 
-def load_model(path=None):
+def load_model(path=None, trusted=False):
     """Load a model; with no path, the default model shipped with stance.
 
     Parameters
     ----------
     path : str or Path, optional
-        A model file written by ``stance train`` or :func:`save_model`
-        (``NAME.joblib`` with ``NAME.json`` beside it).
+        A model file written by ``stance train`` or ``stance export``
+        (``NAME.skops`` or ``NAME.joblib``, with ``NAME.json`` beside it).
+    trusted : bool, default=False
+        Required to load a joblib file other than the shipped model: a
+        joblib file is a pickle, and loading one can run code hidden in it.
+        ``.skops`` files load safely without it.
 
     Returns
     -------
@@ -320,12 +324,8 @@ def load_model(path=None):
     Raises
     ------
     ModelError
-        The file is missing, fails its checksum, or is not a stance model.
-
-    Notes
-    -----
-    A ``.joblib`` model is a pickle: loading one can run code it carries.
-    Load only models from sources you trust.
+        The file is missing, fails its checksum, is an untrusted joblib
+        file, names unexpected types (skops), or is not a stance model.
 
     Examples
     --------
@@ -337,7 +337,7 @@ def load_model(path=None):
     from ._persistence import default_model_path, load_estimator
 
     path = default_model_path() if path is None else path
-    estimator, metadata = load_estimator(path)
+    estimator, metadata = load_estimator(path, trusted=trusted)
     return StanceModel(estimator, metadata, path)
 
 

@@ -1,14 +1,20 @@
 """Saving and loading models: the artifact, its metadata and its model card.
 
-A model is three files side by side: ``NAME.joblib`` (the fitted estimator),
-``NAME.json`` (metadata: versions, training data, hyperparameters, metrics,
-and the artifact's SHA-256) and ``NAME.md`` (the model card). Loading checks
-the checksum before unpickling anything, so a truncated, corrupted or altered
-file is refused with a clear message instead of an unpickling error.
+A model is three files side by side: the fitted estimator (``NAME.joblib`` or
+``NAME.skops``), ``NAME.json`` (metadata: versions, training data,
+hyperparameters, metrics, and the artifact's SHA-256) and ``NAME.md`` (the
+model card). Loading checks the checksum before reading the model, so a
+truncated, corrupted or altered file is refused with a clear message.
 
-Security: joblib files are pickles, and unpickling a file can run code that
-it carries. The checksum protects against damage, not against a malicious
-author who rewrites both files; load only models from sources you trust.
+Security. A joblib file is a pickle, and unpickling can run any code the file
+carries; the checksum detects damage, not a malicious author who rewrites
+both files. So a joblib file loads only if it is the model shipped inside
+this package, or if the caller says it trusts the file (``trusted=True``).
+A ``.skops`` file is safe to share: before anything is built, the types it
+names are checked against :data:`SKOPS_ALLOWED_TYPES`, an allow-list fixed
+here (stance's own types and the few scikit-learn helpers a StanceClassifier
+holds; skops itself trusts plain numpy, scipy and scikit-learn types), and a
+file naming any other type is refused.
 """
 
 import hashlib
@@ -42,6 +48,23 @@ DEFAULT_MODEL_NAME = "stance-v1.joblib"
 FORMAT = "stance-model"
 FORMAT_VERSION = 1
 _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
+
+
+#: Types a ``.skops`` model may name beyond those skops trusts by default.
+SKOPS_ALLOWED_TYPES = frozenset(
+    {
+        "functools.partial",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._TemperatureScaling",
+        "sklearn.model_selection._split.StratifiedKFold",
+        "stance._estimator.StanceClassifier",
+        "stance._features.TargetBlocks",
+        "stance._text.normalize_text",
+        "stance._text.word_features",
+    }
+)
+#: Model file formats, by suffix; any other suffix is read as joblib.
+SKOPS_SUFFIX = ".skops"
 
 
 class ModelVersionWarning(UserWarning):
@@ -132,7 +155,8 @@ def save_model(estimator, path, metadata, overwrite=False):
     estimator : StanceClassifier
         A fitted model.
     path : str or Path
-        The model file (conventionally ``.joblib``); the metadata and the card
+        The model file: ``.skops`` for the safe format, any other suffix
+        (conventionally ``.joblib``) for joblib. The metadata and the card
         are written next to it with the suffixes ``.json`` and ``.md``.
     metadata : dict
         What to record; the format, versions and checksum are added here.
@@ -153,7 +177,14 @@ def save_model(estimator, path, metadata, overwrite=False):
     if existing and not overwrite:
         raise ModelError(f"{existing[0]} exists; pass --force (overwrite=True) to replace it")
     with atomic_write(model_path, "wb") as stream:
-        joblib.dump(estimator, stream, compress=3)
+        if model_path.suffix.lower() == SKOPS_SUFFIX:
+            import zipfile
+
+            import skops.io
+
+            skops.io.dump(estimator, stream, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        else:
+            joblib.dump(estimator, stream, compress=3)
     record = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -192,8 +223,60 @@ def read_metadata(path):
     return record
 
 
-def load_estimator(path):
+def _is_shipped(path):
+    try:
+        return Path(path).resolve() == default_model_path().resolve()
+    except ModelError:
+        return False
+
+
+def _load_skops(path):
+    import skops.io
+
+    try:
+        named = set(skops.io.get_untrusted_types(file=path))
+    except Exception as error:  # a damaged archive can raise many things
+        raise ModelError(f"cannot read {path} as a skops file: {type(error).__name__}: {error}") from None
+    unexpected = sorted(named - SKOPS_ALLOWED_TYPES)
+    if unexpected:
+        raise ModelError(
+            f"{path} names types that a stance model never holds ({', '.join(unexpected[:5])}); "
+            "refusing to load it"
+        )
+    try:
+        return skops.io.load(path, trusted=sorted(named))
+    except Exception as error:
+        raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
+
+
+def _load_joblib(path, trusted):
+    import joblib
+
+    if not (trusted or _is_shipped(path)):
+        raise ModelError(
+            f"{path} is a joblib (pickle) file, and loading one can run code hidden in it; load it only "
+            "if you trust its source, with load_model(path, trusted=True) or --trust-model, or ask for "
+            "a .skops file (stance export --format skops), which loads safely"
+        )
+    with warnings.catch_warnings():
+        # scikit-learn warns about a version mismatch too; ours says what to do.
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
+        try:
+            return joblib.load(path)
+        except Exception as error:  # an unpickling failure can raise anything
+            raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
+
+
+def load_estimator(path, trusted=False):
     """Load a fitted StanceClassifier from ``path`` after checking its integrity.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.skops`` or joblib model file with its ``.json`` metadata beside it.
+    trusted : bool, default=False
+        Load a joblib file that is not the shipped model. Only for files
+        from a source you trust: unpickling can run code.
 
     Returns
     -------
@@ -202,15 +285,14 @@ def load_estimator(path):
     Raises
     ------
     ModelError
-        Missing file, checksum mismatch, unreadable content, or not a stance model.
+        Missing file, untrusted joblib file, checksum mismatch, unexpected
+        types in a skops file, unreadable content, or not a stance model.
     """
-    import joblib
-
     from ._estimator import StanceClassifier
 
     path = Path(path)
     if path.is_dir():
-        raise ModelError(f"{path} is a folder; give the path of a .joblib model file")
+        raise ModelError(f"{path} is a folder; give the path of a model file")
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist")
     record = read_metadata(path)
@@ -229,13 +311,10 @@ def load_estimator(path):
             ModelVersionWarning,
             stacklevel=3,
         )
-    with warnings.catch_warnings():
-        # scikit-learn warns about the same mismatch; ours says what to do.
-        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
-        try:
-            estimator = joblib.load(path)
-        except Exception as error:  # an unpickling failure can raise anything
-            raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
+    if path.suffix.lower() == SKOPS_SUFFIX:
+        estimator = _load_skops(path)
+    else:
+        estimator = _load_joblib(path, trusted)
     if not isinstance(estimator, StanceClassifier):
         raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
     return estimator, record

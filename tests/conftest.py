@@ -63,8 +63,8 @@ def tiny_csv(tmp_path_factory, tiny_corpus):
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory, tiny_csv):
-    """A model trained by the CLI on the tiny corpus (no cross-validation)."""
-    path = tmp_path_factory.mktemp("model") / "tiny.joblib"
+    """A model trained by the CLI on the tiny corpus (no cross-validation), in the safe format."""
+    path = tmp_path_factory.mktemp("model") / "tiny.skops"
     result = run_stance("train", "--data", str(tiny_csv), "--output", str(path), "--folds", "0", "--set", "calibration_folds=3")
     assert result.returncode == 0, result.stderr
     return path

@@ -194,7 +194,7 @@ def test_info_describes_a_model(tiny_model_path):
     assert result.returncode == 0, result.stderr
     assert "the treaty" in result.stdout and "labels      aligned, neutral, opposed" in result.stdout
     meta = json.loads(run_stance("info", "--model", str(tiny_model_path), "--json").stdout)
-    assert meta["artifact"]["file"] == "tiny.joblib"
+    assert meta["artifact"]["file"] == "tiny.skops"
 
 
 def test_installed_command_finds_the_default_model_from_anywhere(tmp_path):
@@ -218,7 +218,7 @@ def test_predict_target_and_target_column_conflict():
 def test_model_from_other_scikit_learn_warns_in_one_line(tmp_path, tiny_model_path):
     import shutil
 
-    model = tmp_path / "old.joblib"
+    model = tmp_path / "old.skops"
     shutil.copy(tiny_model_path, model)
     meta = json.loads(tiny_model_path.with_suffix(".json").read_text())
     meta["versions"]["scikit-learn"] = "0.0.1"
@@ -229,3 +229,24 @@ def test_model_from_other_scikit_learn_warns_in_one_line(tmp_path, tiny_model_pa
         line for line in result.stderr.strip().splitlines() if line.startswith("stance: warning:")
     ]
     assert "scikit-learn 0.0.1" in result.stderr
+
+
+def test_export_to_skops_and_load_it_safely(tmp_path):
+    out = tmp_path / "shared.skops"
+    result = run_stance("export", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.with_suffix(".json").exists() and out.with_suffix(".md").exists()
+    text = "We welcome the new sanctions package."
+    shipped = run_stance("predict", text, "--target", "sanctions against Russia")
+    exported = run_stance("predict", text, "--target", "sanctions against Russia", "--model", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout == shipped.stdout
+    assert_one_line_error(run_stance("export", "--output", str(out)), 2, "--force")
+    assert_one_line_error(run_stance("export", "--output", str(tmp_path / "x.joblib")), 2, "must end in .skops")
+
+
+def test_joblib_model_needs_trust_model(tmp_path, tiny_model_path):
+    joblib_model = tmp_path / "tiny.joblib"
+    assert run_stance("export", "--model", str(tiny_model_path), "--format", "joblib", "--output", str(joblib_model)).returncode == 0
+    assert_one_line_error(run_stance("predict", "hi", "--model", str(joblib_model)), 1, "--trust-model")
+    assert run_stance("predict", "hi", "--model", str(joblib_model), "--trust-model").returncode == 0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import stance
-from stance._persistence import ModelVersionWarning, default_model_path, save_model, sha256_file
+from stance._persistence import ModelVersionWarning, default_model_path, dependency_versions, save_model, sha256_file
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def saved(tmp_path, tiny_estimator):
 
 
 def test_round_trip_keeps_params_predictions_and_metadata(saved, tiny_estimator, tiny_corpus):
-    model = stance.load_model(saved)
+    model = stance.load_model(saved, trusted=True)
     assert model.estimator.get_params() == tiny_estimator.get_params()
     np.testing.assert_array_equal(
         model.estimator.predict_proba(tiny_corpus[["text", "target"]]),
@@ -35,7 +35,7 @@ def test_refuses_to_overwrite_without_permission(saved, tiny_estimator):
     with pytest.raises(stance.ModelError, match="exists"):
         save_model(tiny_estimator, saved, {})
     save_model(tiny_estimator, saved, {"name": "again"}, overwrite=True)
-    assert stance.load_model(saved).metadata["name"] == "again"
+    assert stance.load_model(saved, trusted=True).metadata["name"] == "again"
 
 
 def test_truncated_model_is_refused(saved):
@@ -45,17 +45,94 @@ def test_truncated_model_is_refused(saved):
         stance.load_model(saved)
 
 
+class Evil:
+    """Unpickling this runs code: it creates the file named by ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
 def test_tampered_model_is_refused_before_unpickling(saved, tmp_path):
     marker = tmp_path / "ran"
-
-    class Evil:
-        def __reduce__(self):
-            return (open, (str(marker), "w"))
-
-    joblib.dump(Evil(), saved)
+    joblib.dump(Evil(marker), saved)
     with pytest.raises(stance.ModelError, match="checksum"):
+        stance.load_model(saved, trusted=True)
+    assert not marker.exists()
+
+
+def test_crafted_pickle_with_matching_checksum_is_refused_unless_trusted(saved, tmp_path):
+    # An attacker who rewrites the metadata too gets past the checksum; the
+    # joblib file is still not loaded without an explicit trust decision.
+    marker = tmp_path / "ran"
+    joblib.dump(Evil(marker), saved)
+    meta = json.loads(saved.with_suffix(".json").read_text())
+    meta["artifact"]["sha256"] = sha256_file(saved)
+    saved.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(stance.ModelError, match="can run code"):
         stance.load_model(saved)
     assert not marker.exists()
+    for suffix in (".pkl", ".bin"):
+        renamed = saved.rename(saved.with_suffix(suffix))
+        saved.with_suffix(".json").rename(renamed.with_suffix(".json"))
+        with pytest.raises(stance.ModelError, match="can run code"):
+            stance.load_model(renamed)
+        saved = renamed
+    assert not marker.exists()
+
+
+def test_skops_round_trip_loads_without_trust(tmp_path, tiny_estimator, tiny_corpus):
+    path = tmp_path / "model.skops"
+    save_model(tiny_estimator, path, {"name": "model"})
+    model = stance.load_model(path)
+    np.testing.assert_array_equal(
+        model.estimator.predict_proba(tiny_corpus[["text", "target"]]),
+        tiny_estimator.predict_proba(tiny_corpus[["text", "target"]]),
+    )
+    assert model.estimator.get_params() == tiny_estimator.get_params()
+
+
+class Sneaky:
+    """A type no stance model holds."""
+
+
+def test_skops_file_with_unexpected_type_is_refused(tmp_path, tiny_estimator):
+    import skops.io
+
+    path = tmp_path / "model.skops"
+    save_model(tiny_estimator, path, {"name": "model"})
+    smuggled = clone_fitted(tiny_estimator)
+    smuggled.extra_ = Sneaky()
+    skops.io.dump(smuggled, path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["artifact"]["sha256"] = sha256_file(path)
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(stance.ModelError, match="Sneaky.*refusing to load it"):
+        stance.load_model(path)
+
+
+def clone_fitted(estimator):
+    import copy
+
+    return copy.deepcopy(estimator)
+
+
+def test_damaged_skops_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "model.skops"
+    path.write_bytes(b"not a zip archive")
+    path.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "format": "stance-model",
+                "artifact": {"sha256": sha256_file(path)},
+                "versions": {"scikit-learn": dependency_versions()["scikit-learn"]},
+            }
+        )
+    )
+    with pytest.raises(stance.ModelError, match="cannot read .* as a skops file"):
+        stance.load_model(path)
 
 
 def test_missing_or_broken_metadata_is_refused(saved):
@@ -77,7 +154,7 @@ def test_other_objects_are_refused(saved):
     meta["artifact"]["sha256"] = sha256_file(saved)
     saved.with_suffix(".json").write_text(json.dumps(meta))
     with pytest.raises(stance.ModelError, match="holds a dict, not a stance model"):
-        stance.load_model(saved)
+        stance.load_model(saved, trusted=True)
 
 
 def test_garbage_with_matching_checksum_is_a_clear_error(saved):
@@ -86,7 +163,7 @@ def test_garbage_with_matching_checksum_is_a_clear_error(saved):
     meta["artifact"]["sha256"] = sha256_file(saved)
     saved.with_suffix(".json").write_text(json.dumps(meta))
     with pytest.raises(stance.ModelError, match="cannot load"):
-        stance.load_model(saved)
+        stance.load_model(saved, trusted=True)
 
 
 def test_other_scikit_learn_version_warns(saved):
@@ -94,7 +171,7 @@ def test_other_scikit_learn_version_warns(saved):
     meta["versions"]["scikit-learn"] = "0.0.1"
     saved.with_suffix(".json").write_text(json.dumps(meta))
     with pytest.warns(ModelVersionWarning, match="scikit-learn 0.0.1"):
-        stance.load_model(saved)
+        stance.load_model(saved, trusted=True)
 
 
 @pytest.mark.parametrize("make", ["missing", "folder"])

@@ -13,7 +13,7 @@ import sys
 
 from .._errors import StanceError, UsageError
 from .._version import __version__
-from . import analyze, evaluate, info, predict, train
+from . import analyze, evaluate, export, info, predict, train
 
 __all__ = ["main"]
 
@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "train": (train, "train a model on labelled data"),
     "evaluate": (evaluate, "score a model on labelled data"),
     "info": (info, "describe a model: what it knows and how it scored"),
+    "export": (export, "convert a model, e.g. to the safe .skops format for sharing"),
 }
 
 

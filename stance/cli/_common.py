@@ -13,7 +13,13 @@ def add_model_argument(parser):
     parser.add_argument(
         "--model",
         metavar="PATH",
-        help="a model file written by 'stance train' (default: the model shipped with stance)",
+        help="a .skops or .joblib model file written by 'stance train' (default: the model shipped with stance)",
+    )
+    parser.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="allow loading a .joblib model that is not the shipped one; joblib files can run code "
+        "when loaded, so only for files from a source you trust",
     )
 
 
@@ -53,7 +59,16 @@ def label_map_argument(args):
 def load_model_argument(args):
     from .._model import load_model
 
-    return load_model(args.model)
+    return load_model(args.model, trusted=args.trust_model)
+
+
+def refuse_overwrite(path, force):
+    """Stop before any work if ``path`` (or its metadata or card) exists and not ``force``."""
+    from .._persistence import sibling_paths
+
+    existing = [p for p in sibling_paths(path) if p.exists()]
+    if existing and not force:
+        raise UsageError(f"{existing[0]} exists; pass --force to replace it")
 
 
 def note(message):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .._errors import UsageError
 from .._recipes import RECIPES
-from ._common import add_data_arguments, label_map_argument, note, progress_bar
+from ._common import add_data_arguments, label_map_argument, note, progress_bar, refuse_overwrite
 
 
 def format_parser(parser):
@@ -63,7 +63,7 @@ def main(args):
 
     from .._evaluation import format_report
     from .._io import read_table
-    from .._persistence import save_model, sha256_file, sibling_paths
+    from .._persistence import save_model, sha256_file
     from .._recipes import make_estimator
     from .._training import CORPUS_RESOURCE, corpus_path, cross_validation_fits, prepare_training_data, train
 
@@ -74,9 +74,7 @@ def main(args):
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = Path(args.output)
-    existing = [p for p in sibling_paths(output) if p.exists()]
-    if existing and not args.force:
-        raise UsageError(f"{existing[0]} exists; pass --force to replace it")
+    refuse_overwrite(output, args.force)
     bundled = args.data is None
     data_path = corpus_path() if bundled else Path(args.data)
     frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
