@@ -14,7 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._features import TargetBlocks, split_inputs
-from ._text import load_lexicon, normalize_target, normalize_text, word_features
+from ._text import MAX_TEXT_CHARS, load_lexicon, normalize_target, normalize_text, word_features
 
 __all__ = ["StanceClassifier"]
 
@@ -24,7 +24,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     Inputs ``X`` are raw texts: a list of strings (no target), a pandas
     DataFrame with a ``text`` and an optional ``target`` column, or a list of
-    ``(text, target)`` pairs. Word n-grams (with negation scope marked) and
+    ``(text, target)`` pairs. A text is read up to its first 100,000
+    characters. Word n-grams (with negation scope marked) and
     character n-grams form the shared features; word n-grams are repeated in a
     block per training target, so the model learns target-specific cues next
     to cues shared by all targets. Unknown targets use the shared half only.
@@ -139,6 +140,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         texts, targets = split_inputs(X)
+        texts = [text[:MAX_TEXT_CHARS] for text in texts]
         y = np.asarray(y, dtype=object)
         if len(y) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
@@ -198,6 +200,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return sp.hstack(blocks, format="csr")
 
     def _features(self, texts, targets):
+        texts = [text[:MAX_TEXT_CHARS] for text in texts]
         chars = self.char_vectorizer_.transform(texts) if self.char_vectorizer_ is not None else None
         return self._assemble(self.word_vectorizer_.transform(texts), chars, targets)
 

@@ -127,8 +127,8 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         Missing, unreadable, empty or undecodable input.
     """
     explicit = fmt
-    fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
     _check_readable(path)
+    fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
     source = _open_source(path)
     if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source):
         fmt = "semeval"
@@ -137,7 +137,10 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         yield from _READERS[fmt](source, chunk_rows)
     except UnicodeDecodeError:
         source.seek(0)
-        line = _first_bad_line(source.read())
+        raw = source.read()
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise DataError(f"{name} is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first") from None
+        line = _first_bad_line(raw)
         where = f" on line {line}" if line else ""
         raise DataError(f"{name} is not valid UTF-8{where}; convert it to UTF-8 first") from None
     except (DataError, UsageError):
@@ -150,22 +153,30 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
 
 
 def _read_delimited(source, chunk_rows, sep):
+    import warnings
+
     import pandas as pd
 
     # The csv module's default field limit (128 KiB) is too small for whole
     # documents in a cell; the Python engine with no limit reads any size.
     csv.field_size_limit(sys.maxsize)
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    # index_col=False: a row with one field too many must not silently turn
+    # its first field into the index (and lose it).
     reader = pd.read_csv(
-        text,
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        chunksize=chunk_rows,
-        engine="python",
+        text, sep=sep, dtype=str, keep_default_na=False, chunksize=chunk_rows, engine="python", index_col=False
     )
     with reader:
-        yield from reader
+        while True:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                try:
+                    chunk = next(reader)
+                except StopIteration:
+                    return
+                except pd.errors.ParserWarning:
+                    raise DataError("a row has more fields than the header (a stray delimiter or a missing quote?)") from None
+            yield chunk
 
 
 def _read_csv(source, chunk_rows):
@@ -197,10 +208,17 @@ def _read_jsonl(source, chunk_rows):
             columns.update(dict.fromkeys(record))
         rows.append(record)
         if len(rows) == chunk_rows:
-            yield pd.DataFrame(rows, columns=list(columns) or ["text"])
+            yield _records_frame(pd, rows, columns)
             rows = []
     if rows:
-        yield pd.DataFrame(rows, columns=list(columns) or ["text"])
+        yield _records_frame(pd, rows, columns)
+
+
+def _records_frame(pd, rows, columns):
+    # dtype=object keeps values exactly as JSON gave them: numbers stay
+    # numbers, and strings with lone surrogates (valid JSON escapes, invalid
+    # Unicode) survive, which Arrow-backed string columns would refuse.
+    return pd.DataFrame(rows, columns=list(columns) or ["text"], dtype=object)
 
 
 def _read_parquet(source, chunk_rows):
@@ -302,8 +320,8 @@ def write_table(frames, path, fmt):
     try:
         with atomic_write(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
             return _write_frames(frames, stream, fmt)
-    except PermissionError:
-        raise DataError(f"cannot write {path}: permission denied") from None
+    except PermissionError as error:
+        raise DataError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _write_frames(frames, stream, fmt):

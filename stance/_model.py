@@ -28,6 +28,8 @@ def as_frame(texts, target=None):
 
     if isinstance(texts, str):
         texts = [texts]
+    elif isinstance(texts, pd.DataFrame):
+        raise TypeError("texts is a DataFrame; pass one column (df['text']) or use StanceModel.label_frame")
     elif isinstance(texts, pd.Series):
         texts = texts.tolist()
     elif isinstance(texts, Iterable):
@@ -171,7 +173,8 @@ class StanceModel:
             The input columns, then ``stance_label``, ``stance_p_<label>`` for
             each label, and ``stance_flag``: empty, or why a row is special
             (``blank text``: labelled neutral; ``missing text``: not labelled;
-            ``non-text value``: labelled as its string form). A new column
+            ``non-text value``: labelled as its string form; ``truncated``:
+            longer than 100,000 characters, labelled from its beginning). A new column
             whose name the input already uses gets a numbered suffix, so no
             input column is ever overwritten.
 
@@ -194,10 +197,7 @@ class StanceModel:
         values = frame[text_column].tolist()
         missing = [value is None or (isinstance(value, float) and np.isnan(value)) for value in values]
         texts = ["" if gone else value if isinstance(value, str) else str(value) for value, gone in zip(values, missing)]
-        flags = [
-            "missing text" if gone else "non-text value" if not isinstance(value, str) else "blank text" if not value.strip() else ""
-            for value, gone in zip(values, missing)
-        ]
+        flags = [_flag(value, gone) for value, gone in zip(values, missing)]
         targets = frame[target_column].tolist() if target_column else target
         proba = self.estimator.predict_proba(as_frame(texts, targets))
         labels = np.array(self.labels, dtype=object)[proba.argmax(axis=1)] if len(texts) else np.array([], dtype=object)
@@ -290,6 +290,18 @@ class StanceModel:
         ['feature', 'source', 'weight', 'value']
         """
         return self.estimator.explain(text, target=target, top=top)
+
+
+def _flag(value, missing):
+    from ._text import MAX_TEXT_CHARS
+
+    if missing:
+        return "missing text"
+    if not isinstance(value, str):
+        return "non-text value"
+    if not value.strip():
+        return "blank text"
+    return "truncated" if len(value) > MAX_TEXT_CHARS else ""
 
 
 def _unused_name(name, taken):

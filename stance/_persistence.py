@@ -18,6 +18,7 @@ file naming any other type is refused.
 """
 
 import hashlib
+import io
 import json
 import os
 import platform
@@ -115,6 +116,11 @@ def atomic_write(path, mode="w", **kwargs):
     never a partial file, even if the process is killed midway.
     """
     path = Path(path)
+    # Permission bits are checked by hand: root may write anything, but a file
+    # or folder its owner made read-only should stay as it is.
+    for existing in (path, path.parent):
+        if existing.exists() and not existing.stat().st_mode & 0o222:
+            raise PermissionError(13, f"{existing} is read-only")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     # mkstemp creates the file readable by its owner only; give it the
     # permissions a plain open() would have.
@@ -176,32 +182,42 @@ def save_model(estimator, path, metadata, overwrite=False):
     existing = [p for p in (model_path, metadata_path, card_path) if p.exists()]
     if existing and not overwrite:
         raise ModelError(f"{existing[0]} exists; pass --force (overwrite=True) to replace it")
-    with atomic_write(model_path, "wb") as stream:
-        if model_path.suffix.lower() == SKOPS_SUFFIX:
-            import zipfile
+    buffer = io.BytesIO()
+    if model_path.suffix.lower() == SKOPS_SUFFIX:
+        import zipfile
 
-            import skops.io
+        import skops.io
 
-            skops.io.dump(estimator, stream, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        else:
-            joblib.dump(estimator, stream, compress=3)
+        skops.io.dump(estimator, buffer, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+    else:
+        joblib.dump(estimator, buffer, compress=3)
+    data = buffer.getvalue()
     record = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": dependency_versions(),
         **metadata,
-        "artifact": {
-            "file": model_path.name,
-            "sha256": sha256_file(model_path),
-            "bytes": model_path.stat().st_size,
-        },
+        "artifact": {"file": model_path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)},
     }
-    with atomic_write(metadata_path, "w", encoding="utf-8") as stream:
-        json.dump(record, stream, indent=2, ensure_ascii=False)
-        stream.write("\n")
-    with atomic_write(card_path, "w", encoding="utf-8") as stream:
-        stream.write(render_card(record))
+    # All three files are complete on disk before any of them replaces an
+    # old one; the replacements then follow each other within microseconds.
+    try:
+        return _write_all(data, record, model_path, metadata_path, card_path)
+    except PermissionError as error:
+        raise ModelError(f"cannot write {model_path}: {error.strerror or error}") from None
+
+
+def _write_all(data, record, model_path, metadata_path, card_path):
+    with (
+        atomic_write(model_path, "wb") as model_stream,
+        atomic_write(metadata_path, "w", encoding="utf-8") as metadata_stream,
+        atomic_write(card_path, "w", encoding="utf-8") as card_stream,
+    ):
+        model_stream.write(data)
+        json.dump(record, metadata_stream, indent=2, ensure_ascii=False)
+        metadata_stream.write("\n")
+        card_stream.write(render_card(record))
     return record
 
 

@@ -40,6 +40,10 @@ _SPACES = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+(?:['\-]\w+)*|[.,;:!?]")
 _NUMBER = re.compile(r"^\d[\d,.]*$")
 
+#: Texts are read up to this many characters: a stance model labels sentences,
+#: and featurising megabytes of text at once would exhaust memory.
+MAX_TEXT_CHARS = 100_000
+
 #: Words that open a negation scope.
 NEGATORS = frozenset(
     "not no never nor neither without nobody nothing none nowhere hardly barely".split()

@@ -28,6 +28,13 @@ def format_parser(parser):
         help="output format (default: from the output extension, else csv)",
     )
     parser.add_argument("-t", "--target", metavar="TARGET", help="the target of every sentence")
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="rows read, labelled and written at a time; memory grows with N, not with the file (default: 10000)",
+    )
     add_data_arguments(parser, labels=False)
     add_model_argument(parser)
 
@@ -38,7 +45,7 @@ def _frames(args):
     if args.texts:
         yield pd.DataFrame({"text": args.texts})
         return
-    yield from read_table(args.input or "-", args.format)
+    yield from read_table(args.input or "-", args.format, chunk_rows=args.chunk_rows)
 
 
 def _target_column(args, frame):
@@ -52,6 +59,8 @@ def _target_column(args, frame):
 def main(args):
     if args.texts and args.input:
         raise UsageError("give sentences as arguments or --input FILE, not both")
+    if args.chunk_rows < 1:
+        raise UsageError("--chunk-rows must be at least 1")
     if args.target and args.target_column != "target":
         raise UsageError("give --target or --target-column, not both")
     if not args.texts and not args.input and sys.stdin.isatty():

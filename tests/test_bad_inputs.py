@@ -1,0 +1,181 @@
+"""A table of bad inputs: each gets the right output, or one clear error line and its exit code.
+
+Every case runs the installed ``stance`` command; ``check`` (when given) looks
+at the output of a successful run. No case may print a traceback.
+"""
+
+import io
+import json
+import os
+
+import joblib
+import pandas as pd
+import pytest
+
+import stance
+
+from conftest import run_stance
+
+CSV_OK = "text,label\nWe back the plan.,aligned\nWe reject it.,opposed\n"
+
+
+def write(name, content):
+    def make(folder):
+        path = folder / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return path
+
+    return make
+
+
+def rows_out(expected):
+    def check(stdout):
+        table = pd.read_csv(io.StringIO(stdout), keep_default_na=False)
+        assert len(table) == expected, table
+        return table
+
+    return check
+
+
+def flags(expected):
+    def check(stdout):
+        table = pd.read_csv(io.StringIO(stdout), keep_default_na=False)
+        assert table["stance_flag"].tolist() == expected
+
+    return check
+
+
+def model_of(kind):
+    """A model file with valid metadata whose content is damaged in some way."""
+
+    def make(folder):
+        source = stance._persistence.default_model_path()
+        path = folder / "model.joblib"
+        data = source.read_bytes()
+        meta = json.loads(source.with_suffix(".json").read_text())
+        if kind == "truncated":
+            data = data[: len(data) // 3]
+        elif kind == "flipped":
+            data = data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]
+        elif kind == "dict":
+            buffer = io.BytesIO()
+            joblib.dump({"weights": [1, 2, 3]}, buffer)
+            data = buffer.getvalue()
+            meta["artifact"]["sha256"] = stance._persistence.hashlib.sha256(data).hexdigest()
+        path.write_bytes(data)
+        path.with_suffix(".json").write_text(json.dumps(meta))
+        return path
+
+    return make
+
+
+def read_only(folder):
+    path = folder / "out.csv"
+    path.write_text("keep me\n")
+    path.chmod(0o444)
+    return path
+
+
+# (id, setup -> path or None, argument template, stdin, exit status, stderr pattern or None, check)
+CASES = [
+    ("binary file", write("in.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xd8\xff"), ["predict", "-i", "{}"], None, 1, "not valid UTF-8 on line 1", None),
+    ("wrong delimiter", write("in.csv", "text;label\nWe back it.;aligned\n"), ["predict", "-i", "{}"], None, 2, "available columns: text;label", None),
+    ("UTF-8 BOM", write("in.csv", b"\xef\xbb\xbf" + CSV_OK.encode()), ["predict", "-i", "{}"], None, 0, None, rows_out(2)),
+    ("UTF-16", write("in.csv", CSV_OK.encode("utf-16")), ["predict", "-i", "{}"], None, 1, "is UTF-16", None),
+    ("CRLF line ends", write("in.csv", CSV_OK.replace("\n", "\r\n")), ["predict", "-i", "{}"], None, 0, None, rows_out(2)),
+    ("quoted newlines", write("in.csv", 'text,label\n"We back\nthe plan.",aligned\n"x",neutral\n'), ["predict", "-i", "{}"], None, 0, None, rows_out(2)),
+    ("field over the csv module's limit", write("in.csv", 'text\n"' + "word " * 60_000 + '"\n'), ["predict", "-i", "{}"], None, 0, None, rows_out(1)),
+    ("missing header", write("in.csv", "We back the plan.,aligned\nWe reject it.,opposed\n"), ["predict", "-i", "{}"], None, 2, "available columns: We back the plan., aligned", None),
+    ("duplicate column names", write("in.csv", "text,text\na,b\n"), ["predict", "-i", "{}"], None, 0, None, rows_out(1)),
+    ("numbers as text", write("in.csv", "text\n12\n3.5\n"), ["predict", "-i", "{}"], None, 0, None, flags(["", ""])),
+    ("numbers and null in JSONL", write("in.jsonl", '{"text": 12}\n{"text": null}\n{"text": "ok"}\n'), ["predict", "-i", "{}"], None, 0, None, flags(["non-text value", "missing text", ""])),
+    ("NaN spelled out", write("in.csv", "text\nNaN\nnull\n"), ["predict", "-i", "{}"], None, 0, None, flags(["", ""])),
+    ("blank rows", write("in.txt", "one\n\n   \ntwo\n"), ["predict", "-i", "{}"], None, 0, None, flags(["", "blank text", "blank text", ""])),
+    ("empty file", write("in.csv", ""), ["predict", "-i", "{}"], None, 1, "is empty", None),
+    ("header only", write("in.csv", "text,label\n"), ["predict", "-i", "{}"], None, 0, None, rows_out(0)),
+    ("ragged rows", write("in.csv", "text,label\na,b,c\n"), ["predict", "-i", "{}"], None, 1, "more fields than the header", None),
+    ("latin-1 bytes on line 3", write("in.csv", "text\nfine\ncaf\xe9\n".encode("latin-1")), ["predict", "-i", "{}"], None, 1, "on line 3", None),
+    ("invalid JSON line", write("in.jsonl", '{"text": "a"}\n{oops}\n'), ["predict", "-i", "{}"], None, 1, "line 2 is not valid JSON", None),
+    ("JSON array line", write("in.jsonl", '["a", "b"]\n'), ["predict", "-i", "{}"], None, 1, "not an object", None),
+    ("corrupt Parquet", write("in.parquet", b"PAR1 this is not parquet"), ["predict", "-i", "{}"], None, 1, "cannot read", None),
+    ("CSV read as Parquet", write("in.csv", CSV_OK), ["predict", "-i", "{}", "--format", "parquet"], None, 1, "as parquet", None),
+    ("unknown extension", write("in.dat", CSV_OK), ["predict", "-i", "{}"], None, 2, "--format", None),
+    ("control characters and surrogates", write("in.jsonl", '{"text": "a\\u0000b\\u001b[31m \\ud800 c"}\n'), ["predict", "-i", "{}"], None, 0, None, rows_out(1)),
+    ("a folder instead of a file", lambda folder: folder, ["predict", "-i", "{}"], None, 1, "is a folder", None),
+    ("a missing file", lambda folder: folder / "nope.csv", ["predict", "-i", "{}"], None, 1, "does not exist", None),
+    ("empty standard input", None, ["predict", "-i", "-"], "", 1, "standard input is empty", None),
+    ("output in a missing folder", lambda folder: folder / "no" / "out.csv", ["predict", "hi", "-o", "{}"], None, 1, "does not exist", None),
+    ("read-only output", read_only, ["predict", "hi", "-o", "{}"], None, 1, "read-only", None),
+    ("unknown column", write("in.csv", CSV_OK), ["predict", "-i", "{}", "--text-column", "body"], None, 2, "no column 'body'", None),
+    ("unknown target column", write("in.csv", CSV_OK), ["predict", "-i", "{}", "--target-column", "about"], None, 2, "no column 'about'", None),
+    ("wrong model path", lambda folder: folder / "none.joblib", ["predict", "hi", "--model", "{}"], None, 1, "does not exist", None),
+    ("truncated model", model_of("truncated"), ["predict", "hi", "--model", "{}", "--trust-model"], None, 1, "checksum", None),
+    ("corrupted model", model_of("flipped"), ["predict", "hi", "--model", "{}", "--trust-model"], None, 1, "checksum", None),
+    ("another kind of object", model_of("dict"), ["predict", "hi", "--model", "{}", "--trust-model"], None, 1, "not a stance model", None),
+    ("untrusted joblib model", model_of("dict"), ["predict", "hi", "--model", "{}"], None, 1, "--trust-model", None),
+    ("label map to an unknown label", write("in.csv", CSV_OK), ["train", "-d", "{}", "-o", "m.joblib", "--label-map", "yes=maybe"], None, 2, "invalid --label-map", None),
+    ("unknown labels", write("in.csv", "text,label\n" + "a,yes\nb,no\n" * 5), ["train", "-d", "{}", "-o", "m.joblib"], None, 1, "--label-map", None),
+    ("one label only", write("in.csv", "text,label\n" + "a,aligned\n" * 6), ["train", "-d", "{}", "-o", "m.joblib"], None, 1, "at least 2 different labels", None),
+    ("too few examples", write("in.csv", "text,label\n" + "a,aligned\n" * 6 + "b,opposed\n"), ["train", "-d", "{}", "-o", "m.joblib"], None, 1, "too few examples", None),
+    ("binary document", write("doc.txt", b"\xff\xfe\x00\x00garbage"), ["analyze", "{}"], None, 1, "not valid UTF-8", None),
+    ("unknown subcommand", None, ["classify"], None, 2, "invalid choice", None),
+    ("unknown option", None, ["predict", "--colour"], None, 2, "unrecognized arguments", None),
+    ("zero chunk size", None, ["predict", "hi", "--chunk-rows", "0"], None, 2, "--chunk-rows", None),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_bad_input(case, tmp_path):
+    _, setup, template, stdin, status, pattern, check = case
+    path = setup(tmp_path) if setup else None
+    args = [arg.replace("{}", str(path)) if path is not None else arg for arg in template]
+    result = run_stance(*args, input=stdin, cwd=tmp_path)
+    assert result.returncode == status, (result.stdout[-500:], result.stderr)
+    assert "Traceback" not in result.stderr
+    if pattern:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert pattern in lines[0], lines[0]
+    if check:
+        check(result.stdout)
+
+
+def test_matrix_is_large_enough():
+    assert len(CASES) >= 30
+
+
+def test_read_only_output_is_left_as_it_was(tmp_path):
+    path = read_only(tmp_path)
+    run_stance("predict", "hi", "-o", str(path))
+    assert path.read_text() == "keep me\n"
+
+
+def test_hundred_megabyte_single_line(tmp_path):
+    path = tmp_path / "huge.txt"
+    with open(path, "w") as stream:
+        stream.write("we support the plan " * 5_000_000)
+    out = tmp_path / "out.csv"
+    result = run_stance("predict", "-i", str(path), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out, usecols=["stance_label", "stance_flag"])
+    assert table["stance_flag"].tolist() == ["truncated"]
+    assert table["stance_label"].iloc[0] in stance.LABELS
+
+
+API_CASES = [
+    ("None as texts", lambda: stance.predict(None), TypeError, "iterable"),
+    ("None in texts", lambda: stance.predict(["a", None]), TypeError, "position 1"),
+    ("bytes in texts", lambda: stance.predict([b"a"]), TypeError, "position 0"),
+    ("a DataFrame as texts", lambda: stance.predict(pd.DataFrame({"text": ["a"]})), TypeError, "label_frame"),
+    ("targets of another length", lambda: stance.predict(["a"], ["x", "y"]), ValueError, "1 texts but 2 targets"),
+    ("document not a string", lambda: stance.analyze(["a"]), TypeError, "not str"),
+    ("explain not a string", lambda: stance.explain(3), TypeError, "not str"),
+    ("missing model", lambda: stance.load_model("/nonexistent/model.joblib"), stance.ModelError, "does not exist"),
+]
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=[case[0] for case in API_CASES])
+def test_bad_api_input(case):
+    _, call, error, pattern = case
+    with pytest.raises(error, match=pattern):
+        call()

@@ -1,0 +1,138 @@
+"""Crash safety, interruption, determinism and thread safety."""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import stance
+
+from conftest import run_stance, stance_command
+
+OLD = "old content\n"
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory):
+    """About 20,000 rows: a few seconds of labelling."""
+    corpus = stance.load_corpus()[["text", "target"]]
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    pd.concat([corpus] * 5, ignore_index=True).to_csv(path, index=False)
+    return path
+
+
+def start(*args):
+    return subprocess.Popen([stance_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def assert_old_or_complete(path, complete):
+    content = path.read_text()
+    assert content == OLD or complete(content), f"partial file: {len(content)} characters"
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.5, 3.0, 5.0])
+def test_killed_predict_leaves_old_or_complete_output(tmp_path, big_csv, delay):
+    out = tmp_path / "labelled.csv"
+    out.write_text(OLD)
+    # Small chunks: the kill lands while chunks are being written.
+    process = start("predict", "--input", str(big_csv), "--output", str(out), "--chunk-rows", "500")
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    rows = len(pd.read_csv(big_csv))
+    assert_old_or_complete(out, lambda content: len(pd.read_csv(out)) == rows)
+
+
+def test_completed_predict_replaces_old_output(tmp_path, big_csv):
+    out = tmp_path / "labelled.csv"
+    out.write_text(OLD)
+    result = run_stance("predict", "--input", str(big_csv), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_csv(out)) == len(pd.read_csv(big_csv))
+    assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
+
+
+@pytest.mark.parametrize("delay", [0.5, 2.0, 4.0])
+def test_killed_train_leaves_old_or_complete_model(tmp_path, delay):
+    model = tmp_path / "m.joblib"
+    for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
+        path.write_text(OLD)
+    process = start("train", "--output", str(model), "--force", "--folds", "2")
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    if model.read_bytes() != OLD.encode():
+        # Complete: the new model loads, with its own metadata and card.
+        assert stance.load_model(model, trusted=True).targets
+        assert model.with_suffix(".md").read_text().startswith("# Model card")
+    else:
+        assert model.with_suffix(".json").read_text() == OLD
+
+
+def test_ctrl_c_exits_cleanly_and_keeps_the_old_output(tmp_path, big_csv):
+    out = tmp_path / "labelled.csv"
+    out.write_text(OLD)
+    process = start("predict", "--input", str(big_csv), "--output", str(out))
+    time.sleep(2.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("labelling finished before the interrupt arrived")
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "stance: interrupted"
+    assert "Traceback" not in stderr
+    assert out.read_text() == OLD
+    assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
+
+
+def test_one_model_in_many_threads_gives_the_same_labels():
+    model = stance.load_model()
+    corpus = stance.load_corpus().sample(600, random_state=0)
+    texts, targets = corpus["text"].tolist(), corpus["target"].tolist()
+    expected = model.predict(texts, targets)
+    results = {}
+
+    def work(index):
+        chunk = slice(index * 50, (index + 1) * 50)
+        results[index] = [model.predict(texts[chunk], targets[chunk]) for _ in range(3)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index, runs in results.items():
+        for labels in runs:
+            assert labels == expected[index * 50 : (index + 1) * 50]
+    assert len(results) == 12
+
+
+def test_default_model_loads_once_under_concurrency(monkeypatch):
+    from stance import _model
+
+    monkeypatch.setattr(_model, "_default_model", None)
+    loaded = []
+    original = _model.load_model
+    monkeypatch.setattr(_model, "load_model", lambda *a, **k: loaded.append(1) or original(*a, **k))
+    threads = [threading.Thread(target=_model.default_model) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loaded == [1]
+
+
+def test_predictions_do_not_depend_on_the_process(tmp_path):
+    # Same labels and probabilities from a fresh process (no hidden state).
+    sentences = ["We welcome the decision.", "This is a disaster.", "The vote is on Friday."]
+    first = run_stance("predict", *sentences)
+    second = run_stance("predict", *sentences)
+    assert first.returncode == 0 and first.stdout == second.stdout
+    inside = stance.predict_proba(sentences).to_numpy()
+    outside = pd.read_csv(pd.io.common.StringIO(first.stdout))[["stance_p_aligned", "stance_p_neutral", "stance_p_opposed"]]
+    np.testing.assert_allclose(inside, outside.to_numpy(), atol=1e-9)
