@@ -181,7 +181,7 @@ def main(argv=None):
                 print(f"  {score:6.2f}  {system}")
             print(
                 f"\nsame figure from the command line:\n  stance train --data {path / 'train.csv'} --recipe {recipe} "
-                f"--folds 0 --output semeval.joblib\n  stance evaluate --data {path / 'test.csv'} --model semeval.joblib"
+                f"--folds 0 --output semeval.skops\n  stance evaluate --data {path / 'test.csv'} --model semeval.skops"
             )
     return 0
 

@@ -9,6 +9,7 @@ clear sentence.
 
 import csv
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -324,14 +325,32 @@ def write_table(frames, path, fmt):
         raise DataError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escape_surrogates(frame):
+    """Write lone surrogates (invalid Unicode) as the text ``\\udXXX``, as CSV output does."""
+    columns = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "str"]
+    dirty = [c for c in columns if frame[c].map(lambda v: isinstance(v, str) and bool(_SURROGATE.search(v))).any()]
+    if not dirty:
+        return frame
+    frame = frame.copy()
+    for column in dirty:
+        frame[column] = frame[column].map(
+            lambda v: v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
+        )
+    return frame
+
+
 def _write_frames(frames, stream, fmt):
     rows = 0
     for index, frame in enumerate(frames):
         if fmt == "csv":
             frame.to_csv(stream, index=False, header=index == 0, lineterminator="\n")
-        else:
-            # pandas ends JSON Lines output with a newline, so chunks concatenate.
-            frame.to_json(stream, orient="records", lines=True, force_ascii=False)
+        elif len(frame):
+            # pandas ends JSON Lines output with a newline, so chunks concatenate
+            # (but writes a lone newline, a blank row, for an empty frame).
+            _escape_surrogates(frame).to_json(stream, orient="records", lines=True, force_ascii=False)
         rows += len(frame)
         stream.flush()
     return rows

@@ -18,7 +18,7 @@ needs_semeval = pytest.mark.skipif(not SEMEVAL.is_dir(), reason="SemEval-2016 da
 
 @needs_semeval
 def test_semeval_per_target_recipe_beats_every_published_system(tmp_path):
-    model = tmp_path / "semeval.joblib"
+    model = tmp_path / "semeval.skops"
     trained = run_stance(
         "train", "--data", str(SEMEVAL / "train.csv"), "--recipe", "per-target", "--folds", "0", "--output", str(model)
     )
