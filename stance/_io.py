@@ -346,7 +346,9 @@ def _write_frames(frames, stream, fmt):
     rows = 0
     for index, frame in enumerate(frames):
         if fmt == "csv":
-            frame.to_csv(stream, index=False, header=index == 0, lineterminator="\n")
+            # RFC 4180 line ends: with "\r\n" as the terminator, the csv writer
+            # quotes any field holding a bare "\r", which would otherwise split a row.
+            frame.to_csv(stream, index=False, header=index == 0, lineterminator="\r\n")
         elif len(frame):
             # pandas ends JSON Lines output with a newline, so chunks concatenate
             # (but writes a lone newline, a blank row, for an empty frame).

@@ -12,6 +12,8 @@ from stance._io import read_table, write_table
 
 # Any code point, including control characters and lone surrogates.
 ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=200)
+# Line breaks of every kind, where row-based formats break most easily.
+TEXTS_WITH_BREAKS = st.lists(st.one_of(ANY_TEXT, st.sampled_from(["0\r", "a\r\nb", "\n", '"', '",\r"'])), max_size=15)
 TARGETS = st.sampled_from([None, "sanctions against Russia", "NATO  ENLARGEMENT", "a target never seen", ""])
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -48,7 +50,7 @@ def test_shuffling_inputs_shuffles_outputs(texts, seed):
 
 
 @SETTINGS
-@given(texts=st.lists(ANY_TEXT, min_size=0, max_size=15), fmt=st.sampled_from(["csv", "jsonl"]))
+@given(texts=TEXTS_WITH_BREAKS, fmt=st.sampled_from(["csv", "jsonl"]))
 def test_written_output_reads_back_with_every_row(tmp_path_factory, texts, fmt):
     model = stance._model.default_model()
     labelled = model.label_frame(pd.DataFrame({"text": texts}, dtype=object))
@@ -56,9 +58,10 @@ def test_written_output_reads_back_with_every_row(tmp_path_factory, texts, fmt):
     assert write_table([labelled], path, fmt) == len(texts)
     if not texts:
         # No rows: CSV keeps its header, JSON Lines is empty.
-        expected = ",".join(labelled.columns) + "\n" if fmt == "csv" else ""
-        assert path.read_text() == expected
+        expected = ",".join(labelled.columns) + "\r\n" if fmt == "csv" else ""
+        assert path.read_bytes().decode() == expected
         return
     back = pd.concat(read_table(path), ignore_index=True)
     assert len(back) == len(texts)
     assert back["stance_label"].tolist() == labelled["stance_label"].tolist()
+    assert back["stance_flag"].fillna("").tolist() == labelled["stance_flag"].tolist()
