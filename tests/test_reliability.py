@@ -57,21 +57,32 @@ def test_completed_predict_replaces_old_output(tmp_path, big_csv):
     assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
 
 
-@pytest.mark.parametrize("delay", [0.5, 2.0, 4.0])
-def test_killed_train_leaves_old_or_complete_model(tmp_path, delay):
-    model = tmp_path / "m.joblib"
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.2, 1.6, 2.0, 2.5, 3.0])
+def test_killed_train_leaves_old_or_complete_model(tmp_path, tiny_csv, delay):
+    # A small training run: the kills land during start-up, fitting and writing.
+    model = tmp_path / "m.skops"
     for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
         path.write_text(OLD)
-    process = start("train", "--output", str(model), "--force", "--folds", "2")
+    process = start("train", "--data", str(tiny_csv), "--output", str(model), "--force", "--folds", "0", "--set", "calibration_folds=3")
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait()
     if model.read_bytes() != OLD.encode():
         # Complete: the new model loads, with its own metadata and card.
-        assert stance.load_model(model, trusted=True).targets
+        assert stance.load_model(model).targets
         assert model.with_suffix(".md").read_text().startswith("# Model card")
     else:
         assert model.with_suffix(".json").read_text() == OLD
+
+
+def test_uninterrupted_train_replaces_the_old_model(tmp_path, tiny_csv):
+    model = tmp_path / "m.skops"
+    for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
+        path.write_text(OLD)
+    result = run_stance("train", "--data", str(tiny_csv), "--output", str(model), "--force", "--folds", "0", "--set", "calibration_folds=3")
+    assert result.returncode == 0, result.stderr
+    assert stance.load_model(model).targets == ["the tax", "the treaty"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "m.skops"]
 
 
 def test_ctrl_c_exits_cleanly_and_keeps_the_old_output(tmp_path, big_csv):

@@ -7,7 +7,9 @@ per-target scores. Rows with blank text are left out (and counted).
 
 import json
 
-from ._common import add_data_arguments, add_model_argument, label_map_argument, load_model_argument, note
+from ._common import add_data_arguments, add_model_argument, label_map_argument, load_model_argument, note, progress_bar
+
+CHUNK_ROWS = 10_000
 
 
 def format_parser(parser):
@@ -31,7 +33,12 @@ def main(args):
     for message in notes:
         note(f"warning: {message}")
     model = load_model_argument(args)
-    predicted = model.predict(data["text"].tolist(), data["target"].tolist())
+    predicted = []
+    with progress_bar(total=len(data), description="labelling") as bar:
+        for start in range(0, len(data), CHUNK_ROWS):
+            chunk = data.iloc[start : start + CHUNK_ROWS]
+            predicted += model.predict(chunk["text"].tolist(), chunk["target"].tolist())
+            bar.update(len(chunk))
     report = evaluation_report(data["label"], predicted, data["target"].fillna("(none)"))
     if args.json:
         print(json.dumps(report, indent=2))
