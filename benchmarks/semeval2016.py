@@ -52,7 +52,12 @@ PUBLISHED = [
 ]
 DATASETS = [
     # folder, title, stance recipe, plain pipeline per target?
-    ("semeval2016_t6", "SemEval-2016 Task 6A (tweets, 5 targets shared by train and test)", "per-target", True),
+    (
+        "semeval2016_t6",
+        "SemEval-2016 Task 6A (tweets, 5 targets shared by train and test)",
+        "per-target",
+        True,
+    ),
     ("ibm_claim_stance", "IBM Debater Claim Stance (test motions unseen in training)", "default", False),
     ("ibm_argq_30k", "IBM ArgQ-Rank-30k (test motions unseen in training)", "default", False),
     ("perspectrum", "Perspectrum (test claims unseen in training)", "default", False),
@@ -137,7 +142,9 @@ def report_row(name, test, predicted, fit_seconds, predict_seconds):
 def print_table(rows, per_target):
     print(f"{'system':<34}{'F_avg':>8}{'macro-F1':>10}{'train s':>9}{'texts/s':>10}")
     for row in rows:
-        print(f"{row['system']:<34}{row['F_avg']:>8.2f}{row['macro-F1']:>10.2f}{row['train s']:>9.1f}{row['texts/s']:>10.0f}")
+        print(
+            f"{row['system']:<34}{row['F_avg']:>8.2f}{row['macro-F1']:>10.2f}{row['train s']:>9.1f}{row['texts/s']:>10.0f}"
+        )
     ratio = rows[0]["texts/s"] / rows[1]["texts/s"]
     print(f"prediction rate, stance / plain: {ratio:.2f}")
     if per_target:
@@ -156,7 +163,9 @@ def main(argv=None):
         help="folder with semeval2016_t6/, ibm_claim_stance/, ibm_argq_30k/, perspectrum/ "
         "(default: $STANCE_BENCHMARK_DATA, else shared/datasets beside the repository)",
     )
-    parser.add_argument("--only", choices=[d[0] for d in DATASETS], action="append", help="run only these data sets")
+    parser.add_argument(
+        "--only", choices=[d[0] for d in DATASETS], action="append", help="run only these data sets"
+    )
     args = parser.parse_args(argv)
     if not args.data_dir.is_dir():
         print(f"benchmark data not found in {args.data_dir}; pass --data-dir. Nothing to measure.")

@@ -71,7 +71,7 @@ def render_card(metadata):
     counts = ", ".join(f"{label} {n}" for label, n in training.get("label_counts", {}).items())
     params = "\n".join(f"| `{k}` | `{v}` |" for k, v in metadata.get("hyperparameters", {}).items())
     targets = metadata.get("targets", [])
-    return f"""# Model card: {name} (model version {metadata.get('model_version', '?')})
+    return f"""# Model card: {name} (model version {metadata.get("model_version", "?")})
 
 ## What it is
 A `stance` model: it labels a sentence as **aligned** with, **opposed** to, or **neutral**
@@ -85,7 +85,7 @@ their stance toward a named target, for analysts who then read and check the res
 target when you know it; a target the model never saw uses the cues shared by all targets.
 
 ## Limitations
-- English only. Trained on {training.get('rows', '?')} sentences; expect lower accuracy on
+- English only. Trained on {training.get("rows", "?")} sentences; expect lower accuracy on
   registers and topics far from the training data, and on targets it never saw (see the grouped
   figures below).
 - It reads words, not arguments: irony, stance carried by facts alone, and sentences whose
@@ -94,9 +94,9 @@ target when you know it; a target the model never saw uses the cues shared by al
 - Not for decisions about individuals.
 
 ## Training data
-- file: `{data.get('path', '?')}` (sha256 `{data.get('sha256', '?')}`)
-- rows: {training.get('rows', '?')} ({counts})
-- targets ({len(targets)}): {', '.join(targets)}
+- file: `{data.get("path", "?")}` (sha256 `{data.get("sha256", "?")}`)
+- rows: {training.get("rows", "?")} ({counts})
+- targets ({len(targets)}): {", ".join(targets)}
 
 ## Training procedure
 Hyperparameters of `StanceClassifier`:
@@ -105,15 +105,15 @@ Hyperparameters of `StanceClassifier`:
 |---|---|
 {params}
 
-Fitted in {training.get('fit_seconds', '?')} s with stance {metadata.get('versions', {}).get('stance', '?')}
-and scikit-learn {metadata.get('versions', {}).get('scikit-learn', '?')}.
+Fitted in {training.get("fit_seconds", "?")} s with stance {metadata.get("versions", {}).get("stance", "?")}
+and scikit-learn {metadata.get("versions", {}).get("scikit-learn", "?")}.
 
 ## Evaluation
-{_metrics_section(metadata.get('metrics', {}))}
+{_metrics_section(metadata.get("metrics", {}))}
 ## How to use it
 ```python
 import stance
-model = stance.load_model("{metadata.get('artifact', {}).get('file', 'MODEL.joblib')}")
+model = stance.load_model("{metadata.get("artifact", {}).get("file", "MODEL.joblib")}")
 model.predict(["We will not support this proposal."], target="the proposal")
 ```
 """

@@ -187,7 +187,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def _copied(self, words, chars):
         # The features that get a copy per target.
-        return sp.hstack([words, chars], format="csr") if self.target_features == "all" and chars is not None else words
+        return (
+            sp.hstack([words, chars], format="csr")
+            if self.target_features == "all" and chars is not None
+            else words
+        )
 
     def _assemble(self, words, chars, targets):
         # Shared word features, shared character features, then the per-target copies.
@@ -284,7 +288,14 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         for label, weights in zip(self.classes_, self._label_weights()):
             columns = np.argsort(-weights, kind="stable")[:top]
             for column, (feature, source) in zip(columns, self._describe_columns(columns)):
-                rows.append({"label": str(label), "feature": feature, "source": source, "weight": float(weights[column])})
+                rows.append(
+                    {
+                        "label": str(label),
+                        "feature": feature,
+                        "source": source,
+                        "weight": float(weights[column]),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def explain(self, text, target=None, top=10):

@@ -157,7 +157,11 @@ def format_report(report, title=None):
             f"{label:<10}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}{row['support']:>10}"
         )
     labels = list(report["confusion"])
-    lines += ["", "confusion (rows: true, columns: predicted)", " " * 10 + "".join(f"{l:>10}" for l in labels)]
+    lines += [
+        "",
+        "confusion (rows: true, columns: predicted)",
+        " " * 10 + "".join(f"{l:>10}" for l in labels),
+    ]
     for label in labels:
         lines.append(f"{label:<10}" + "".join(f"{report['confusion'][label][o]:>10}" for o in labels))
     if "per_target" in report:

@@ -35,9 +35,7 @@ def split_inputs(X):
     (['A text.', 'Another'], [None, 'nato enlargement'])
     """
     if isinstance(X, (str, bytes)):
-        raise TypeError(
-            "expected an iterable of texts, got a single string; wrap it in a list"
-        )
+        raise TypeError("expected an iterable of texts, got a single string; wrap it in a list")
     columns = getattr(X, "columns", None)
     if columns is not None:
         if "text" not in columns:
@@ -57,9 +55,7 @@ def split_inputs(X):
                 targets.append(None)
     for position, text in enumerate(texts):
         if not isinstance(text, str):
-            raise TypeError(
-                f"text at position {position} is {type(text).__name__}, not str"
-            )
+            raise TypeError(f"text at position {position} is {type(text).__name__}, not str")
     return texts, [normalize_target(t) for t in targets]
 
 

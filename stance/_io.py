@@ -140,7 +140,9 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         source.seek(0)
         raw = source.read()
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise DataError(f"{name} is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first") from None
+            raise DataError(
+                f"{name} is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first"
+            ) from None
         line = _first_bad_line(raw)
         where = f" on line {line}" if line else ""
         raise DataError(f"{name} is not valid UTF-8{where}; convert it to UTF-8 first") from None
@@ -165,7 +167,13 @@ def _read_delimited(source, chunk_rows, sep):
     # index_col=False: a row with one field too many must not silently turn
     # its first field into the index (and lose it).
     reader = pd.read_csv(
-        text, sep=sep, dtype=str, keep_default_na=False, chunksize=chunk_rows, engine="python", index_col=False
+        text,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        chunksize=chunk_rows,
+        engine="python",
+        index_col=False,
     )
     with reader:
         while True:
@@ -176,7 +184,9 @@ def _read_delimited(source, chunk_rows, sep):
                 except StopIteration:
                     return
                 except pd.errors.ParserWarning:
-                    raise DataError("a row has more fields than the header (a stray delimiter or a missing quote?)") from None
+                    raise DataError(
+                        "a row has more fields than the header (a stray delimiter or a missing quote?)"
+                    ) from None
             yield chunk
 
 
@@ -269,7 +279,9 @@ def _read_semeval(source, chunk_rows):
         if header is None:
             header = tuple(line.split("\t"))
             if header != SEMEVAL_HEADER:
-                raise DataError(f"the header is not SemEval's {chr(9).join(SEMEVAL_HEADER)!r} (tab-separated)")
+                raise DataError(
+                    f"the header is not SemEval's {chr(9).join(SEMEVAL_HEADER)!r} (tab-separated)"
+                )
             continue
         fields = line.split("\t")
         if len(fields) != len(header):
@@ -331,7 +343,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 def _escape_surrogates(frame):
     """Write lone surrogates (invalid Unicode) as the text ``\\udXXX``, as CSV output does."""
     columns = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "str"]
-    dirty = [c for c in columns if frame[c].map(lambda v: isinstance(v, str) and bool(_SURROGATE.search(v))).any()]
+    dirty = [
+        c for c in columns if frame[c].map(lambda v: isinstance(v, str) and bool(_SURROGATE.search(v))).any()
+    ]
     if not dirty:
         return frame
     frame = frame.copy()

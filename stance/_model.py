@@ -189,18 +189,25 @@ class StanceModel:
         True
         """
         import numpy as np
-        import pandas as pd
 
         from ._io import require_columns
+        from ._text import is_missing
 
         require_columns(frame, text_column, target_column)
         values = frame[text_column].tolist()
-        missing = [value is None or (isinstance(value, float) and np.isnan(value)) for value in values]
-        texts = ["" if gone else value if isinstance(value, str) else str(value) for value, gone in zip(values, missing)]
+        missing = [is_missing(value) for value in values]
+        texts = [
+            "" if gone else value if isinstance(value, str) else str(value)
+            for value, gone in zip(values, missing)
+        ]
         flags = [_flag(value, gone) for value, gone in zip(values, missing)]
         targets = frame[target_column].tolist() if target_column else target
         proba = self.estimator.predict_proba(as_frame(texts, targets))
-        labels = np.array(self.labels, dtype=object)[proba.argmax(axis=1)] if len(texts) else np.array([], dtype=object)
+        labels = (
+            np.array(self.labels, dtype=object)[proba.argmax(axis=1)]
+            if len(texts)
+            else np.array([], dtype=object)
+        )
         gone = np.array(missing, dtype=bool)
         proba[gone] = np.nan
         labels[gone] = None

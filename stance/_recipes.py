@@ -40,5 +40,7 @@ def make_estimator(recipe="default", **settings):
     estimator = StanceClassifier()
     unknown = sorted(set(settings) - set(estimator.get_params()))
     if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; settings are {', '.join(sorted(estimator.get_params()))}")
+        raise ValueError(
+            f"unknown setting {unknown[0]!r}; settings are {', '.join(sorted(estimator.get_params()))}"
+        )
     return estimator.set_params(**{**RECIPES[recipe]["settings"], **settings})

@@ -45,9 +45,7 @@ _NUMBER = re.compile(r"^\d[\d,.]*$")
 MAX_TEXT_CHARS = 100_000
 
 #: Words that open a negation scope.
-NEGATORS = frozenset(
-    "not no never nor neither without nobody nothing none nowhere hardly barely".split()
-)
+NEGATORS = frozenset("not no never nor neither without nobody nothing none nowhere hardly barely".split())
 #: Words that close a negation scope (besides clause punctuation).
 _SCOPE_ENDERS = frozenset("but however although though yet whereas while instead".split())
 _PUNCTUATION = frozenset(".,;:!?")
@@ -103,7 +101,7 @@ def normalize_target(target):
     >>> normalize_target("   ") is None, normalize_target(float("nan")) is None
     (True, True)
     """
-    if _is_missing(target):
+    if is_missing(target):
         return None
     text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", str(target)))
     text = _DASHES.sub("-", _APOSTROPHES.sub("'", text)).lower()
@@ -111,9 +109,11 @@ def normalize_target(target):
     return text or None
 
 
-def _is_missing(value):
+def is_missing(value):
     # None, NaN and pandas.NA all mean "no value" in a data frame.
-    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+    return (
+        value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+    )
 
 
 def tokenize(text):

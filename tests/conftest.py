@@ -65,14 +65,26 @@ def tiny_csv(tmp_path_factory, tiny_corpus):
 def tiny_model_path(tmp_path_factory, tiny_csv):
     """A model trained by the CLI on the tiny corpus (no cross-validation), in the safe format."""
     path = tmp_path_factory.mktemp("model") / "tiny.skops"
-    result = run_stance("train", "--data", str(tiny_csv), "--output", str(path), "--folds", "0", "--set", "calibration_folds=3")
+    result = run_stance(
+        "train",
+        "--data",
+        str(tiny_csv),
+        "--output",
+        str(path),
+        "--folds",
+        "0",
+        "--set",
+        "calibration_folds=3",
+    )
     assert result.returncode == 0, result.stderr
     return path
 
 
 def stance_command():
     """The installed console script; the tests exercise it as users do."""
-    found = shutil.which("stance", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    found = shutil.which(
+        "stance", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    )
     if found is None:
         pytest.fail("the 'stance' command is not installed: run pip install '.[test]' first")
     return found

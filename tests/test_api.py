@@ -14,8 +14,19 @@ TARGET = "sanctions against Russia"
 
 def test_public_surface_is_small_and_explicit():
     assert set(stance.__all__) == {
-        "predict", "predict_proba", "analyze", "explain", "load_model", "load_corpus", "StanceModel",
-        "StanceClassifier", "LABELS", "StanceError", "DataError", "ModelError", "__version__",
+        "predict",
+        "predict_proba",
+        "analyze",
+        "explain",
+        "load_model",
+        "load_corpus",
+        "StanceModel",
+        "StanceClassifier",
+        "LABELS",
+        "StanceError",
+        "DataError",
+        "ModelError",
+        "__version__",
     }
     for name in stance.__all__:
         assert getattr(stance, name) is not None
@@ -92,7 +103,7 @@ def test_target_sequence_of_another_length_is_refused():
     "text",
     [
         "We support it. " * 70_000,  # about 1 MB
-        "\U0001F600\U0001F525 we love this deal \U0001F44D",
+        "\U0001f600\U0001f525 we love this deal \U0001f44d",
         "Мы поддерживаем это соглашение. 我们支持 this agreement.",
         "control\x00chars\x07and\x1b[31mescapes",
         "lone \ud800 surrogate",

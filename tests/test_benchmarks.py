@@ -9,18 +9,27 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, SHARED_DATASETS, run_stance
 
 SEMEVAL = SHARED_DATASETS / "semeval2016_t6"
-needs_semeval = pytest.mark.skipif(not SEMEVAL.is_dir(), reason="SemEval-2016 data not found beside the repository")
+needs_semeval = pytest.mark.skipif(
+    not SEMEVAL.is_dir(), reason="SemEval-2016 data not found beside the repository"
+)
 
 
 @needs_semeval
 def test_semeval_per_target_recipe_beats_every_published_system(tmp_path):
     model = tmp_path / "semeval.skops"
     trained = run_stance(
-        "train", "--data", str(SEMEVAL / "train.csv"), "--recipe", "per-target", "--folds", "0", "--output", str(model)
+        "train",
+        "--data",
+        str(SEMEVAL / "train.csv"),
+        "--recipe",
+        "per-target",
+        "--folds",
+        "0",
+        "--output",
+        str(model),
     )
     assert trained.returncode == 0, trained.stderr
     assert json.loads(model.with_suffix(".json").read_text())["recipe"] == "per-target"
@@ -35,12 +44,16 @@ def test_semeval_per_target_recipe_beats_every_published_system(tmp_path):
 def test_benchmark_without_data_says_so_and_exits_cleanly(tmp_path):
     result = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "semeval2016.py"), "--data-dir", str(tmp_path / "absent")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0
     assert "benchmark data not found" in result.stdout
 
 
 def test_unknown_recipe_is_a_usage_error(tmp_path, tiny_csv):
-    result = run_stance("train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--recipe", "magic")
+    result = run_stance(
+        "train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--recipe", "magic"
+    )
     assert result.returncode == 2 and "invalid choice" in result.stderr

@@ -6,7 +6,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, run_stance
 
 
@@ -46,10 +45,19 @@ def test_usage_errors_exit_2_with_one_line(args, pattern):
 
 
 def test_predict_arguments_write_csv():
-    result = run_stance("predict", "We welcome the agreement.", "The talks resume today.", "--target", "the Paris Agreement")
+    result = run_stance(
+        "predict", "We welcome the agreement.", "The talks resume today.", "--target", "the Paris Agreement"
+    )
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout))
-    assert table.columns.tolist() == ["text", "stance_label", "stance_p_aligned", "stance_p_neutral", "stance_p_opposed", "stance_flag"]
+    assert table.columns.tolist() == [
+        "text",
+        "stance_label",
+        "stance_p_aligned",
+        "stance_p_neutral",
+        "stance_p_opposed",
+        "stance_flag",
+    ]
     assert table["stance_label"].tolist() == ["aligned", "neutral"]
 
 
@@ -77,7 +85,9 @@ def test_predict_file_keeps_gold_label_column_order_and_rows(tmp_path, tiny_corp
 
 def test_predict_uses_target_column(tmp_path):
     path = tmp_path / "input.csv"
-    pd.DataFrame({"sentence": ["We will never accept this."], "about": ["the Paris Agreement"]}).to_csv(path, index=False)
+    pd.DataFrame({"sentence": ["We will never accept this."], "about": ["the Paris Agreement"]}).to_csv(
+        path, index=False
+    )
     result = run_stance("predict", "-i", str(path), "--text-column", "sentence", "--target-column", "about")
     assert result.returncode == 0, result.stderr
     assert "opposed" in result.stdout
@@ -136,7 +146,17 @@ def test_analyze_csv_output_has_offsets(tmp_path):
 
 def test_train_writes_model_metadata_and_card_and_refuses_overwrite(tmp_path, tiny_csv):
     out = tmp_path / "m.joblib"
-    args = ["train", "--data", str(tiny_csv), "--output", str(out), "--folds", "2", "--set", "calibration_folds=2"]
+    args = [
+        "train",
+        "--data",
+        str(tiny_csv),
+        "--output",
+        str(out),
+        "--folds",
+        "2",
+        "--set",
+        "calibration_folds=2",
+    ]
     result = run_stance(*args)
     assert result.returncode == 0, result.stderr
     assert "macro-F1" in result.stdout and "grouped by target" in result.stdout
@@ -158,12 +178,16 @@ def test_train_unknown_labels_suggest_label_map(tmp_path):
 
 @pytest.mark.parametrize("spec", ["yes=positive", "yes"])
 def test_train_invalid_label_map_exit_2(tmp_path, tiny_csv, spec):
-    result = run_stance("train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--label-map", spec)
+    result = run_stance(
+        "train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--label-map", spec
+    )
     assert_one_line_error(result, 2, "invalid --label-map")
 
 
 def test_train_unknown_setting_exit_2(tmp_path, tiny_csv):
-    result = run_stance("train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--set", "gamma=2")
+    result = run_stance(
+        "train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--set", "gamma=2"
+    )
     assert_one_line_error(result, 2, "unknown setting 'gamma'")
 
 
@@ -173,9 +197,23 @@ def test_train_with_label_map_and_other_columns(tmp_path, tiny_corpus):
     frame["Stance"] = frame["Stance"].map({"aligned": "YES", "opposed": "NO", "neutral": "MEH"})
     frame.to_csv(path, sep="\t", index=False)
     result = run_stance(
-        "train", "-d", str(path), "-o", str(tmp_path / "m.joblib"), "--folds", "0", "--set", "calibration_folds=2",
-        "--text-column", "Tweet", "--target-column", "Target", "--label-column", "Stance",
-        "--label-map", "YES=aligned,NO=opposed,MEH=neutral",
+        "train",
+        "-d",
+        str(path),
+        "-o",
+        str(tmp_path / "m.joblib"),
+        "--folds",
+        "0",
+        "--set",
+        "calibration_folds=2",
+        "--text-column",
+        "Tweet",
+        "--target-column",
+        "Target",
+        "--label-column",
+        "Stance",
+        "--label-map",
+        "YES=aligned,NO=opposed,MEH=neutral",
     )
     assert result.returncode == 0, result.stderr
 
@@ -185,7 +223,9 @@ def test_evaluate_prints_every_score(tiny_csv, tiny_model_path):
     assert result.returncode == 0, result.stderr
     for word in ("accuracy", "macro-F1", "F_avg", "precision", "confusion", "the treaty"):
         assert word in result.stdout
-    report = json.loads(run_stance("evaluate", "-d", str(tiny_csv), "--model", str(tiny_model_path), "--json").stdout)
+    report = json.loads(
+        run_stance("evaluate", "-d", str(tiny_csv), "--model", str(tiny_model_path), "--json").stdout
+    )
     assert report["texts"] == 24 and set(report["per_target"]) == {"the tax", "the treaty"}
 
 
@@ -242,11 +282,18 @@ def test_export_to_skops_and_load_it_safely(tmp_path):
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout == shipped.stdout
     assert_one_line_error(run_stance("export", "--output", str(out)), 2, "--force")
-    assert_one_line_error(run_stance("export", "--output", str(tmp_path / "x.joblib")), 2, "must end in .skops")
+    assert_one_line_error(
+        run_stance("export", "--output", str(tmp_path / "x.joblib")), 2, "must end in .skops"
+    )
 
 
 def test_joblib_model_needs_trust_model(tmp_path, tiny_model_path):
     joblib_model = tmp_path / "tiny.joblib"
-    assert run_stance("export", "--model", str(tiny_model_path), "--format", "joblib", "--output", str(joblib_model)).returncode == 0
+    assert (
+        run_stance(
+            "export", "--model", str(tiny_model_path), "--format", "joblib", "--output", str(joblib_model)
+        ).returncode
+        == 0
+    )
     assert_one_line_error(run_stance("predict", "hi", "--model", str(joblib_model)), 1, "--trust-model")
     assert run_stance("predict", "hi", "--model", str(joblib_model), "--trust-model").returncode == 0

@@ -10,8 +10,18 @@ import stance
 DATASHEET = Path(stance.__file__).parent / "data" / "DATASHEET.md"
 REGISTERS = {"official_statement", "un_speech", "parliament", "news", "opinion", "social_media"}
 TAGS = {
-    "negation", "concession", "reported", "rhetorical_question", "irony", "neutrality", "abstention",
-    "balanced", "unrelated", "factual", "implicit", "conditional",
+    "negation",
+    "concession",
+    "reported",
+    "rhetorical_question",
+    "irony",
+    "neutrality",
+    "abstention",
+    "balanced",
+    "unrelated",
+    "factual",
+    "implicit",
+    "conditional",
 }
 
 
@@ -49,13 +59,24 @@ def test_no_duplicates_and_no_template_openings(corpus):
 def test_hard_cases_are_well_represented(corpus):
     tagged = corpus["phenomena"].str.len() > 0
     assert tagged.mean() >= 1 / 3
-    for tag in ("negation", "concession", "reported", "rhetorical_question", "irony", "neutrality", "abstention", "balanced"):
+    for tag in (
+        "negation",
+        "concession",
+        "reported",
+        "rhetorical_question",
+        "irony",
+        "neutrality",
+        "abstention",
+        "balanced",
+    ):
         assert corpus["phenomena"].str.contains(tag).sum() >= 30, tag
 
 
 def test_datasheet_states_the_current_counts(corpus):
     sheet = DATASHEET.read_text(encoding="utf-8")
-    assert re.search(rf"\b{len(corpus):,} sentences\b".replace(",", ",?"), sheet), "update the datasheet's total"
+    assert re.search(rf"\b{len(corpus):,} sentences\b".replace(",", ",?"), sheet), (
+        "update the datasheet's total"
+    )
     assert f"{corpus['target'].nunique()} targets" in sheet
     for target in corpus["target"].unique():
         assert target in sheet, target

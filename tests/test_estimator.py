@@ -31,7 +31,12 @@ def strip_texts(frame):
 
 @pytest.mark.parametrize(
     "check",
-    [check_no_attributes_set_in_init, check_get_params_invariance, check_set_params, check_parameters_default_constructible],
+    [
+        check_no_attributes_set_in_init,
+        check_get_params_invariance,
+        check_set_params,
+        check_parameters_default_constructible,
+    ],
 )
 def test_x_independent_sklearn_checks(check):
     check("StanceClassifier", StanceClassifier())
@@ -67,8 +72,14 @@ def test_fit_learns_classes_and_targets(tiny_estimator):
 
 def test_predictions_on_training_cues(tiny_estimator):
     X = pd.DataFrame(
-        {"text": ["We strongly support the treaty.", "We firmly reject the treaty.", "The treaty was signed in March."],
-         "target": ["the treaty"] * 3}
+        {
+            "text": [
+                "We strongly support the treaty.",
+                "We firmly reject the treaty.",
+                "The treaty was signed in March.",
+            ],
+            "target": ["the treaty"] * 3,
+        }
     )
     assert tiny_estimator.predict(X).tolist() == ["aligned", "opposed", "neutral"]
 
@@ -93,7 +104,9 @@ def test_probabilities_are_finite_and_sum_to_one(tiny_estimator, tiny_corpus):
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1)
     # The label is always the most probable one.
-    assert (tiny_estimator.classes_[proba.argmax(axis=1)] == tiny_estimator.predict(inputs(tiny_corpus))).all()
+    assert (
+        tiny_estimator.classes_[proba.argmax(axis=1)] == tiny_estimator.predict(inputs(tiny_corpus))
+    ).all()
 
 
 def test_blank_text_is_neutral_with_certainty(tiny_estimator):
@@ -128,7 +141,9 @@ def test_row_order_and_batching_do_not_change_results(tiny_estimator, tiny_corpu
 
 def test_refit_with_same_seed_is_identical(tiny_corpus, tiny_estimator):
     again = clone(tiny_estimator).fit(inputs(tiny_corpus), tiny_corpus["label"])
-    np.testing.assert_array_equal(again.predict_proba(inputs(tiny_corpus)), tiny_estimator.predict_proba(inputs(tiny_corpus)))
+    np.testing.assert_array_equal(
+        again.predict_proba(inputs(tiny_corpus)), tiny_estimator.predict_proba(inputs(tiny_corpus))
+    )
 
 
 def test_pickle_and_joblib_round_trip(tmp_path, tiny_estimator, tiny_corpus):
@@ -142,12 +157,16 @@ def test_pickle_and_joblib_round_trip(tmp_path, tiny_estimator, tiny_corpus):
 
 
 def test_works_in_pipeline_and_grid_search(tiny_corpus):
-    pipeline = Pipeline([("strip", FunctionTransformer(strip_texts)), ("stance", StanceClassifier(calibration_folds=2))])
+    pipeline = Pipeline(
+        [("strip", FunctionTransformer(strip_texts)), ("stance", StanceClassifier(calibration_folds=2))]
+    )
     search = GridSearchCV(pipeline, {"stance__C": [0.1, 1.0]}, cv=2, scoring="f1_macro")
     search.fit(inputs(tiny_corpus), tiny_corpus["label"])
     assert search.best_params_["stance__C"] in (0.1, 1.0)
     assert search.predict(inputs(tiny_corpus)).shape == (len(tiny_corpus),)
-    scores = cross_val_score(StanceClassifier(calibration_folds=2), inputs(tiny_corpus), tiny_corpus["label"], cv=2)
+    scores = cross_val_score(
+        StanceClassifier(calibration_folds=2), inputs(tiny_corpus), tiny_corpus["label"], cv=2
+    )
     assert scores.shape == (2,)
 
 
@@ -162,6 +181,8 @@ def test_explain_names_the_pushing_features(tiny_estimator):
 
 
 def test_char_ngrams_can_be_disabled(tiny_corpus):
-    model = StanceClassifier(char_ngram_range=None, calibration_folds=2).fit(inputs(tiny_corpus), tiny_corpus["label"])
+    model = StanceClassifier(char_ngram_range=None, calibration_folds=2).fit(
+        inputs(tiny_corpus), tiny_corpus["label"]
+    )
     assert model.char_vectorizer_ is None
     assert model.predict(["We firmly reject the treaty."]).tolist() == ["opposed"]

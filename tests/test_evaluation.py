@@ -6,8 +6,30 @@ import pytest
 from stance._evaluation import calibration_report, evaluation_report, f_avg, format_report
 
 # Ten gold labels and predictions, written for this test.
-GOLD = ["aligned", "aligned", "aligned", "aligned", "opposed", "opposed", "opposed", "neutral", "neutral", "neutral"]
-PRED = ["aligned", "aligned", "opposed", "neutral", "opposed", "opposed", "aligned", "neutral", "aligned", "neutral"]
+GOLD = [
+    "aligned",
+    "aligned",
+    "aligned",
+    "aligned",
+    "opposed",
+    "opposed",
+    "opposed",
+    "neutral",
+    "neutral",
+    "neutral",
+]
+PRED = [
+    "aligned",
+    "aligned",
+    "opposed",
+    "neutral",
+    "opposed",
+    "opposed",
+    "aligned",
+    "neutral",
+    "aligned",
+    "neutral",
+]
 
 
 def test_f_avg_by_hand():

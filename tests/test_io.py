@@ -8,7 +8,12 @@ import pytest
 from stance._errors import DataError, UsageError
 from stance._io import detect_format, read_table, require_columns, write_table
 
-ROWS = pd.DataFrame({"text": ["First, with a comma.", "", "Third \"quoted\"\nover two lines"], "label": ["aligned", "neutral", "opposed"]})
+ROWS = pd.DataFrame(
+    {
+        "text": ["First, with a comma.", "", 'Third "quoted"\nover two lines'],
+        "label": ["aligned", "neutral", "opposed"],
+    }
+)
 
 
 def read_all(path, fmt=None, chunk_rows=2):
@@ -143,7 +148,9 @@ def test_semeval_files_mix_utf8_and_cp1252_lines(tmp_path):
     lines = [
         "ID\tTarget\tTweet\tStance".encode(),
         "101\tWind power\tTurbines are the future \u2014 build more! #SemST\tFAVOR".encode("utf-8"),
-        "102\tWind power\tThey ruin the view \u2013 \u201cgreen\u201d my foot #SemST\tAGAINST".encode("cp1252"),
+        "102\tWind power\tThey ruin the view \u2013 \u201cgreen\u201d my foot #SemST\tAGAINST".encode(
+            "cp1252"
+        ),
         "103\tWind power\tMeeting at noon #SemST\tNONE".encode(),
     ]
     path.write_bytes(b"\r\n".join(lines) + b"\r\n")

@@ -1,7 +1,6 @@
 """Saving and loading models safely."""
 
 import json
-import shutil
 import warnings
 
 import joblib
@@ -9,7 +8,20 @@ import numpy as np
 import pytest
 
 import stance
-from stance._persistence import ModelVersionWarning, default_model_path, dependency_versions, save_model, sha256_file
+from stance._persistence import (
+    ModelVersionWarning,
+    default_model_path,
+    dependency_versions,
+    save_model,
+    sha256_file,
+)
+
+
+def rehash(path):
+    """Record a model file's current checksum in its metadata, as an attacker could."""
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["artifact"]["sha256"] = sha256_file(path)
+    path.with_suffix(".json").write_text(json.dumps(meta))
 
 
 @pytest.fixture
@@ -68,9 +80,7 @@ def test_crafted_pickle_with_matching_checksum_is_refused_unless_trusted(saved, 
     # joblib file is still not loaded without an explicit trust decision.
     marker = tmp_path / "ran"
     joblib.dump(Evil(marker), saved)
-    meta = json.loads(saved.with_suffix(".json").read_text())
-    meta["artifact"]["sha256"] = sha256_file(saved)
-    saved.with_suffix(".json").write_text(json.dumps(meta))
+    rehash(saved)
     with pytest.raises(stance.ModelError, match="can run code"):
         stance.load_model(saved)
     assert not marker.exists()
@@ -106,9 +116,7 @@ def test_skops_file_with_unexpected_type_is_refused(tmp_path, tiny_estimator):
     smuggled = clone_fitted(tiny_estimator)
     smuggled.extra_ = Sneaky()
     skops.io.dump(smuggled, path)
-    meta = json.loads(path.with_suffix(".json").read_text())
-    meta["artifact"]["sha256"] = sha256_file(path)
-    path.with_suffix(".json").write_text(json.dumps(meta))
+    rehash(path)
     with pytest.raises(stance.ModelError, match="Sneaky.*refusing to load it"):
         stance.load_model(path)
 
@@ -150,18 +158,14 @@ def test_missing_or_broken_metadata_is_refused(saved):
 
 def test_other_objects_are_refused(saved):
     joblib.dump({"not": "a model"}, saved)
-    meta = json.loads(saved.with_suffix(".json").read_text())
-    meta["artifact"]["sha256"] = sha256_file(saved)
-    saved.with_suffix(".json").write_text(json.dumps(meta))
+    rehash(saved)
     with pytest.raises(stance.ModelError, match="holds a dict, not a stance model"):
         stance.load_model(saved, trusted=True)
 
 
 def test_garbage_with_matching_checksum_is_a_clear_error(saved):
     saved.write_bytes(b"this is not a pickle at all")
-    meta = json.loads(saved.with_suffix(".json").read_text())
-    meta["artifact"]["sha256"] = sha256_file(saved)
-    saved.with_suffix(".json").write_text(json.dumps(meta))
+    rehash(saved)
     with pytest.raises(stance.ModelError, match="cannot load"):
         stance.load_model(saved, trusted=True)
 

@@ -1,7 +1,5 @@
 """Properties that hold for any input (hypothesis generates the examples)."""
 
-import io
-
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +11,9 @@ from stance._io import read_table, write_table
 # Any code point, including control characters and lone surrogates.
 ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=200)
 # Line breaks of every kind, where row-based formats break most easily.
-TEXTS_WITH_BREAKS = st.lists(st.one_of(ANY_TEXT, st.sampled_from(["0\r", "a\r\nb", "\n", '"', '",\r"'])), max_size=15)
+TEXTS_WITH_BREAKS = st.lists(
+    st.one_of(ANY_TEXT, st.sampled_from(["0\r", "a\r\nb", "\n", '"', '",\r"'])), max_size=15
+)
 TARGETS = st.sampled_from([None, "sanctions against Russia", "NATO  ENLARGEMENT", "a target never seen", ""])
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,6 +1,5 @@
 """Crash safety, interruption, determinism and thread safety."""
 
-import os
 import signal
 import subprocess
 import threading
@@ -9,10 +8,9 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_stance, stance_command
 
 import stance
-
-from conftest import run_stance, stance_command
 
 OLD = "old content\n"
 
@@ -27,7 +25,9 @@ def big_csv(tmp_path_factory):
 
 
 def start(*args):
-    return subprocess.Popen([stance_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [stance_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
 
 
 def assert_old_or_complete(path, complete):
@@ -63,7 +63,18 @@ def test_killed_train_leaves_old_or_complete_model(tmp_path, tiny_csv, delay):
     model = tmp_path / "m.skops"
     for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
         path.write_text(OLD)
-    process = start("train", "--data", str(tiny_csv), "--output", str(model), "--force", "--folds", "0", "--set", "calibration_folds=3")
+    process = start(
+        "train",
+        "--data",
+        str(tiny_csv),
+        "--output",
+        str(model),
+        "--force",
+        "--folds",
+        "0",
+        "--set",
+        "calibration_folds=3",
+    )
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -79,7 +90,18 @@ def test_uninterrupted_train_replaces_the_old_model(tmp_path, tiny_csv):
     model = tmp_path / "m.skops"
     for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
         path.write_text(OLD)
-    result = run_stance("train", "--data", str(tiny_csv), "--output", str(model), "--force", "--folds", "0", "--set", "calibration_folds=3")
+    result = run_stance(
+        "train",
+        "--data",
+        str(tiny_csv),
+        "--output",
+        str(model),
+        "--force",
+        "--folds",
+        "0",
+        "--set",
+        "calibration_folds=3",
+    )
     assert result.returncode == 0, result.stderr
     assert stance.load_model(model).targets == ["the tax", "the treaty"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "m.skops"]
@@ -145,5 +167,7 @@ def test_predictions_do_not_depend_on_the_process(tmp_path):
     second = run_stance("predict", *sentences)
     assert first.returncode == 0 and first.stdout == second.stdout
     inside = stance.predict_proba(sentences).to_numpy()
-    outside = pd.read_csv(pd.io.common.StringIO(first.stdout))[["stance_p_aligned", "stance_p_neutral", "stance_p_opposed"]]
+    outside = pd.read_csv(pd.io.common.StringIO(first.stdout))[
+        ["stance_p_aligned", "stance_p_neutral", "stance_p_opposed"]
+    ]
     np.testing.assert_allclose(inside, outside.to_numpy(), atol=1e-9)

@@ -4,7 +4,14 @@ import sys
 
 import pytest
 
-from stance._text import mark_negation, normalize_target, normalize_text, sentence_spans, tokenize, word_features
+from stance._text import (
+    mark_negation,
+    normalize_target,
+    normalize_text,
+    sentence_spans,
+    tokenize,
+    word_features,
+)
 
 
 @pytest.mark.parametrize(
@@ -89,6 +96,8 @@ def test_sentence_splitting_needs_no_nltk_data(tmp_path):
         "print(len(t.sentence_spans('One. Two. Three.')))\n"
     )
     env = {**os.environ, "NLTK_DATA": str(tmp_path), "HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "3"

@@ -10,7 +10,9 @@ from stance._training import cross_validate, prepare_training_data, train
 
 
 def test_prepare_maps_labels_and_normalises_targets():
-    frame = pd.DataFrame({"Tweet": ["a", "b", "c"], "Target": ["X  Y", "x y", None], "Stance": ["FAVOR", "AGAINST", "NONE"]})
+    frame = pd.DataFrame(
+        {"Tweet": ["a", "b", "c"], "Target": ["X  Y", "x y", None], "Stance": ["FAVOR", "AGAINST", "NONE"]}
+    )
     data, notes = prepare_training_data(frame, "Tweet", "Target", "Stance", min_examples=1)
     assert data["label"].tolist() == ["aligned", "opposed", "neutral"]
     assert data["target"].tolist()[:2] == ["x y", "x y"]
@@ -80,4 +82,6 @@ def test_default_training_reproduces_the_shipped_model():
     assert model.get_params() == shipped.estimator.get_params()
     inputs = data[["text", "target"]]
     np.testing.assert_array_equal(model.predict(inputs), shipped.estimator.predict(inputs))
-    np.testing.assert_allclose(model.predict_proba(inputs), shipped.estimator.predict_proba(inputs), atol=1e-9)
+    np.testing.assert_allclose(
+        model.predict_proba(inputs), shipped.estimator.predict_proba(inputs), atol=1e-9
+    )

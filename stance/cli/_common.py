@@ -2,11 +2,18 @@
 
 import sys
 
+from .._errors import UsageError
 from .._io import FORMATS
 from .._labels import parse_label_map
-from .._errors import UsageError
 
-__all__ = ["add_model_argument", "add_data_arguments", "load_model_argument", "label_map_argument", "note", "progress_bar"]
+__all__ = [
+    "add_model_argument",
+    "add_data_arguments",
+    "load_model_argument",
+    "label_map_argument",
+    "note",
+    "progress_bar",
+]
 
 
 def add_model_argument(parser):
@@ -30,7 +37,9 @@ def add_data_arguments(parser, labels=True):
         help="input format (default: from the file extension; semeval is the official SemEval-2016 "
         "Task 6 tab-separated format, recognised by its header)",
     )
-    parser.add_argument("--text-column", default="text", metavar="NAME", help="column with the sentences (default: text)")
+    parser.add_argument(
+        "--text-column", default="text", metavar="NAME", help="column with the sentences (default: text)"
+    )
     parser.add_argument(
         "--target-column",
         default="target",
@@ -38,7 +47,12 @@ def add_data_arguments(parser, labels=True):
         help="column with each row's target (default: target, if the input has it)",
     )
     if labels:
-        parser.add_argument("--label-column", default="label", metavar="NAME", help="column with the gold labels (default: label)")
+        parser.add_argument(
+            "--label-column",
+            default="label",
+            metavar="NAME",
+            help="column with the gold labels (default: label)",
+        )
         parser.add_argument(
             "--label-map",
             metavar="MAP",
@@ -79,4 +93,12 @@ def progress_bar(total=None, unit="rows", description=None):
     """A progress bar on stderr that appears only when work lasts over 2 seconds."""
     from tqdm import tqdm
 
-    return tqdm(total=total, unit=f" {unit}", desc=description, file=sys.stderr, delay=2, dynamic_ncols=True, leave=False)
+    return tqdm(
+        total=total,
+        unit=f" {unit}",
+        desc=description,
+        file=sys.stderr,
+        delay=2,
+        dynamic_ncols=True,
+        leave=False,
+    )

@@ -51,7 +51,11 @@ def _read_document(path):
 def format_table(table, summary):
     """Render the sentence table and summary for a terminal."""
     labels = [c for c in table.columns if c not in ("sentence", "start", "end", "text", "label")]
-    lines = [f"{'#':>3} {'start':>6} {'end':>6}  {'label':<8} " + " ".join(f"{l[:8]:>8}" for l in labels) + "  sentence"]
+    lines = [
+        f"{'#':>3} {'start':>6} {'end':>6}  {'label':<8} "
+        + " ".join(f"{l[:8]:>8}" for l in labels)
+        + "  sentence"
+    ]
     for row in table.itertuples(index=False):
         values = row._asdict()
         text = " ".join(values["text"].split())
@@ -77,5 +81,8 @@ def main(args):
 
         write_table([table], "-", args.output_format)
         counts = ", ".join(f"{label} {n}" for label, n in summary["counts"].items())
-        print(f"stance: {summary['sentences']} sentences ({counts}); overall stance: {summary['stance']}", file=sys.stderr)
+        print(
+            f"stance: {summary['sentences']} sentences ({counts}); overall stance: {summary['stance']}",
+            file=sys.stderr,
+        )
     return 0

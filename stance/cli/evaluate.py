@@ -7,13 +7,22 @@ per-target scores. Rows with blank text are left out (and counted).
 
 import json
 
-from ._common import add_data_arguments, add_model_argument, label_map_argument, load_model_argument, note, progress_bar
+from ._common import (
+    add_data_arguments,
+    add_model_argument,
+    label_map_argument,
+    load_model_argument,
+    note,
+    progress_bar,
+)
 
 CHUNK_ROWS = 10_000
 
 
 def format_parser(parser):
-    parser.add_argument("-d", "--data", required=True, metavar="FILE", help="labelled data: CSV, TSV, JSONL or Parquet")
+    parser.add_argument(
+        "-d", "--data", required=True, metavar="FILE", help="labelled data: CSV, TSV, JSONL or Parquet"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_data_arguments(parser)
     add_model_argument(parser)
@@ -28,7 +37,13 @@ def main(args):
 
     frame = pd.concat(read_table(args.data, args.format), ignore_index=True)
     data, notes = prepare_training_data(
-        frame, args.text_column, args.target_column, args.label_column, label_map_argument(args), min_examples=0, min_labels=1
+        frame,
+        args.text_column,
+        args.target_column,
+        args.label_column,
+        label_map_argument(args),
+        min_examples=0,
+        min_labels=1,
     )
     for message in notes:
         note(f"warning: {message}")

@@ -12,7 +12,9 @@ from ._common import add_model_argument, load_model_argument, note, refuse_overw
 
 
 def format_parser(parser):
-    parser.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write, e.g. mine.skops")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="PATH", help="the file to write, e.g. mine.skops"
+    )
     parser.add_argument(
         "--format",
         choices=("skops", "joblib"),
@@ -31,9 +33,16 @@ def main(args):
         raise UsageError(f"--output for --format {args.format} must end in .{args.format}")
     refuse_overwrite(output, args.force)
     model = load_model_argument(args)
-    kept = {k: v for k, v in model.metadata.items() if k not in ("format", "format_version", "created", "versions", "artifact")}
+    kept = {
+        k: v
+        for k, v in model.metadata.items()
+        if k not in ("format", "format_version", "created", "versions", "artifact")
+    }
     kept["name"] = output.stem
-    kept["exported_from"] = {"file": Path(model.path).name, "sha256": model.metadata.get("artifact", {}).get("sha256")}
+    kept["exported_from"] = {
+        "file": Path(model.path).name,
+        "sha256": model.metadata.get("artifact", {}).get("sha256"),
+    }
     save_model(model.estimator, output, kept, overwrite=args.force)
     note(f"wrote {output} with its metadata and card")
     return 0

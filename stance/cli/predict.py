@@ -21,7 +21,9 @@ def format_parser(parser):
         metavar="FILE",
         help="a CSV, TSV, JSONL, Parquet or text file (one sentence per line); - for standard input",
     )
-    parser.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default: standard output)")
+    parser.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="where to write (default: standard output)"
+    )
     parser.add_argument(
         "--output-format",
         choices=("csv", "jsonl"),

@@ -3,8 +3,8 @@
 Reads rows with a text, a label and (optionally) a target; prints
 cross-validated scores (random folds, and folds grouped by target: the
 figure for unseen targets) and a per-label report; then fits on all rows and
-writes NAME.joblib, NAME.json (metadata) and NAME.md (model card), each
-atomically. With no --data, trains on the corpus bundled with stance, which
+writes the model (NAME.skops, safe to share, or NAME.joblib), NAME.json
+(metadata) and NAME.md (model card), atomically. With no --data, trains on the corpus bundled with stance, which
 reproduces the shipped model.
 """
 
@@ -23,10 +23,23 @@ def format_parser(parser):
         metavar="FILE",
         help="labelled data: CSV, TSV, JSONL or Parquet (default: the bundled corpus)",
     )
-    parser.add_argument("-o", "--output", required=True, metavar="PATH", help="the model file to write, e.g. models/mine.joblib")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="the model file to write: mine.skops (safe to share) or mine.joblib (loads faster, needs --trust-model)",
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing model at PATH")
-    parser.add_argument("--model-version", default="1", metavar="VERSION", help="recorded in the metadata and card (default: 1)")
-    parser.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds; 0 skips it (default: 5)")
+    parser.add_argument(
+        "--model-version",
+        default="1",
+        metavar="VERSION",
+        help="recorded in the metadata and card (default: 1)",
+    )
+    parser.add_argument(
+        "--folds", type=int, default=5, metavar="K", help="cross-validation folds; 0 skips it (default: 5)"
+    )
     parser.add_argument(
         "--recipe",
         default="default",
@@ -90,7 +103,9 @@ def main(args):
         note(f"warning: {message}")
     note(f"training on {len(data)} rows, {data['target'].nunique()} targets")
     fits = (cross_validation_fits(data, args.folds) if args.folds else 0) + 1
-    with progress_bar(total=fits, unit="fits", description="cross-validating and fitting" if args.folds else "fitting") as bar:
+    with progress_bar(
+        total=fits, unit="fits", description="cross-validating and fitting" if args.folds else "fitting"
+    ) as bar:
         estimator, metadata = train(data, estimator, args.folds, on_fit=bar.update)
     cv = metadata["metrics"].get("cross_validation")
     if cv:
@@ -113,5 +128,7 @@ def main(args):
         **metadata,
     }
     save_model(estimator, output, metadata, overwrite=args.force)
-    note(f"wrote {output} with its metadata ({output.with_suffix('.json').name}) and card ({output.with_suffix('.md').name})")
+    note(
+        f"wrote {output} with its metadata ({output.with_suffix('.json').name}) and card ({output.with_suffix('.md').name})"
+    )
     return 0
