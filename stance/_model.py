@@ -218,6 +218,31 @@ class StanceModel:
             out[_unused_name(name, out.columns)] = column
         return out
 
+    def label_frames(self, frames, text_column="text", target_column=None, target=None, jobs=1):
+        """Label an iterable of DataFrames chunk by chunk, yielding them in order.
+
+        The streaming form of :meth:`label_frame`: memory holds a few chunks,
+        never the whole input, and ``jobs`` processes label chunks side by
+        side (each gets a copy of the model once).
+
+        Examples
+        --------
+        >>> import pandas as pd, stance
+        >>> chunks = (pd.DataFrame({"text": [f"Sentence {i}."]}) for i in range(3))
+        >>> [len(out) for out in stance.load_model().label_frames(chunks)]
+        [1, 1, 1]
+        """
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+        settings = (text_column, target_column, target)
+        if jobs == 1:
+            for frame in frames:
+                yield self.label_frame(frame, *settings)
+            return
+        from ._parallel import ordered_map
+
+        yield from ordered_map(_label_chunk, (self, settings), frames, jobs)
+
     def analyze(self, document, target=None):
         """Split a document into sentences and label each one.
 
@@ -297,6 +322,11 @@ class StanceModel:
         ['feature', 'source', 'weight', 'value']
         """
         return self.estimator.explain(text, target=target, top=top)
+
+
+def _label_chunk(context, frame):
+    model, settings = context
+    return model.label_frame(frame, *settings)
 
 
 def _flag(value, missing):

@@ -172,3 +172,15 @@ def test_label_frame_keeps_every_row_and_never_overwrites():
     assert out["stance_label_2"].tolist()[1] == "neutral"
     assert pd.isna(out["stance_label_2"].tolist()[2])
     assert np.isnan(out.loc[2, "stance_p_aligned"])
+
+
+def test_label_frames_streams_in_order_with_any_number_of_jobs():
+    corpus = stance.load_corpus().head(300)
+    chunks = [corpus.iloc[i : i + 40] for i in range(0, 300, 40)]
+    model = stance.load_model()
+    one = pd.concat(model.label_frames(iter(chunks), target_column="target"))
+    two = pd.concat(model.label_frames(iter(chunks), target_column="target", jobs=2))
+    pd.testing.assert_frame_equal(one, two)
+    assert one["text"].tolist() == corpus["text"].tolist()
+    with pytest.raises(ValueError, match="jobs"):
+        next(model.label_frames(iter(chunks), jobs=0))

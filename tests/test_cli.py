@@ -297,3 +297,17 @@ def test_joblib_model_needs_trust_model(tmp_path, tiny_model_path):
     )
     assert_one_line_error(run_stance("predict", "hi", "--model", str(joblib_model)), 1, "--trust-model")
     assert run_stance("predict", "hi", "--model", str(joblib_model), "--trust-model").returncode == 0
+
+
+def test_predict_with_two_jobs_matches_one_job(tmp_path):
+    corpus = pd.read_csv(REPO / "stance" / "data" / "corpus.csv").head(700)
+    path = tmp_path / "in.csv"
+    corpus.to_csv(path, index=False)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.csv"
+        result = run_stance("predict", "-i", str(path), "-o", str(out), "--chunk-rows", "100", "--jobs", jobs)
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert len(pd.read_csv(tmp_path / "out2.csv")) == 700

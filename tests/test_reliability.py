@@ -1,5 +1,6 @@
 """Crash safety, interruption, determinism and thread safety."""
 
+import os
 import signal
 import subprocess
 import threading
@@ -25,8 +26,14 @@ def big_csv(tmp_path_factory):
 
 
 def start(*args):
+    # A session of its own, so that a Ctrl-C can reach the whole process group
+    # (the command and any worker processes), as a terminal's does.
     return subprocess.Popen(
-        [stance_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [stance_command(), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -107,12 +114,15 @@ def test_uninterrupted_train_replaces_the_old_model(tmp_path, tiny_csv):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "m.skops"]
 
 
-def test_ctrl_c_exits_cleanly_and_keeps_the_old_output(tmp_path, big_csv):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_exits_cleanly_and_keeps_the_old_output(tmp_path, big_csv, jobs):
     out = tmp_path / "labelled.csv"
     out.write_text(OLD)
-    process = start("predict", "--input", str(big_csv), "--output", str(out))
-    time.sleep(2.5)
-    process.send_signal(signal.SIGINT)
+    process = start(
+        "predict", "--input", str(big_csv), "--output", str(out), "--jobs", jobs, "--chunk-rows", "1000"
+    )
+    time.sleep(1.5)
+    os.killpg(os.getpgid(process.pid), signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     if process.returncode == 0:
         pytest.skip("labelling finished before the interrupt arrived")

@@ -6,10 +6,11 @@ stance_p_aligned, stance_p_neutral, stance_p_opposed and stance_flag added
 and left unlabelled). Input columns are never overwritten.
 """
 
+import itertools
 import sys
 
 from .._errors import UsageError
-from .._io import detect_format, read_table, write_table
+from .._io import detect_format, read_table, require_columns, write_table
 from ._common import add_data_arguments, add_model_argument, load_model_argument, progress_bar
 
 
@@ -37,6 +38,14 @@ def format_parser(parser):
         metavar="N",
         help="rows read, labelled and written at a time; memory grows with N, not with the file (default: 10000)",
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="label in N processes (default: 1); output order is kept",
+    )
     add_data_arguments(parser, labels=False)
     add_model_argument(parser)
 
@@ -63,6 +72,8 @@ def main(args):
         raise UsageError("give sentences as arguments or --input FILE, not both")
     if args.chunk_rows < 1:
         raise UsageError("--chunk-rows must be at least 1")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     if args.target and args.target_column != "target":
         raise UsageError("give --target or --target-column, not both")
     if not args.texts and not args.input and sys.stdin.isatty():
@@ -74,10 +85,16 @@ def main(args):
     bar = progress_bar(description="labelling")
 
     def labelled():
-        for frame in _frames(args):
-            column = _target_column(args, frame)
-            yield model.label_frame(frame, args.text_column, column, args.target)
+        frames = _frames(args)
+        first = next(frames, None)
+        if first is None:
+            return
+        column = _target_column(args, first)
+        require_columns(first, args.text_column, column)  # fail before any work
+        chunks = itertools.chain([first], frames)
+        for frame in model.label_frames(chunks, args.text_column, column, args.target, jobs=args.jobs):
             bar.update(len(frame))
+            yield frame
 
     try:
         write_table(labelled(), args.output, output_format)
