@@ -65,7 +65,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     class_weight : {"balanced"} or None, default="balanced"
         Weigh classes inversely to their frequency.
     calibration_folds : int, default=5
-        Folds of the out-of-fold predictions that fit the temperature.
+        Folds of the out-of-fold predictions that fit the temperature (fewer
+        when a label has fewer examples).
     random_state : int, default=0
         Seed of the SVM and of the calibration folds: same data and seed,
         same model.
@@ -139,12 +140,16 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        self.check_params()
         texts, targets = split_inputs(X)
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         y = np.asarray(y, dtype=object)
         if len(y) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
         check_classification_targets(y)
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError("every label needs at least 2 examples to fit and calibrate a model")
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer=partial(
                 word_features,
@@ -169,19 +174,48 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 dtype=np.float32,
             )
             chars = self.char_vectorizer_.fit_transform(texts)
-        if self.target_features not in ("words", "all", None):
-            raise ValueError(f"target_features must be 'words', 'all' or None, not {self.target_features!r}")
         self.target_blocks_ = None
         if self.target_features:
             self.target_blocks_ = TargetBlocks().fit(self._copied(words, chars), targets)
         features = self._assemble(words, chars, targets)
         self.targets_ = sorted({t for t in targets if t is not None})
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
-        folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
+        # Fewer calibration folds when a label has fewer examples than folds.
+        n_folds = min(self.calibration_folds, int(counts.min()))
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
         self.calibrated_ = CalibratedClassifierCV(svm, method="temperature", cv=folds, ensemble=False)
         self.calibrated_.fit(features, y)
         self.classes_ = self.calibrated_.classes_
         return self
+
+    def check_params(self):
+        """Raise ValueError, naming the setting, if a parameter is out of range."""
+
+        def is_range(value, optional=False):
+            if value is None:
+                return optional
+            return (
+                isinstance(value, (tuple, list))
+                and len(value) == 2
+                and all(isinstance(v, int) and v >= 1 for v in value)
+                and value[0] <= value[1]
+            )
+
+        problems = {
+            "word_ngram_range": not is_range(self.word_ngram_range),
+            "char_ngram_range": not is_range(self.char_ngram_range, optional=True),
+            "target_features": self.target_features not in ("words", "all", None),
+            "target_weight": not (isinstance(self.target_weight, (int, float)) and self.target_weight >= 0),
+            "C": not (isinstance(self.C, (int, float)) and self.C > 0),
+            "min_df": not (isinstance(self.min_df, int) and self.min_df >= 1),
+            "class_weight": self.class_weight not in ("balanced", None),
+            "calibration_folds": not (
+                isinstance(self.calibration_folds, int) and self.calibration_folds >= 2
+            ),
+        }
+        for name, bad in problems.items():
+            if bad:
+                raise ValueError(f"invalid setting {name}={getattr(self, name)!r}")
 
     # -- prediction ------------------------------------------------------------
 
@@ -321,7 +355,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(text, str):
             raise TypeError(f"text is {type(text).__name__}, not str")
         features = self._features([text], [normalize_target(target)])
-        label_index = int(np.argmax(self.calibrated_.predict_proba(features)[0]))
+        label_index = int(np.argmax(self.predict_proba([(text, target)])[0]))
         weights = self._label_weights()[label_index]
         row = features.tocsr()
         contributions = row.data * weights[row.indices]

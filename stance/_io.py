@@ -16,7 +16,7 @@ from pathlib import Path
 from ._errors import DataError, UsageError
 from ._persistence import atomic_write
 
-__all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns"]
+__all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "text", "semeval")
 _EXTENSIONS = {
@@ -155,7 +155,7 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         source.close()
 
 
-def _read_delimited(source, chunk_rows, sep):
+def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
     import warnings
 
     import pandas as pd
@@ -166,9 +166,13 @@ def _read_delimited(source, chunk_rows, sep):
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     # index_col=False: a row with one field too many must not silently turn
     # its first field into the index (and lose it).
+    # skip_blank_lines=False: a blank line is a row (an empty cell in a
+    # one-column file), kept and flagged like any other missing text.
     reader = pd.read_csv(
         text,
         sep=sep,
+        quoting=quoting,
+        skip_blank_lines=False,
         dtype=str,
         keep_default_na=False,
         chunksize=chunk_rows,
@@ -187,7 +191,8 @@ def _read_delimited(source, chunk_rows, sep):
                     raise DataError(
                         "a row has more fields than the header (a stray delimiter or a missing quote?)"
                     ) from None
-            yield chunk
+            # A CSV cell is always a string: an empty line's cells are "" too.
+            yield chunk.fillna("")
 
 
 def _read_csv(source, chunk_rows):
@@ -195,34 +200,50 @@ def _read_csv(source, chunk_rows):
 
 
 def _read_tsv(source, chunk_rows):
-    return _read_delimited(source, chunk_rows, "\t")
+    # Tab-separated values have no quoting: a quotation mark is text.
+    return _read_delimited(source, chunk_rows, "\t", csv.QUOTE_NONE)
 
 
 def _read_jsonl(source, chunk_rows):
-    import json
-
     import pandas as pd
 
-    rows = []
-    # Every chunk gets every column seen so far, so that a chunk of blank
-    # lines still has the columns of the rest (and its rows survive concat).
+    # Two passes: the first collects every key in the file, so that every
+    # chunk has every column (a key first seen on line 90,000 must not shift
+    # the columns of a CSV written chunk by chunk, nor change which column
+    # holds the targets).
     columns = {}
-    for number, line in enumerate(io.TextIOWrapper(source, encoding="utf-8-sig"), start=1):
-        record = {}
-        if line.strip():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"line {number} is not valid JSON: {error.msg}") from None
-            if not isinstance(record, dict):
-                raise DataError(f"line {number} is a JSON {type(record).__name__}, not an object")
-            columns.update(dict.fromkeys(record))
+    for _, record in _json_records(source):
+        columns.update(dict.fromkeys(record))
+    source.seek(0)
+    rows = []
+    for _, record in _json_records(source):
         rows.append(record)
         if len(rows) == chunk_rows:
             yield _records_frame(pd, rows, columns)
             rows = []
     if rows:
         yield _records_frame(pd, rows, columns)
+
+
+def _json_records(source):
+    """Yield ``(line number, object)``; a blank line is an empty object."""
+    import json
+
+    text = io.TextIOWrapper(source, encoding="utf-8-sig")
+    try:
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                yield number, {}
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataError(f"line {number} is not valid JSON: {error.msg}") from None
+            if not isinstance(record, dict):
+                raise DataError(f"line {number} is a JSON {type(record).__name__}, not an object")
+            yield number, record
+    finally:
+        text.detach()  # the caller reads the source again: do not close it
 
 
 def _records_frame(pd, rows, columns):
@@ -327,14 +348,22 @@ def write_table(frames, path, fmt):
         raise UsageError(f"cannot write {fmt}; output formats are csv and jsonl")
     if path == _STDIO:
         return _write_frames(frames, sys.stdout, fmt)
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
+    path = check_writable(path)
     try:
         with atomic_write(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
             return _write_frames(frames, stream, fmt)
-    except PermissionError as error:
+    except OSError as error:
         raise DataError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def check_writable(path):
+    """Return ``path`` as a Path, or raise :class:`DataError` if it cannot be an output file."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"cannot write {path}: it is a folder")
+    if not path.parent.is_dir():
+        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
+    return path
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -147,6 +147,20 @@ def _ignored(*errors):
         pass
 
 
+MODEL_SUFFIXES = (SKOPS_SUFFIX, ".joblib")
+
+
+def check_model_path(path):
+    """Raise :class:`ModelError` unless ``path`` can receive a model file."""
+    path = Path(path)
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        raise ModelError(f"a model file must end in .skops (safe to share) or .joblib, not {path.name!r}")
+    if path.is_dir():
+        raise ModelError(f"cannot write {path}: it is a folder")
+    if not path.parent.is_dir():
+        raise ModelError(f"cannot write {path}: folder {path.parent} does not exist")
+
+
 def sibling_paths(path):
     """Return the ``(model, metadata, card)`` paths of a model file."""
     path = Path(path)
@@ -161,8 +175,7 @@ def save_model(estimator, path, metadata, overwrite=False):
     estimator : StanceClassifier
         A fitted model.
     path : str or Path
-        The model file: ``.skops`` for the safe format, any other suffix
-        (conventionally ``.joblib``) for joblib. The metadata and the card
+        The model file: ``.skops`` for the safe format, ``.joblib`` for joblib. The metadata and the card
         are written next to it with the suffixes ``.json`` and ``.md``.
     metadata : dict
         What to record; the format, versions and checksum are added here.
@@ -177,8 +190,7 @@ def save_model(estimator, path, metadata, overwrite=False):
     import joblib
 
     model_path, metadata_path, card_path = sibling_paths(path)
-    if not model_path.parent.is_dir():
-        raise ModelError(f"cannot write {model_path}: folder {model_path.parent} does not exist")
+    check_model_path(model_path)
     existing = [p for p in (model_path, metadata_path, card_path) if p.exists()]
     if existing and not overwrite:
         raise ModelError(f"{existing[0]} exists; pass --force (overwrite=True) to replace it")
@@ -204,15 +216,18 @@ def save_model(estimator, path, metadata, overwrite=False):
     # old one; the replacements then follow each other within microseconds.
     try:
         return _write_all(data, record, model_path, metadata_path, card_path)
-    except PermissionError as error:
+    except OSError as error:
         raise ModelError(f"cannot write {model_path}: {error.strerror or error}") from None
 
 
 def _write_all(data, record, model_path, metadata_path, card_path):
+    # Context managers exit innermost first: the model replaces the old one
+    # first, so a failure after it leaves a model whose metadata is stale
+    # (refused by its checksum) rather than new metadata beside an old model.
     with (
-        atomic_write(model_path, "wb") as model_stream,
-        atomic_write(metadata_path, "w", encoding="utf-8") as metadata_stream,
         atomic_write(card_path, "w", encoding="utf-8") as card_stream,
+        atomic_write(metadata_path, "w", encoding="utf-8") as metadata_stream,
+        atomic_write(model_path, "wb") as model_stream,
     ):
         model_stream.write(data)
         json.dump(record, metadata_stream, indent=2, ensure_ascii=False)
@@ -234,7 +249,12 @@ def read_metadata(path):
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelError(f"cannot read model metadata {metadata_path}: {error}") from None
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
+    if (
+        not isinstance(record, dict)
+        or record.get("format") != FORMAT
+        or not isinstance(record.get("artifact"), dict)
+        or not isinstance(record.get("versions", {}), dict)
+    ):
         raise ModelError(f"{metadata_path} is not the metadata of a stance model")
     return record
 

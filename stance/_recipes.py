@@ -26,7 +26,7 @@ def make_estimator(recipe="default", **settings):
     Raises
     ------
     ValueError
-        An unknown recipe or setting.
+        An unknown recipe or setting, or a value out of range.
 
     Examples
     --------
@@ -43,4 +43,6 @@ def make_estimator(recipe="default", **settings):
         raise ValueError(
             f"unknown setting {unknown[0]!r}; settings are {', '.join(sorted(estimator.get_params()))}"
         )
-    return estimator.set_params(**{**RECIPES[recipe]["settings"], **settings})
+    estimator.set_params(**{**RECIPES[recipe]["settings"], **settings})
+    estimator.check_params()
+    return estimator

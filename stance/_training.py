@@ -1,5 +1,6 @@
 """Training: checking labelled data, cross-validating, fitting, recording."""
 
+import math
 import time
 from importlib import resources
 
@@ -114,6 +115,21 @@ def _inputs(data):
     return data[["text", "target"]]
 
 
+def examples_needed(folds):
+    """Fewest examples per label with which every cross-validation fold can be fitted.
+
+    A fit needs 2 examples of each label; stratified folds need a label to
+    have at least ``folds`` examples, and ``ceil(2 * folds / (folds - 1))``
+    examples leave at least 2 in every training fold.
+
+    Examples
+    --------
+    >>> examples_needed(0), examples_needed(2), examples_needed(5)
+    (2, 4, 5)
+    """
+    return 2 if folds < 2 else max(folds, math.ceil(2 * folds / (folds - 1)))
+
+
 def cross_validation_fits(data, folds):
     """Return how many models :func:`cross_validate` fits (for progress bars)."""
     n_groups = data["target"].fillna("").nunique()
@@ -163,9 +179,14 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None):
     n_groups = len(set(groups))
     if n_groups >= 2:
         grouped = GroupKFold(min(folds, n_groups))
-        proba = out_of_fold(grouped.split(data, labels, groups))
-        predicted = np.array(LABELS)[proba.argmax(axis=1)]
-        results["grouped_by_target"] = evaluation_report(labels, predicted, targets)
+        try:
+            proba = out_of_fold(grouped.split(data, labels, groups))
+        except ValueError as error:
+            # Holding out whole targets can leave a label with too few examples.
+            results["grouped_by_target_skipped"] = str(error)
+        else:
+            predicted = np.array(LABELS)[proba.argmax(axis=1)]
+            results["grouped_by_target"] = evaluation_report(labels, predicted, targets)
     return results
 
 

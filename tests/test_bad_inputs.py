@@ -67,6 +67,12 @@ def model_of(kind):
     return make
 
 
+def wrong_metadata(folder):
+    (folder / "m.joblib").write_bytes(b"anything")
+    (folder / "m.json").write_text('{"format": "stance-model", "artifact": "x"}')
+    return folder / "m.joblib"
+
+
 def read_only(folder):
     path = folder / "out.csv"
     path.write_text("keep me\n")
@@ -391,6 +397,78 @@ CASES = [
     ("unknown subcommand", None, ["classify"], None, 2, "invalid choice", None),
     ("unknown option", None, ["predict", "--colour"], None, 2, "unrecognized arguments", None),
     ("zero chunk size", None, ["predict", "hi", "--chunk-rows", "0"], None, 2, "--chunk-rows", None),
+    (
+        "blank line in a CSV",
+        write("in.csv", "text\nWe back it.\n\nThe vote is Monday.\n"),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        flags(["", "blank text", ""]),
+    ),
+    (
+        "quotation marks in a TSV",
+        write("in.tsv", 'id\ttext\n1\t"We back it.\n2\tNo, we reject it."\n3\tThe vote.\n'),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        rows_out(3),
+    ),
+    (
+        "JSONL key first seen late",
+        write("in.jsonl", '{"text": "a"}\n{"text": "b", "id": 7}\n'),
+        ["predict", "-i", "{}", "--chunk-rows", "1"],
+        None,
+        0,
+        None,
+        rows_out(2),
+    ),
+    (
+        "output is a folder",
+        lambda folder: folder,
+        ["predict", "hi", "-o", "{}"],
+        None,
+        1,
+        "is a folder",
+        None,
+    ),
+    (
+        "model output without a model suffix",
+        write("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "m.json"],
+        None,
+        2,
+        "must end in .skops",
+        None,
+    ),
+    (
+        "model output in a missing folder",
+        write("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "no/m.skops"],
+        None,
+        2,
+        "does not exist",
+        None,
+    ),
+    (
+        "out-of-range setting",
+        write("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "m.skops", "--set", "C=-1"],
+        None,
+        2,
+        "invalid setting C=-1",
+        None,
+    ),
+    (
+        "metadata of the wrong shape",
+        wrong_metadata,
+        ["info", "--model", "{}"],
+        None,
+        1,
+        "not the metadata",
+        None,
+    ),
 ]
 
 
@@ -411,12 +489,14 @@ def test_bad_input(case, tmp_path):
 
 
 def test_matrix_is_large_enough():
-    assert len(CASES) >= 30
+    # The README quotes this count.
+    assert len(CASES) == 51
 
 
 def test_read_only_output_is_left_as_it_was(tmp_path):
     path = read_only(tmp_path)
-    run_stance("predict", "hi", "-o", str(path))
+    result = run_stance("predict", "hi", "-o", str(path))
+    assert result.returncode == 1 and "read-only" in result.stderr and "Traceback" not in result.stderr
     assert path.read_text() == "keep me\n"
 
 

@@ -17,7 +17,9 @@ def assert_one_line_error(result, status, pattern):
     assert pattern in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("command", [[], ["predict"], ["analyze"], ["train"], ["evaluate"], ["info"]])
+@pytest.mark.parametrize(
+    "command", [[], ["predict"], ["analyze"], ["train"], ["evaluate"], ["info"], ["export"]]
+)
 def test_help_everywhere(command):
     result = run_stance(*command, "--help")
     assert result.returncode == 0

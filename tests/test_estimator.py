@@ -126,8 +126,43 @@ def test_target_specific_features_change_scores(tiny_estimator):
     known = tiny_estimator.decision_function([(text, "the treaty")])
     unknown = tiny_estimator.decision_function([text])
     assert not np.allclose(known, unknown)
-    without_blocks = clone(tiny_estimator).set_params(target_features=None)
-    assert without_blocks.target_features is None
+
+
+def test_without_target_features_targets_do_not_matter(tiny_corpus):
+    model = StanceClassifier(target_features=None, calibration_folds=2).fit(
+        inputs(tiny_corpus), tiny_corpus["label"]
+    )
+    assert model.target_blocks_ is None
+    text = "We firmly reject the treaty."
+    np.testing.assert_allclose(
+        model.decision_function([(text, "the treaty")]), model.decision_function([text])
+    )
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"C": -1},
+        {"target_features": "bogus"},
+        {"word_ngram_range": 5},
+        {"char_ngram_range": (3, 2)},
+        {"calibration_folds": 1},
+    ],
+)
+def test_invalid_settings_are_named_before_fitting(setting, tiny_corpus):
+    with pytest.raises(ValueError, match=f"invalid setting {next(iter(setting))}"):
+        StanceClassifier(**setting).fit(inputs(tiny_corpus), tiny_corpus["label"])
+
+
+def test_a_label_with_one_example_is_refused(tiny_corpus):
+    labels = tiny_corpus["label"].where(tiny_corpus.index != 0, "other")
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        StanceClassifier().fit(inputs(tiny_corpus), labels)
+
+
+def test_explain_agrees_with_predict_on_blank_text(tiny_estimator):
+    for text in ("", "   ", "\n"):
+        assert tiny_estimator.explain(text).attrs["label"] == tiny_estimator.predict([text])[0] == "neutral"
 
 
 def test_row_order_and_batching_do_not_change_results(tiny_estimator, tiny_corpus):

@@ -85,3 +85,23 @@ def test_default_training_reproduces_the_shipped_model():
     np.testing.assert_allclose(
         model.predict_proba(inputs), shipped.estimator.predict_proba(inputs), atol=1e-9
     )
+
+
+@pytest.mark.parametrize("folds", [2, 3, 5, 10])
+def test_the_documented_minimum_of_examples_trains_and_cross_validates(folds):
+    # Exactly examples_needed(folds) rows per label, one target: every fold fits.
+    from stance._training import examples_needed
+
+    n = examples_needed(folds)
+    frame = pd.DataFrame(
+        {
+            "text": [
+                f"{word} sentence number {i}" for word in ("support", "oppose", "report") for i in range(n)
+            ],
+            "label": ["aligned"] * n + ["opposed"] * n + ["neutral"] * n,
+        }
+    )
+    data, _ = prepare_training_data(frame, min_examples=n)
+    model, metadata = train(data, folds=folds)
+    assert metadata["metrics"]["cross_validation"]["random"]["texts"] == 3 * n
+    assert list(model.classes_) == ["aligned", "neutral", "opposed"]

@@ -76,10 +76,19 @@ def load_model_argument(args):
     return load_model(args.model, trusted=args.trust_model)
 
 
-def refuse_overwrite(path, force):
-    """Stop before any work if ``path`` (or its metadata or card) exists and not ``force``."""
-    from .._persistence import sibling_paths
+def check_model_output(path, force):
+    """Stop before any work if a model cannot be written at ``path``.
 
+    That is: a wrong suffix, a folder, a missing folder, or (without
+    ``force``) an existing model, metadata or card.
+    """
+    from .._errors import ModelError
+    from .._persistence import check_model_path, sibling_paths
+
+    try:
+        check_model_path(path)
+    except ModelError as error:
+        raise UsageError(str(error)) from None
     existing = [p for p in sibling_paths(path) if p.exists()]
     if existing and not force:
         raise UsageError(f"{existing[0]} exists; pass --force to replace it")

@@ -8,7 +8,7 @@ are written beside the new file.
 from pathlib import Path
 
 from .._errors import UsageError
-from ._common import add_model_argument, load_model_argument, note, refuse_overwrite
+from ._common import add_model_argument, check_model_output, load_model_argument, note
 
 
 def format_parser(parser):
@@ -31,7 +31,7 @@ def main(args):
     output = Path(args.output)
     if output.suffix.lower() != f".{args.format}":
         raise UsageError(f"--output for --format {args.format} must end in .{args.format}")
-    refuse_overwrite(output, args.force)
+    check_model_output(output, args.force)
     model = load_model_argument(args)
     kept = {
         k: v

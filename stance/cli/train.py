@@ -11,9 +11,9 @@ reproduces the shipped model.
 import ast
 from pathlib import Path
 
-from .._errors import UsageError
+from .._errors import DataError, UsageError
 from .._recipes import RECIPES
-from ._common import add_data_arguments, label_map_argument, note, progress_bar, refuse_overwrite
+from ._common import add_data_arguments, check_model_output, label_map_argument, note, progress_bar
 
 
 def format_parser(parser):
@@ -78,7 +78,14 @@ def main(args):
     from .._io import read_table
     from .._persistence import save_model, sha256_file
     from .._recipes import make_estimator
-    from .._training import CORPUS_RESOURCE, corpus_path, cross_validation_fits, prepare_training_data, train
+    from .._training import (
+        CORPUS_RESOURCE,
+        corpus_path,
+        cross_validation_fits,
+        examples_needed,
+        prepare_training_data,
+        train,
+    )
 
     if args.folds == 1 or args.folds < 0:
         raise UsageError("--folds must be 0 (no cross-validation) or at least 2")
@@ -87,7 +94,7 @@ def main(args):
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = Path(args.output)
-    refuse_overwrite(output, args.force)
+    check_model_output(output, args.force)
     bundled = args.data is None
     data_path = corpus_path() if bundled else Path(args.data)
     frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
@@ -97,7 +104,7 @@ def main(args):
         args.target_column,
         args.label_column,
         label_map_argument(args),
-        min_examples=max(args.folds, 2),
+        min_examples=examples_needed(args.folds),
     )
     for message in notes:
         note(f"warning: {message}")
@@ -106,10 +113,15 @@ def main(args):
     with progress_bar(
         total=fits, unit="fits", description="cross-validating and fitting" if args.folds else "fitting"
     ) as bar:
-        estimator, metadata = train(data, estimator, args.folds, on_fit=bar.update)
+        try:
+            estimator, metadata = train(data, estimator, args.folds, on_fit=bar.update)
+        except ValueError as error:
+            raise DataError(f"cannot train on this data: {error}") from None
     cv = metadata["metrics"].get("cross_validation")
     if cv:
         print(format_report(cv["random"], f"cross-validation, {args.folds} random folds"))
+        if "grouped_by_target_skipped" in cv:
+            note(f"warning: no cross-validation grouped by target: {cv['grouped_by_target_skipped']}")
         if "grouped_by_target" in cv:
             grouped = cv["grouped_by_target"]
             print(
