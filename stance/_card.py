@@ -63,6 +63,13 @@ def _metrics_section(metrics):
     return "\n".join(lines) + "\n"
 
 
+def _load_line(file):
+    if file.endswith(".skops"):
+        return f'model = stance.load_model("{file}")'
+    # A joblib file is a pickle: loading it is a statement of trust.
+    return f'model = stance.load_model("{file}", trusted=True)  # joblib: only from a source you trust'
+
+
 def render_card(metadata):
     """Return the Markdown model card of a model from its metadata."""
     name = metadata.get("name", "stance model")
@@ -113,7 +120,7 @@ and scikit-learn {metadata.get("versions", {}).get("scikit-learn", "?")}.
 ## How to use it
 ```python
 import stance
-model = stance.load_model("{metadata.get("artifact", {}).get("file", "MODEL.joblib")}")
+{_load_line(metadata.get("artifact", {}).get("file", "MODEL.skops"))}
 model.predict(["We will not support this proposal."], target="the proposal")
 ```
 """

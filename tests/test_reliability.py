@@ -1,10 +1,12 @@
 """Crash safety, interruption, determinism and thread safety."""
 
+import json
 import os
 import signal
 import subprocess
 import threading
 import time
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -64,13 +66,16 @@ def test_completed_predict_replaces_old_output(tmp_path, big_csv):
     assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.2, 1.6, 2.0, 2.5, 3.0])
-def test_killed_train_leaves_old_or_complete_model(tmp_path, tiny_csv, delay):
-    # A small training run: the kills land during start-up, fitting and writing.
-    model = tmp_path / "m.skops"
+def old_model(folder):
+    """A model path whose model, metadata and card hold old content."""
+    model = folder / "m.skops"
     for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
         path.write_text(OLD)
-    process = start(
+    return model
+
+
+def train_tiny(tiny_csv, model):
+    return [
         "train",
         "--data",
         str(tiny_csv),
@@ -81,34 +86,30 @@ def test_killed_train_leaves_old_or_complete_model(tmp_path, tiny_csv, delay):
         "0",
         "--set",
         "calibration_folds=3",
-    )
+    ]
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.2, 1.6, 2.0, 2.5, 3.0])
+def test_killed_train_leaves_old_or_complete_files(tmp_path, tiny_csv, delay):
+    # A small training run: the kills land during start-up, fitting and writing.
+    model = old_model(tmp_path)
+    process = start(*train_tiny(tiny_csv, model))
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    if model.read_bytes() != OLD.encode():
-        # Complete: the new model loads, with its own metadata and card.
+    # Each file is either untouched or complete.
+    assert model.read_bytes() == OLD.encode() or zipfile.ZipFile(model).testzip() is None
+    metadata = model.with_suffix(".json").read_text()
+    assert metadata == OLD or json.loads(metadata)["format"] == "stance-model"
+    card = model.with_suffix(".md").read_text()
+    assert card == OLD or card.startswith("# Model card") and card.endswith("```\n")
+    if OLD not in (metadata, card) and model.read_bytes() != OLD.encode():
         assert stance.load_model(model).targets
-        assert model.with_suffix(".md").read_text().startswith("# Model card")
-    else:
-        assert model.with_suffix(".json").read_text() == OLD
 
 
 def test_uninterrupted_train_replaces_the_old_model(tmp_path, tiny_csv):
-    model = tmp_path / "m.skops"
-    for path in (model, model.with_suffix(".json"), model.with_suffix(".md")):
-        path.write_text(OLD)
-    result = run_stance(
-        "train",
-        "--data",
-        str(tiny_csv),
-        "--output",
-        str(model),
-        "--force",
-        "--folds",
-        "0",
-        "--set",
-        "calibration_folds=3",
-    )
+    model = old_model(tmp_path)
+    result = run_stance(*train_tiny(tiny_csv, model))
     assert result.returncode == 0, result.stderr
     assert stance.load_model(model).targets == ["the tax", "the treaty"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "m.skops"]
