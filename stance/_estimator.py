@@ -354,6 +354,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "calibrated_")
         if not isinstance(text, str):
             raise TypeError(f"text is {type(text).__name__}, not str")
+        if not isinstance(top, int) or top < 1:
+            raise ValueError(f"top must be a positive whole number, not {top!r}")
         features = self._features([text], [normalize_target(target)])
         label_index = int(np.argmax(self.predict_proba([(text, target)])[0]))
         weights = self._label_weights()[label_index]

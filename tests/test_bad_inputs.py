@@ -396,6 +396,15 @@ CASES = [
     ),
     ("unknown subcommand", None, ["classify"], None, 2, "invalid choice", None),
     ("unknown option", None, ["predict", "--colour"], None, 2, "unrecognized arguments", None),
+    (
+        "training data on standard input",
+        None,
+        ["train", "-d", "-", "-o", "m.skops"],
+        "",
+        2,
+        "not standard input",
+        None,
+    ),
     ("zero chunk size", None, ["predict", "hi", "--chunk-rows", "0"], None, 2, "--chunk-rows", None),
     (
         "blank line in a CSV",
@@ -490,7 +499,7 @@ def test_bad_input(case, tmp_path):
 
 def test_matrix_is_large_enough():
     # The README quotes this count.
-    assert len(CASES) == 51
+    assert len(CASES) == 52
 
 
 def test_read_only_output_is_left_as_it_was(tmp_path):
@@ -531,6 +540,7 @@ API_CASES = [
         stance.ModelError,
         "does not exist",
     ),
+    ("explain top below 1", lambda: stance.explain("We back it.", top=0), ValueError, "top must be"),
 ]
 
 

@@ -95,6 +95,10 @@ def main(args):
         raise UsageError(str(error)) from None
     output = Path(args.output)
     check_model_output(output, args.force)
+    if args.data == "-":
+        raise UsageError(
+            "train reads a file, not standard input: its checksum goes into the model's metadata"
+        )
     bundled = args.data is None
     data_path = corpus_path() if bundled else Path(args.data)
     frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
