@@ -20,7 +20,8 @@ def as_frame(texts, target=None):
     Raises
     ------
     TypeError
-        A text is not a string (the message names its position).
+        ``texts`` is not a string or an iterable (that each text is a string
+        is checked once, by the estimator, naming the position of any other).
     ValueError
         ``target`` is a sequence of another length.
     """
@@ -36,9 +37,6 @@ def as_frame(texts, target=None):
         texts = list(texts)
     else:
         raise TypeError(f"texts must be a string or an iterable of strings, not {type(texts).__name__}")
-    for position, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"text at position {position} is {type(text).__name__}, not str")
     if target is None or isinstance(target, str):
         targets = [target] * len(texts)
     else:
