@@ -10,11 +10,13 @@ shared half.
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._text import normalize_target
 
-__all__ = ["split_inputs", "TargetBlocks"]
+# scipy.sparse is imported where it is used: labelling with a compiled model
+# (see _compiled.py) needs split_inputs and check_texts, not scipy.
+
+__all__ = ["split_inputs", "check_texts", "TargetBlocks"]
 
 
 def split_inputs(X):
@@ -53,10 +55,17 @@ def split_inputs(X):
             else:
                 texts.append(item)
                 targets.append(None)
+    check_texts(texts)
+    return texts, [normalize_target(t) for t in targets]
+
+
+def check_texts(texts):
+    """Raise TypeError, naming the first position, unless every text is a string."""
+    if all(type(text) is str for text in texts):  # the common case, quickly
+        return
     for position, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"text at position {position} is {type(text).__name__}, not str")
-    return texts, [normalize_target(t) for t in targets]
 
 
 class TargetBlocks:
@@ -68,6 +77,7 @@ class TargetBlocks:
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0]]))
     >>> blocks = TargetBlocks().fit(X, ["a", "b", "a"])
     >>> blocks.transform(X, ["a", "unseen", None]).toarray()
@@ -86,6 +96,8 @@ class TargetBlocks:
     def _spread(self, X, targets):
         # Moves each row's entries to its target's block: column c of a row
         # about target t goes to t * width + c. Rows with no known target drop out.
+        import scipy.sparse as sp
+
         X = sp.csr_matrix(X)
         block = np.array([self._index.get(t, -1) for t in targets], dtype=np.int64)
         rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
@@ -94,6 +106,8 @@ class TargetBlocks:
         return rows[keep], columns, X.data[keep]
 
     def transform(self, X, targets):
+        import scipy.sparse as sp
+
         rows, columns, data = self._spread(X, targets)
         position = np.searchsorted(self.columns_, columns)
         position = np.minimum(position, max(len(self.columns_) - 1, 0))

@@ -76,9 +76,9 @@ def _check_readable(path):
         raise DataError(f"{path} is empty")
 
 
-def _first_bad_line(raw):
-    """Return the 1-based number of the first line of ``raw`` that is not UTF-8."""
-    for number, line in enumerate(raw.splitlines(), start=1):
+def _first_bad_line(source):
+    """Return the 1-based number of the first line of a binary stream that is not UTF-8."""
+    for number, line in enumerate(source, start=1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:
@@ -95,10 +95,18 @@ def _starts_with_semeval_header(source):
 def _open_source(path):
     """Return a binary stream of the input (stdin for ``-``)."""
     if path == _STDIO:
-        data = sys.stdin.buffer.read()
-        if not data:
+        # Standard input is copied to a temporary file as it arrives (kept in
+        # memory up to 32 MB): readers look at it twice (to sniff the format,
+        # to collect JSON Lines keys), and memory must not grow with it.
+        import shutil
+        import tempfile
+
+        spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)
+        shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+        if not spool.tell():
             raise DataError("standard input is empty")
-        return io.BytesIO(data)
+        spool.seek(0)
+        return spool
     return open(path, "rb")
 
 
@@ -138,12 +146,12 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         yield from _READERS[fmt](source, chunk_rows)
     except UnicodeDecodeError:
         source.seek(0)
-        raw = source.read()
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if source.read(2) in (b"\xff\xfe", b"\xfe\xff"):
             raise DataError(
                 f"{name} is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first"
             ) from None
-        line = _first_bad_line(raw)
+        source.seek(0)
+        line = _first_bad_line(source)
         where = f" on line {line}" if line else ""
         raise DataError(f"{name} is not valid UTF-8{where}; convert it to UTF-8 first") from None
     except (DataError, UsageError):
@@ -160,9 +168,6 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
 
     import pandas as pd
 
-    # The csv module's default field limit (128 KiB) is too small for whole
-    # documents in a cell; the Python engine with no limit reads any size.
-    csv.field_size_limit(sys.maxsize)
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     # index_col=False: a row with one field too many must not silently turn
     # its first field into the index (and lose it).
@@ -176,7 +181,6 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
         dtype=str,
         keep_default_na=False,
         chunksize=chunk_rows,
-        engine="python",
         index_col=False,
     )
     with reader:

@@ -3,7 +3,7 @@
 import threading
 from collections.abc import Iterable
 
-from ._text import normalize_target, sentence_spans
+from ._text import MAX_TEXT_CHARS, is_missing, normalize_target, sentence_spans
 
 # pandas and numpy are imported inside the functions that use them, so that
 # ``import stance`` stays fast for command-line use.
@@ -11,8 +11,8 @@ from ._text import normalize_target, sentence_spans
 __all__ = ["StanceModel", "load_model", "predict", "predict_proba", "analyze", "explain"]
 
 
-def as_frame(texts, target=None):
-    """Return a DataFrame with ``text`` and ``target`` columns from API inputs.
+def as_lists(texts, target=None):
+    """Return ``(texts, targets)`` lists from API inputs.
 
     ``texts`` is one string or an iterable of strings; ``target`` is None, one
     string for every text, or a sequence as long as ``texts``.
@@ -20,30 +20,29 @@ def as_frame(texts, target=None):
     Raises
     ------
     TypeError
-        ``texts`` is not a string or an iterable (that each text is a string
-        is checked once, by the estimator, naming the position of any other).
+        ``texts`` is not a string or an iterable, or one of them is not a
+        string (naming its position).
     ValueError
         ``target`` is a sequence of another length.
     """
-    import pandas as pd
+    from ._features import check_texts
 
     if isinstance(texts, str):
         texts = [texts]
-    elif isinstance(texts, pd.DataFrame):
+    elif type(texts).__name__ == "DataFrame":
         raise TypeError("texts is a DataFrame; pass one column (df['text']) or use StanceModel.label_frame")
-    elif isinstance(texts, pd.Series):
-        texts = texts.tolist()
     elif isinstance(texts, Iterable):
         texts = list(texts)
     else:
         raise TypeError(f"texts must be a string or an iterable of strings, not {type(texts).__name__}")
+    check_texts(texts)
     if target is None or isinstance(target, str):
         targets = [target] * len(texts)
     else:
         targets = list(target)
         if len(targets) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
-    return pd.DataFrame({"text": texts, "target": targets}, dtype=object)
+    return texts, targets
 
 
 def overall_stance(labels):
@@ -72,40 +71,71 @@ class StanceModel:
     Get one with :func:`load_model`. Its methods are the module-level
     functions of ``stance``, applied to this model. The scikit-learn estimator
     is ``model.estimator`` (a :class:`StanceClassifier`); use it in pipelines,
-    grid searches and cross-validation.
+    grid searches and cross-validation. Labelling goes through the model's
+    compiled form (:class:`~stance._compiled.CompiledModel`: the same
+    probabilities from numpy arrays, several times faster), which is why a
+    loaded model labels text before scikit-learn is even imported.
 
     Parameters
     ----------
-    estimator : StanceClassifier
-        A fitted estimator.
+    estimator : StanceClassifier or callable
+        A fitted estimator, or a function of no arguments that returns one,
+        called on first use of :attr:`estimator` (when ``compiled`` is given).
     metadata : dict, optional
         What was recorded when the model was saved.
     path : Path, optional
         Where the model was loaded from.
+    compiled : CompiledModel, optional
+        The estimator's compiled form; made from the estimator when not
+        given (if it is a :class:`StanceClassifier`).
     """
 
-    def __init__(self, estimator, metadata=None, path=None):
-        self.estimator = estimator
+    def __init__(self, estimator, metadata=None, path=None, compiled=None):
+        self._estimator = estimator
         self.metadata = metadata or {}
         self.path = path
+        if compiled is None:
+            from ._compiled import compile_estimator
+
+            compiled = compile_estimator(self.estimator)
+        self._compiled = compiled
 
     def __repr__(self):
         where = f" from {self.path}" if self.path else ""
         return f"<StanceModel{where}: {len(self.targets)} targets, labels {', '.join(self.labels)}>"
 
     @property
+    def estimator(self):
+        """The scikit-learn estimator (read from the model file on first use)."""
+        if not hasattr(self._estimator, "predict_proba"):
+            with _estimator_lock:
+                if not hasattr(self._estimator, "predict_proba"):
+                    self._estimator = self._estimator()
+        return self._estimator
+
+    @property
     def labels(self):
         """The labels, in the order of :meth:`predict_proba`'s columns."""
+        if self._compiled is not None:
+            return list(self._compiled.classes)
         return [str(label) for label in self.estimator.classes_]
 
     @property
     def targets(self):
         """The normalised targets the model was trained on."""
+        if self._compiled is not None:
+            return list(self._compiled.targets)
         return list(self.estimator.targets_)
 
     def knows_target(self, target):
         """Return whether ``target`` (in any case or spacing) was seen in training."""
-        return normalize_target(target) in set(self.estimator.targets_)
+        return normalize_target(target) in set(self.targets)
+
+    def _proba(self, texts, targets):
+        """Probabilities of checked ``texts`` (a list) as a numpy array."""
+        if self._compiled is not None:
+            return self._compiled.predict_proba(texts, targets)
+        return self.estimator.predict_proba(list(zip(texts, targets)))
 
     def predict(self, texts, target=None):
         """Return the stance label of each text.
@@ -128,8 +158,10 @@ class StanceModel:
         >>> stance.predict("We firmly oppose the new tariffs.", target="tariffs on Chinese imports")
         ['opposed']
         """
-        frame = as_frame(texts, target)
-        return self.estimator.predict(frame).tolist()
+        texts, targets = as_lists(texts, target)
+        proba = self._proba(texts, targets)
+        labels = self.labels
+        return [labels[i] for i in proba.argmax(axis=1)] if len(texts) else []
 
     def predict_proba(self, texts, target=None):
         """Return calibrated label probabilities, one row per text.
@@ -150,8 +182,8 @@ class StanceModel:
         """
         import pandas as pd
 
-        frame = as_frame(texts, target)
-        return pd.DataFrame(self.estimator.predict_proba(frame), columns=self.labels)
+        texts, targets = as_lists(texts, target)
+        return pd.DataFrame(self._proba(texts, targets), columns=self.labels)
 
     def label_frame(self, frame, text_column="text", target_column=None, target=None):
         """Return a copy of ``frame`` with stance columns added; every row kept, in order.
@@ -186,21 +218,28 @@ class StanceModel:
         >>> bool(out["stance_label"].isna()[2])
         True
         """
-        import numpy as np
-
         from ._io import require_columns
-        from ._text import is_missing
 
         require_columns(frame, text_column, target_column)
-        values = frame[text_column].tolist()
-        missing = [is_missing(value) for value in values]
-        texts = [
-            "" if gone else value if isinstance(value, str) else str(value)
-            for value, gone in zip(values, missing)
-        ]
-        flags = [_flag(value, gone) for value, gone in zip(values, missing)]
         targets = frame[target_column].tolist() if target_column else target
-        proba = self.estimator.predict_proba(as_frame(texts, targets))
+        return _attach(frame, self._stance_columns(frame[text_column].tolist(), targets))
+
+    def _stance_columns(self, values, targets):
+        """Return the stance columns for a text column's values, ``{name: column}``."""
+        import numpy as np
+
+        if all(type(value) is str for value in values):  # the common case, in one pass
+            missing = [False] * len(values)
+            texts = values
+            flags = [_string_flag(value) for value in values]
+        else:
+            missing = [is_missing(value) for value in values]
+            texts = [
+                "" if gone else value if isinstance(value, str) else str(value)
+                for value, gone in zip(values, missing)
+            ]
+            flags = [_flag(value, gone) for value, gone in zip(values, missing)]
+        proba = self._proba(*as_lists(texts, targets))
         labels = (
             np.array(self.labels, dtype=object)[proba.argmax(axis=1)]
             if len(texts)
@@ -209,19 +248,32 @@ class StanceModel:
         gone = np.array(missing, dtype=bool)
         proba[gone] = np.nan
         labels[gone] = None
-        out = frame.copy()
         names = ["stance_label", *(f"stance_p_{label}" for label in self.labels), "stance_flag"]
-        columns = [labels, *proba.T, flags]
-        for name, column in zip(names, columns):
-            out[_unused_name(name, out.columns)] = column
-        return out
+        return dict(zip(names, [labels, *proba.T, flags]))
 
-    def label_frames(self, frames, text_column="text", target_column=None, target=None, jobs=1):
-        """Label an iterable of DataFrames chunk by chunk, yielding them in order.
+    def label_frames(
+        self, data, text_column="text", target_column=None, target=None, jobs=1, chunk_rows=10_000
+    ):
+        """Label rows chunk by chunk, yielding labelled DataFrames in order.
 
         The streaming form of :meth:`label_frame`: memory holds a few chunks,
         never the whole input, and ``jobs`` processes label chunks side by
-        side (each gets a copy of the model once).
+        side (each gets a copy of the model once). Every row comes out, in
+        input order.
+
+        Parameters
+        ----------
+        data : iterable of pandas.DataFrame, pandas.DataFrame, or iterable of str
+            Chunks of rows (as :func:`pandas.read_csv` with ``chunksize``
+            gives them); one DataFrame, labelled ``chunk_rows`` rows at a
+            time; or texts (a list, a generator, a file's lines), which come
+            out as DataFrames with a ``text`` column.
+        text_column, target_column, target
+            As in :meth:`label_frame`.
+        jobs : int, default=1
+            Processes to label in.
+        chunk_rows : int, default=10000
+            Rows per chunk, when ``data`` is one DataFrame or texts.
 
         Examples
         --------
@@ -229,17 +281,82 @@ class StanceModel:
         >>> chunks = (pd.DataFrame({"text": [f"Sentence {i}."]}) for i in range(3))
         >>> [len(out) for out in stance.load_model().label_frames(chunks)]
         [1, 1, 1]
+        >>> lines = iter(["We back the plan.", "We reject it.", "It is on Monday."])
+        >>> [out["stance_label"].tolist() for out in stance.load_model().label_frames(lines, chunk_rows=2)]
+        [['aligned', 'opposed'], ['neutral']]
         """
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
-        settings = (text_column, target_column, target)
+        if chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
+        frames = _chunks(data, chunk_rows)
         if jobs == 1:
             for frame in frames:
-                yield self.label_frame(frame, *settings)
+                yield self.label_frame(frame, text_column, target_column, target)
             return
+        from collections import deque
+
+        from ._io import require_columns
         from ._parallel import ordered_map
 
-        yield from ordered_map(_label_chunk, (self, settings), frames, jobs)
+        # Workers get the text and target values and send back the new
+        # columns: half the data to pass between processes that whole
+        # frames would be. The frames wait here, in order, meanwhile.
+        waiting = deque()
+
+        def work():
+            for frame in frames:
+                require_columns(frame, text_column, target_column)
+                waiting.append(frame)
+                yield frame[text_column].tolist(), frame[target_column].tolist() if target_column else target
+
+        for columns in ordered_map(_stance_columns, self, work(), jobs):
+            yield _attach(waiting.popleft(), columns)
+
+    def label_dask_frame(self, frame, text_column="text", target_column=None, target=None):
+        """Label a Dask DataFrame lazily, partition by partition; every row kept, in order.
+
+        The cluster form of :meth:`label_frame`, for data larger than one
+        machine: each partition is labelled as :meth:`label_frame` labels a
+        pandas DataFrame, with the same labels, probabilities and flags. The
+        model travels to the cluster once, as one node of the task graph
+        (scattered to a worker now when a ``distributed`` client is in use),
+        so workers need the ``stance`` package but no model file. Needs the
+        ``dask`` extra: ``pip install 'stance[dask]'``.
+
+        Parameters
+        ----------
+        frame : dask.dataframe.DataFrame
+        text_column : str, default="text"
+        target_column : str, optional
+            A column with each row's target.
+        target : str, optional
+            One target for every row (when there is no ``target_column``).
+
+        Returns
+        -------
+        dask.dataframe.DataFrame
+            Lazy; the columns of :meth:`label_frame`'s result. Compute it, or
+            write it with ``.to_parquet(...)``.
+
+        Raises
+        ------
+        MissingDependencyError
+            dask is not installed (a :class:`StanceError` and an ImportError).
+        UsageError
+            ``text_column`` or ``target_column`` is not in ``frame``.
+
+        Examples
+        --------
+        >>> import dask.dataframe as dd, pandas as pd, stance
+        >>> rows = pd.DataFrame({"text": ["We back the plan.", "", "We reject the plan."]})
+        >>> labelled = stance.load_model().label_dask_frame(dd.from_pandas(rows, npartitions=2))
+        >>> labelled.compute()["stance_label"].tolist()
+        ['aligned', 'neutral', 'opposed']
+        """
+        from ._dask import label_dask_frame
+
+        return label_dask_frame(self, frame, text_column, target_column, target)
 
     def analyze(self, document, target=None):
         """Split a document into sentences and label each one.
@@ -322,21 +439,58 @@ class StanceModel:
         return self.estimator.explain(text, target=target, top=top)
 
 
-def _label_chunk(context, frame):
-    model, settings = context
-    return model.label_frame(frame, *settings)
+# Reading an estimator happens once per model; one lock for all models keeps
+# two threads from reading the same one twice.
+_estimator_lock = threading.Lock()
+
+
+def _chunks(data, chunk_rows):
+    """Yield DataFrames from what :meth:`StanceModel.label_frames` accepts."""
+    import itertools
+
+    import pandas as pd
+
+    if isinstance(data, str):
+        raise TypeError("expected chunks of rows or an iterable of texts, got a single string; wrap it in a list")
+    if isinstance(data, pd.DataFrame):
+        for start in range(0, len(data), chunk_rows):
+            yield data.iloc[start : start + chunk_rows]
+        return
+    items = iter(data)
+    for first in items:
+        if isinstance(first, pd.DataFrame):
+            yield first
+            yield from items
+            return
+        # Texts: gathered into DataFrames of chunk_rows rows.
+        rest = itertools.islice(items, chunk_rows - 1)
+        yield pd.DataFrame({"text": [first, *rest]}, dtype=object)
+
+
+def _stance_columns(model, values_and_targets):
+    return model._stance_columns(*values_and_targets)
+
+
+def _attach(frame, columns):
+    # A new column whose name the input already uses gets a numbered suffix.
+    out = frame.copy()
+    for name, column in columns.items():
+        out[_unused_name(name, out.columns)] = column
+    return out
 
 
 def _flag(value, missing):
-    from ._text import MAX_TEXT_CHARS
-
     if missing:
         return "missing text"
     if not isinstance(value, str):
         return "non-text value"
-    if not value.strip():
+    return _string_flag(value)
+
+
+def _string_flag(text):
+    if not text or text.isspace():
         return "blank text"
-    return "truncated" if len(value) > MAX_TEXT_CHARS else ""
+    return "truncated" if len(text) > MAX_TEXT_CHARS else ""
 
 
 def _unused_name(name, taken):
@@ -381,11 +535,11 @@ def load_model(path=None, trusted=False):
     >>> model.labels
     ['aligned', 'neutral', 'opposed']
     """
-    from ._persistence import default_model_path, load_estimator
+    from ._persistence import default_model_path, load_model_files
 
     path = default_model_path() if path is None else path
-    estimator, metadata = load_estimator(path, trusted=trusted)
-    return StanceModel(estimator, metadata, path)
+    compiled, estimator, metadata = load_model_files(path, trusted=trusted)
+    return StanceModel(estimator, metadata, path, compiled=compiled)
 
 
 def default_model():

@@ -1,10 +1,13 @@
 """Saving and loading models: the artifact, its metadata and its model card.
 
-A model is three files side by side: the fitted estimator (``NAME.joblib`` or
-``NAME.skops``), ``NAME.json`` (metadata: versions, training data,
-hyperparameters, metrics, and the artifact's SHA-256) and ``NAME.md`` (the
-model card). Loading checks the checksum before reading the model, so a
-truncated, corrupted or altered file is refused with a clear message.
+A model is four files side by side: the fitted estimator (``NAME.joblib`` or
+``NAME.skops``), its compiled form ``NAME.npz`` (the arrays that labelling
+needs, see :mod:`stance._compiled`), ``NAME.json`` (metadata: versions,
+training data, hyperparameters, metrics, and the SHA-256 of both model
+files) and ``NAME.md`` (the model card). Loading checks the checksums before
+reading anything, so a truncated, corrupted or altered file is refused with a
+clear message. Labelling reads only the compiled form; the estimator is read
+when first asked for (``model.estimator``: to explain, export or retrain).
 
 Security. A joblib file is a pickle, and unpickling can run any code the file
 carries; the checksum detects damage, not a malicious author who rewrites
@@ -24,8 +27,9 @@ import os
 import platform
 import tempfile
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
+from functools import partial
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -39,13 +43,14 @@ __all__ = [
     "dependency_versions",
     "save_model",
     "load_estimator",
+    "load_model_files",
     "read_metadata",
     "sha256_file",
     "atomic_write",
 ]
 
 #: The shipped model's file name: the model version is part of it.
-DEFAULT_MODEL_NAME = "stance-v1.joblib"
+DEFAULT_MODEL_NAME = "stance-v2.joblib"
 FORMAT = "stance-model"
 FORMAT_VERSION = 1
 _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
@@ -58,8 +63,10 @@ SKOPS_ALLOWED_TYPES = frozenset(
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._TemperatureScaling",
         "sklearn.model_selection._split.StratifiedKFold",
+        "scipy.sparse._csr.csr_matrix",
         "stance._estimator.StanceClassifier",
         "stance._features.TargetBlocks",
+        "stance._streaming.StreamingStanceClassifier",
         "stance._text.normalize_text",
         "stance._text.word_features",
     }
@@ -162,9 +169,9 @@ def check_model_path(path):
 
 
 def sibling_paths(path):
-    """Return the ``(model, metadata, card)`` paths of a model file."""
+    """Return the ``(model, metadata, card, compiled)`` paths of a model file."""
     path = Path(path)
-    return path, path.with_suffix(".json"), path.with_suffix(".md")
+    return path, path.with_suffix(".json"), path.with_suffix(".md"), path.with_suffix(".npz")
 
 
 def save_model(estimator, path, metadata, overwrite=False):
@@ -189,9 +196,9 @@ def save_model(estimator, path, metadata, overwrite=False):
     """
     import joblib
 
-    model_path, metadata_path, card_path = sibling_paths(path)
+    model_path, metadata_path, card_path, compiled_path = sibling_paths(path)
     check_model_path(model_path)
-    existing = [p for p in (model_path, metadata_path, card_path) if p.exists()]
+    existing = [p for p in sibling_paths(path) if p.exists()]
     if existing and not overwrite:
         raise ModelError(f"{existing[0]} exists; pass --force (overwrite=True) to replace it")
     buffer = io.BytesIO()
@@ -203,33 +210,54 @@ def save_model(estimator, path, metadata, overwrite=False):
         skops.io.dump(estimator, buffer, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
     else:
         joblib.dump(estimator, buffer, compress=3)
-    data = buffer.getvalue()
+    files = {model_path: buffer.getvalue()}
+    from ._compiled import compile_estimator
+
+    compiled = compile_estimator(estimator)
+    if compiled is not None:
+        buffer = io.BytesIO()
+        compiled.save(buffer)
+        files[compiled_path] = buffer.getvalue()
+
+    def describe(path):
+        data = files[path]
+        return {"file": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
     record = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": dependency_versions(),
         **metadata,
-        "artifact": {"file": model_path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)},
+        "artifact": describe(model_path),
     }
-    # All three files are complete on disk before any of them replaces an
-    # old one; the replacements then follow each other within microseconds.
+    if compiled_path in files:
+        record["compiled"] = describe(compiled_path)
+    elif compiled_path.exists():
+        files[compiled_path] = None  # an old model's compiled form: removed
+    # All files are complete on disk before any of them replaces an old
+    # one; the replacements then follow each other within microseconds.
     try:
-        return _write_all(data, record, model_path, metadata_path, card_path)
+        return _write_all(files, record, model_path, metadata_path, card_path)
     except OSError as error:
         raise ModelError(f"cannot write {model_path}: {error.strerror or error}") from None
 
 
-def _write_all(data, record, model_path, metadata_path, card_path):
-    # Context managers exit innermost first: the model replaces the old one
-    # first, so a failure after it leaves a model whose metadata is stale
-    # (refused by its checksum) rather than new metadata beside an old model.
+def _write_all(files, record, model_path, metadata_path, card_path):
+    # Context managers exit innermost first: the model files replace the old
+    # ones first, so a failure after them leaves models whose metadata is
+    # stale (refused by its checksums) rather than new metadata beside old
+    # models.
     with (
         atomic_write(card_path, "w", encoding="utf-8") as card_stream,
         atomic_write(metadata_path, "w", encoding="utf-8") as metadata_stream,
-        atomic_write(model_path, "wb") as model_stream,
+        ExitStack() as model_streams,
     ):
-        model_stream.write(data)
+        for path, data in files.items():
+            if data is None:
+                path.unlink()
+            else:
+                model_streams.enter_context(atomic_write(path, "wb")).write(data)
         json.dump(record, metadata_stream, indent=2, ensure_ascii=False)
         metadata_stream.write("\n")
         card_stream.write(render_card(record))
@@ -238,7 +266,7 @@ def _write_all(data, record, model_path, metadata_path, card_path):
 
 def read_metadata(path):
     """Return the metadata recorded next to the model file ``path``."""
-    _, metadata_path, _ = sibling_paths(path)
+    metadata_path = sibling_paths(path)[1]
     try:
         with open(metadata_path, encoding="utf-8") as stream:
             record = json.load(stream)
@@ -285,15 +313,9 @@ def _load_skops(path):
         raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
 
 
-def _load_joblib(path, trusted):
+def _load_joblib(path):
     import joblib
 
-    if not (trusted or _is_shipped(path)):
-        raise ModelError(
-            f"{path} is a joblib (pickle) file, and loading one can run code hidden in it; load it only "
-            "if you trust its source, with load_model(path, trusted=True) or --trust-model, or ask for "
-            "a .skops file (stance export --format skops), which loads safely"
-        )
     with warnings.catch_warnings():
         # scikit-learn warns about a version mismatch too; ours says what to do.
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
@@ -301,6 +323,64 @@ def _load_joblib(path, trusted):
             return joblib.load(path)
         except Exception as error:  # an unpickling failure can raise anything
             raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
+
+
+def _open_record(path, trusted):
+    """Return the metadata of the model file ``path`` once it may be read at all.
+
+    That is: the file exists, matches its checksum, and is either safe to
+    read (skops) or trusted (joblib).
+    """
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder; give the path of a model file")
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist")
+    record = read_metadata(path)
+    _verify(path, record.get("artifact"))
+    if path.suffix.lower() != SKOPS_SUFFIX and not (trusted or _is_shipped(path)):
+        raise ModelError(
+            f"{path} is a joblib (pickle) file, and loading one can run code hidden in it; load it only "
+            "if you trust its source, with load_model(path, trusted=True) or --trust-model, or ask for "
+            "a .skops file (stance export --format skops), which loads safely"
+        )
+    return record
+
+
+def _verify(path, entry):
+    """Return the bytes of ``path`` if their checksum is the one recorded in ``entry``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{path} is missing; its metadata lists it as part of the model") from None
+    except OSError as error:
+        raise ModelError(f"cannot read {path}: {error.strerror or error}") from None
+    if not isinstance(entry, dict) or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise ModelError(
+            f"{path} does not match the checksum in its metadata: the file is truncated, "
+            "corrupted or was changed after it was saved; refusing to load it"
+        )
+    return data
+
+
+def _read_estimator(path, record, verified=False):
+    from ._estimator import StanceClassifier
+    from ._streaming import StreamingStanceClassifier
+
+    if not verified:  # read later than its metadata: the file may have changed since
+        _verify(path, record.get("artifact"))
+    saved = record.get("versions", {}).get("scikit-learn")
+    installed = dependency_versions()["scikit-learn"]
+    if saved != installed:
+        warnings.warn(
+            f"{path.name} was saved with scikit-learn {saved} and this is {installed}; "
+            "its estimator may behave differently or fail to load. Retrain it with 'stance train' to be safe.",
+            ModelVersionWarning,
+            stacklevel=4,
+        )
+    estimator = _load_skops(path) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path)
+    if not isinstance(estimator, (StanceClassifier, StreamingStanceClassifier)):
+        raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
+    return estimator
 
 
 def load_estimator(path, trusted=False):
@@ -324,33 +404,42 @@ def load_estimator(path, trusted=False):
         Missing file, untrusted joblib file, checksum mismatch, unexpected
         types in a skops file, unreadable content, or not a stance model.
     """
-    from ._estimator import StanceClassifier
-
     path = Path(path)
-    if path.is_dir():
-        raise ModelError(f"{path} is a folder; give the path of a model file")
-    if not path.is_file():
-        raise ModelError(f"model file {path} does not exist")
-    record = read_metadata(path)
-    expected = record.get("artifact", {}).get("sha256")
-    if sha256_file(path) != expected:
-        raise ModelError(
-            f"{path} does not match the checksum in its metadata: the file is truncated, "
-            "corrupted or was changed after it was saved; refusing to load it"
-        )
-    saved = record.get("versions", {}).get("scikit-learn")
-    installed = dependency_versions()["scikit-learn"]
-    if saved != installed:
-        warnings.warn(
-            f"{path.name} was saved with scikit-learn {saved} and this is {installed}; "
-            "predictions may differ or fail. Retrain it with 'stance train' to be safe.",
-            ModelVersionWarning,
-            stacklevel=3,
-        )
-    if path.suffix.lower() == SKOPS_SUFFIX:
-        estimator = _load_skops(path)
-    else:
-        estimator = _load_joblib(path, trusted)
-    if not isinstance(estimator, StanceClassifier):
-        raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
-    return estimator, record
+    record = _open_record(path, trusted)
+    return _read_estimator(path, record, verified=True), record
+
+
+def load_model_files(path, trusted=False):
+    """Check a model's files and read what labelling needs.
+
+    Every file's checksum is verified here. The compiled form is read when
+    the model has one, and the estimator is left on disk for later; a model
+    without one (saved by an older stance) has its estimator read now.
+
+    Returns
+    -------
+    compiled : CompiledModel or None
+    estimator : StanceClassifier or callable
+        The estimator, or (with a compiled form) a picklable function of
+        no arguments that reads it.
+    metadata : dict
+
+    Raises
+    ------
+    ModelError
+        As :func:`load_estimator`, for the compiled form too.
+    """
+    path = Path(path)
+    record = _open_record(path, trusted)
+    entry = record.get("compiled")
+    if entry is None:
+        return None, _read_estimator(path, record, verified=True), record
+    compiled_path = sibling_paths(path)[3]
+    data = _verify(compiled_path, entry)
+    from ._compiled import CompiledModel
+
+    try:
+        compiled = CompiledModel.load(io.BytesIO(data))
+    except Exception as error:  # a damaged archive can raise many things
+        raise ModelError(f"cannot load {compiled_path}: {type(error).__name__}: {error}") from None
+    return compiled, partial(_read_estimator, path, record), record

@@ -17,12 +17,21 @@ __all__ = [
     "tokenize",
     "mark_negation",
     "word_features",
+    "char_wb_features",
+    "normalized_lines",
     "sentence_spans",
 ]
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"(?<!\w)@\w+")
-_HASHTAG = re.compile(r"(?<!\w)#(\w+)")
+# Patterns start with a literal wherever they can, and check what precedes it
+# with a lookbehind placed after it ("@(?<!\w@)" is "an @ not preceded by a
+# word character"): the regular-expression engine then jumps from one
+# occurrence of the literal to the next instead of trying every position,
+# which makes these substitutions about ten times faster.
+# (The URL pattern starts with the set of its possible first letters, which
+# the engine also skips to quickly.)
+_URL = re.compile(r"[hHwW](?:(?<=[hH])[tT][tT][pP][sS]?://|(?<=[wW])[wW][wW]\.)\S+")
+_MENTION = re.compile(r"@(?<!\w@)\w+")
+_HASHTAG = re.compile(r"#(?<!\w#)(\w+)")
 # Splits "StopTheWar" into "Stop The War" (and "G20Summit" into "G20 Summit").
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # C0/C1 control characters and lone surrogates become spaces: they carry no
@@ -30,8 +39,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u2032`]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_WONT = re.compile(r"\bwon't\b")
-_CANT = re.compile(r"\bcan't\b|\bcannot\b")
+_WONT = re.compile(r"won't(?<!\wwon't)\b")
+_CANT = re.compile(r"can(?<!\wcan)(?:'t|not)\b")
 _NT = re.compile(r"n't\b")
 _SPACES = re.compile(r"\s+")
 # A token is a run of letters or digits, possibly joined by an apostrophe or
@@ -39,6 +48,20 @@ _SPACES = re.compile(r"\s+")
 # because it ends a negation scope.
 _TOKEN = re.compile(r"\w+(?:['\-]\w+)*|[.,;:!?]")
 _NUMBER = re.compile(r"^\d[\d,.]*$")
+# Tokenising a text is splitting it at whitespace, after spacing out clause
+# punctuation and blanking common separators (never part of a token): a
+# piece of letters and digits only (str.isalnum is the \w of regular
+# expressions, but for "_") is then a token as it is, and the rare other
+# pieces ("_url_", "'quoted'", "a--b") go through _TOKEN. The same tokens as
+# _TOKEN.findall on the whole text, about three times faster.
+_SEPARATORS = re.compile(r"[\"()\[\]{}<>/\\|*+=&%$~^#@]")
+
+
+def _space_out(text):
+    for mark in ".,;:!?":  # str.replace is several times faster than re.sub here
+        text = text.replace(mark, f" {mark} ")
+    return _SEPARATORS.sub(" ", text)
+
 
 #: Texts are read up to this many characters: a stance model labels sentences,
 #: and featurising megabytes of text at once would exhaust memory.
@@ -74,6 +97,13 @@ def normalize_text(text):
     >>> normalize_text("We WON'T back #TheNewTariffs, says @minister https://x.y/z")
     'we will not back the new tariffs _tag_thenewtariffs , says _user_ _url_'
     """
+    return _SPACES.sub(" ", _normalize_lines(text)).strip()
+
+
+def _normalize_lines(text):
+    # Every step maps a line break to itself and never matches across one
+    # (a line break is whitespace to each pattern, as a space is), so a batch
+    # of texts joined by line breaks is normalised in one pass per step.
     text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", text))
     # The placeholders are lower-case so that lower-casing keeps them intact.
     text = _URL.sub(" _url_ ", text)
@@ -82,8 +112,28 @@ def normalize_text(text):
     text = _DASHES.sub("-", _APOSTROPHES.sub("'", text)).lower()
     text = _WONT.sub("will not", text)
     text = _CANT.sub("can not", text)
-    text = _NT.sub(" not", text)
-    return _SPACES.sub(" ", text).strip()
+    return _NT.sub(" not", text)
+
+
+def normalized_lines(texts, spaced_out=False):
+    """Return :func:`normalize_text` of each text, but for runs of spaces.
+
+    The texts are joined by line breaks and normalised together, which
+    saves a dozen regular-expression calls per text. With ``spaced_out``,
+    clause punctuation is set apart by spaces, ready for tokenising.
+
+    Examples
+    --------
+    >>> normalized_lines(["We WON'T  go.", "#NoDeal"])
+    ['we will not  go.', ' no deal _tag_nodeal ']
+    """
+    # A line break inside a text is whitespace like any other.
+    joined = _normalize_lines("\n".join(text.replace("\n", " ") for text in texts))
+    lines = (_space_out(joined) if spaced_out else joined).split("\n")
+    if len(lines) != len(texts):  # pragma: no cover - a safety net; no known input does this
+        lines = [normalize_text(text) for text in texts]
+        return [_space_out(line) for line in lines] if spaced_out else lines
+    return lines
 
 
 def normalize_target(target):
@@ -124,7 +174,18 @@ def tokenize(text):
     >>> tokenize("we do not oppose the well-being tax, frankly.")
     ['we', 'do', 'not', 'oppose', 'the', 'well-being', 'tax', ',', 'frankly', '.']
     """
-    return _TOKEN.findall(text)
+    return _tokenize_spaced(_space_out(text))
+
+
+def _tokenize_spaced(text):
+    tokens = []
+    append = tokens.append
+    for piece in text.split():
+        if piece.isalnum() or piece in _PUNCTUATION:
+            append(piece)
+        else:
+            tokens.extend(_TOKEN.findall(piece))
+    return tokens
 
 
 def mark_negation(tokens, window=NEGATION_WINDOW):
@@ -141,25 +202,35 @@ def mark_negation(tokens, window=NEGATION_WINDOW):
     ['we', 'will', 'not', 'NOT_support', 'NOT_it', 'but', 'talk', '?']
     """
     marked = []
+    append = marked.append
     remaining = 0
     for token in tokens:
-        if token in _PUNCTUATION:
-            remaining = 0
-            if token in "!?":
-                marked.append(token)
-            continue
-        if token in _SCOPE_ENDERS:
-            remaining = 0
-            marked.append(token)
-        elif token in NEGATORS:
+        # One dictionary lookup tells the rare kinds of token from words.
+        kind = TOKEN_KINDS.get(token)
+        if kind is None:
+            if remaining:
+                remaining -= 1
+                append(NEGATED_PREFIX + token)
+            else:
+                # isdecimal() first: the regular expression is the slow part.
+                append("0" if token[0].isdecimal() and _NUMBER.match(token) else token)
+        elif kind == "negator":
             remaining = window
-            marked.append(token)
-        elif remaining:
-            remaining -= 1
-            marked.append(NEGATED_PREFIX + token)
+            append(token)
         else:
-            marked.append("0" if _NUMBER.match(token) else token)
+            remaining = 0
+            if kind != "clause end":
+                append(token)  # a contrast word, or ! and ?
     return marked
+
+
+#: The tokens that open or close a negation scope, by kind (any other token is a word).
+TOKEN_KINDS = {
+    **{token: "clause end" for token in ".,;:"},
+    **{token: "tone" for token in "!?"},
+    **{token: "scope end" for token in _SCOPE_ENDERS},
+    **{token: "negator" for token in NEGATORS},
+}
 
 
 def load_lexicon():
@@ -183,23 +254,68 @@ def lexicon_features(tokens, lexicon):
     """Return ``LEX_<category>`` for each lexicon phrase in negation-marked tokens.
 
     A phrase inside a negation scope gives ``NOT_LEX_<category>``: "not
-    support" is evidence of another kind than "support".
+    support" is evidence of another kind than "support". At each token the
+    longest phrase (up to three words) that starts there counts.
 
     Examples
     --------
     >>> lexicon_features(["we", "not", "NOT_support", "it", "abstain"], {"support": "support", "abstain": "neutral"})
     ['NOT_LEX_support', 'LEX_neutral']
     """
-    plain = [t[len(NEGATED_PREFIX) :] if t.startswith(NEGATED_PREFIX) else t for t in tokens]
+    index = _phrase_index(lexicon)
+    if index.keys().isdisjoint(tokens):  # decided at C speed
+        return []
+    prefix = NEGATED_PREFIX
+    cut = len(prefix)
     found = []
     for i, token in enumerate(tokens):
-        for n in (3, 2, 1):
-            category = lexicon.get(" ".join(plain[i : i + n])) if i + n <= len(plain) else None
-            if category:
-                negated = NEGATED_PREFIX if token.startswith(NEGATED_PREFIX) else ""
-                found.append(f"{negated}LEX_{category}")
-                break
+        entry = index.get(token)
+        if entry is None:
+            continue
+        is_phrase, followers = entry
+        category = None
+        if followers and i + 1 < len(tokens):
+            # Longer phrases first, tried only when the next word can follow.
+            following = tokens[i + 1]
+            for n in followers.get(following[cut:] if following.startswith(prefix) else following, ()):
+                if i + n <= len(tokens):
+                    words = [t[cut:] if t.startswith(prefix) else t for t in tokens[i : i + n]]
+                    category = lexicon.get(" ".join(words))
+                    if category:
+                        break
+        if category is None and is_phrase:
+            category = lexicon[token[cut:] if token.startswith(prefix) else token]
+        if category:
+            found.append(f"{prefix}LEX_{category}" if token.startswith(prefix) else f"LEX_{category}")
     return found
+
+
+_phrase_index_cache = (None, {})
+
+
+def _phrase_index(lexicon):
+    # {first word: (whether it is a phrase itself, {second word: lengths of
+    # the longer phrases starting with both, longest first})}, for the first
+    # word plain and negated. Computed once per lexicon object: a one-slot
+    # cache keyed by identity (a fitted model holds its lexicon, which
+    # nothing modifies).
+    global _phrase_index_cache
+    cached, index = _phrase_index_cache
+    if cached is not lexicon:
+        singles, followers = set(), {}
+        for phrase in lexicon:
+            words = phrase.split(" ")
+            if len(words) == 1:
+                singles.add(phrase)
+            else:
+                followers.setdefault(words[0], {}).setdefault(words[1], set()).add(len(words))
+        index = {
+            word: (word in singles, {w: tuple(sorted(n, reverse=True)) for w, n in followers.get(word, {}).items()})
+            for word in singles | followers.keys()
+        }
+        index.update({NEGATED_PREFIX + word: entry for word, entry in index.items()})
+        _phrase_index_cache = (lexicon, index)
+    return index
 
 
 def word_features(text, ngram_range=(1, 2), negation=True, lexicon=None):
@@ -226,12 +342,40 @@ def word_features(text, ngram_range=(1, 2), negation=True, lexicon=None):
         tokens = mark_negation(tokens)
     else:
         tokens = [t for t in tokens if t not in _PUNCTUATION or t in "!?"]
-    low, high = ngram_range
     grams = []
+    low, high = ngram_range
     for n in range(low, high + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        if n == 1:
+            grams.extend(tokens)
+        else:
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     if lexicon:
         grams.extend(lexicon_features(tokens, lexicon))
+    return grams
+
+
+def char_wb_features(text, ngram_range):
+    """Return the character n-grams of normalised ``text`` within word boundaries.
+
+    The same n-grams, in the same order, as scikit-learn's
+    ``TfidfVectorizer(analyzer="char_wb")``: each word padded with one space
+    on each side; a word shorter than ``n`` gives itself once.
+
+    Examples
+    --------
+    >>> char_wb_features("no way", (2, 3))
+    [' n', 'no', 'o ', ' no', 'no ', ' w', 'wa', 'ay', 'y ', ' wa', 'way', 'ay ']
+    """
+    low, high = ngram_range
+    grams = []
+    for word in text.split():
+        word = f" {word} "
+        length = len(word)
+        for n in range(low, high + 1):
+            if n >= length:
+                grams.append(word)
+                break
+            grams.extend([word[i : i + n] for i in range(length - n + 1)])
     return grams
 
 

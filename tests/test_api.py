@@ -22,6 +22,7 @@ def test_public_surface_is_small_and_explicit():
         "load_corpus",
         "StanceModel",
         "StanceClassifier",
+        "StreamingStanceClassifier",
         "LABELS",
         "StanceError",
         "DataError",
@@ -143,9 +144,9 @@ def test_analyze_empty_document():
 
 
 def test_explain_returns_weighted_features():
-    table = stance.explain("We categorically reject this treaty.", top=8)
+    table = stance.explain("We categorically reject this treaty.", top=5)
     assert table.attrs["label"] == "opposed"
-    assert len(table) == 8
+    assert len(table) == 5
     assert table["weight"].abs().is_monotonic_decreasing
     assert table.loc[table["weight"].idxmax(), "feature"] != ""
 
@@ -184,3 +185,19 @@ def test_label_frames_streams_in_order_with_any_number_of_jobs():
     assert one["text"].tolist() == corpus["text"].tolist()
     with pytest.raises(ValueError, match="jobs"):
         next(model.label_frames(iter(chunks), jobs=0))
+
+
+def test_label_frames_takes_one_frame_or_texts_and_keeps_every_row():
+    corpus = stance.load_corpus().head(250)
+    model = stance.load_model()
+    whole = model.label_frame(corpus, target_column="target")
+    chunked = list(model.label_frames(corpus, target_column="target", chunk_rows=60, jobs=2))
+    assert [len(chunk) for chunk in chunked] == [60, 60, 60, 60, 10]
+    pd.testing.assert_frame_equal(pd.concat(chunked), whole)
+    texts = (text for text in corpus["text"].tolist() + ["", None])  # a generator, with bad rows
+    labelled = pd.concat(model.label_frames(texts, chunk_rows=100), ignore_index=True)
+    assert len(labelled) == 252
+    assert labelled["stance_label"].tolist()[:250] == model.predict(corpus["text"])
+    assert labelled["stance_flag"].tolist()[-2:] == ["blank text", "missing text"]
+    with pytest.raises(TypeError, match="single string"):
+        next(model.label_frames("We back the plan."))

@@ -56,11 +56,14 @@ def model_of(kind):
         elif kind == "flipped":
             data = data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]
         elif kind == "dict":
+            # A model file with no compiled form, so that labelling reads it.
             buffer = io.BytesIO()
             joblib.dump({"weights": [1, 2, 3]}, buffer)
             data = buffer.getvalue()
             meta["artifact"]["sha256"] = stance._persistence.hashlib.sha256(data).hexdigest()
+            del meta["compiled"]
         path.write_bytes(data)
+        path.with_suffix(".npz").write_bytes(source.with_suffix(".npz").read_bytes())
         path.with_suffix(".json").write_text(json.dumps(meta))
         return path
 

@@ -3,11 +3,14 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stance._text import (
     mark_negation,
     normalize_target,
     normalize_text,
+    normalized_lines,
     sentence_spans,
     tokenize,
     word_features,
@@ -101,3 +104,13 @@ def test_sentence_splitting_needs_no_nltk_data(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "3"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=6))
+def test_batch_normalisation_matches_one_text_at_a_time(texts):
+    # Texts normalised together (joined by line breaks) come out as each
+    # alone does, but for runs of spaces; a line break inside a text is a space.
+    texts = texts + ["A\nB", "x\u2028y\u0085z\r\nw", "e\u0301 #TagOne@user http://x.y/#f WON'T"]
+    lines = normalized_lines(texts)
+    assert [" ".join(line.split()) for line in lines] == [normalize_text(text) for text in texts]

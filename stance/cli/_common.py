@@ -12,6 +12,7 @@ __all__ = [
     "load_model_argument",
     "label_map_argument",
     "note",
+    "note_model_written",
     "progress_bar",
 ]
 
@@ -98,8 +99,21 @@ def note(message):
     print(f"stance: {message}", file=sys.stderr)
 
 
+def note_model_written(path, record):
+    """Say which files a saved model is: the model, its compiled form if any, metadata and card."""
+    from .._persistence import sibling_paths
+
+    model, metadata, card, compiled = sibling_paths(path)
+    parts = [f"compiled form ({compiled.name})"] if "compiled" in record else []
+    parts += [f"metadata ({metadata.name})", f"card ({card.name})"]
+    note(f"wrote {model} with its {', '.join(parts[:-1])} and {parts[-1]}")
+
+
 def progress_bar(total=None, unit="rows", description=None):
-    """A progress bar on stderr that appears only when work lasts over 2 seconds."""
+    """A progress bar on stderr, shown when stderr is a terminal and work lasts over 2 seconds.
+
+    (Redirected to a file, stderr keeps only messages, not bar updates.)
+    """
     from tqdm import tqdm
 
     return tqdm(
@@ -108,6 +122,7 @@ def progress_bar(total=None, unit="rows", description=None):
         desc=description,
         file=sys.stderr,
         delay=2,
+        disable=None,
         dynamic_ncols=True,
         leave=False,
     )

@@ -8,7 +8,7 @@ are written beside the new file.
 from pathlib import Path
 
 from .._errors import UsageError
-from ._common import add_model_argument, check_model_output, load_model_argument, note
+from ._common import add_model_argument, check_model_output, load_model_argument, note_model_written
 
 
 def format_parser(parser):
@@ -43,6 +43,5 @@ def main(args):
         "file": Path(model.path).name,
         "sha256": model.metadata.get("artifact", {}).get("sha256"),
     }
-    save_model(model.estimator, output, kept, overwrite=args.force)
-    note(f"wrote {output} with its metadata and card")
+    note_model_written(output, save_model(model.estimator, output, kept, overwrite=args.force))
     return 0

@@ -1,17 +1,25 @@
 """Label sentences given as arguments, in a file, or on standard input.
 
 Writes every input row, in order, with the columns stance_label,
-stance_p_aligned, stance_p_neutral, stance_p_opposed and stance_flag added
-(blank rows are labelled neutral and flagged; rows with no text are flagged
-and left unlabelled). Input columns are never overwritten.
+stance_p_aligned, stance_p_neutral, stance_p_opposed (to 6 decimals) and
+stance_flag added (blank rows are labelled neutral and flagged; rows with no
+text are flagged and left unlabelled). Input columns are never overwritten.
+
+With ``--engine dask`` the rows are labelled on a Dask cluster (``--scheduler``,
+or a local one) from a file, folder or glob of CSV or Parquet files, and
+written by the same writer, in the same order: the output is the local
+engine's, byte for byte.
 """
 
 import itertools
 import sys
 
-from .._errors import UsageError
-from .._io import detect_format, read_table, require_columns, write_table
+from .._errors import DataError, StanceError, UsageError
+from .._io import check_writable, detect_format, read_table, require_columns, write_table
 from ._common import add_data_arguments, add_model_argument, load_model_argument, progress_bar
+
+#: Decimals of the probabilities written.
+PROBABILITY_DECIMALS = 6
 
 
 def format_parser(parser):
@@ -44,7 +52,21 @@ def format_parser(parser):
         type=int,
         default=1,
         metavar="N",
-        help="label in N processes (default: 1); output order is kept",
+        help="label in N processes (default: 1); output order is kept; with --engine dask and no "
+        "--scheduler, the number of local workers",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this machine (default); dask: a Dask cluster, which also reads a folder or a glob "
+        "of CSV or Parquet files, or an fsspec URL, as --input (needs pip install 'stance[dask]')",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the scheduler to use, e.g. tcp://host:8786 (default: start a local "
+        "cluster of --jobs workers, closed at the end)",
     )
     add_data_arguments(parser, labels=False)
     add_model_argument(parser)
@@ -67,7 +89,57 @@ def _target_column(args, frame):
     return "target" if "target" in frame.columns and not args.target else None
 
 
+def _check_engine(args):
+    if args.engine != "dask":
+        if args.scheduler:
+            raise UsageError("--scheduler needs --engine dask")
+        return
+    if args.texts:
+        # Often an unquoted glob that the shell expanded into many arguments.
+        raise UsageError(
+            "--engine dask labels files, not sentences given as arguments "
+            "(quote a glob so that the shell leaves it alone: --input 'data/*.csv')"
+        )
+    if not args.input or args.input == "-":
+        raise UsageError("--engine dask reads --input: a CSV or Parquet file, a folder or a glob of them")
+    if args.scheduler:
+        from .._dask import check_address
+
+        check_address(args.scheduler)
+
+
+def _read_for_dask(args):
+    """Return the input as a Dask DataFrame and its target column, checked."""
+    from .._dask import read_dask_frame
+
+    frame, _ = read_dask_frame(args.input, args.format)
+    column = _target_column(args, frame)
+    require_columns(frame, args.text_column, column)
+    return frame, column
+
+
+def _labelled_by_dask(args, model, frame, column, bar):
+    """Yield the labelled partitions in order, computed on a Dask cluster."""
+    from .. import _dask
+
+    with _dask.open_client(args.scheduler, workers=args.jobs, quiet=not args.verbose) as client:
+        labelled = _dask.label_dask_frame(
+            model, frame, args.text_column, column, args.target, chunk_rows=args.chunk_rows, client=client
+        )
+        try:
+            for part in _dask.compute_in_order(client, labelled):
+                bar.update(len(part))
+                yield part
+        except StanceError:
+            raise
+        except Exception as error:  # a bad file or a lost worker, raised on the cluster
+            raise DataError(
+                f"cannot label {args.input} on the Dask cluster: {_dask.first_line(error)}"
+            ) from None
+
+
 def main(args):
+    _check_engine(args)
     if args.texts and args.input:
         raise UsageError("give sentences as arguments or --input FILE, not both")
     if args.chunk_rows < 1:
@@ -81,23 +153,49 @@ def main(args):
     output_format = args.output_format or detect_format(args.output, default="csv")
     if output_format not in ("csv", "jsonl"):
         raise UsageError(f"cannot write {output_format}; use --output-format csv or jsonl")
-    model = load_model_argument(args)
+    if args.engine == "dask":
+        # Files, columns and the output are checked before the model is
+        # loaded and a cluster is started or contacted: mistakes fail fast.
+        frame, column = _read_for_dask(args)
+        if args.output != "-":
+            check_writable(args.output)
+        model = load_model_argument(args)
+
+        def labelled(bar):
+            return _labelled_by_dask(args, model, frame, column, bar)
+
+    else:
+        model = load_model_argument(args)
+
+        def labelled(bar):
+            return _labelled_locally(args, model, bar)
+
     bar = progress_bar(description="labelling")
-
-    def labelled():
-        frames = _frames(args)
-        first = next(frames, None)
-        if first is None:
-            return
-        column = _target_column(args, first)
-        require_columns(first, args.text_column, column)  # fail before any work
-        chunks = itertools.chain([first], frames)
-        for frame in model.label_frames(chunks, args.text_column, column, args.target, jobs=args.jobs):
-            bar.update(len(frame))
-            yield frame
-
     try:
-        write_table(labelled(), args.output, output_format)
+        write_table(_rounded(labelled(bar), len(model.labels)), args.output, output_format)
     finally:
         bar.close()
     return 0
+
+
+def _labelled_locally(args, model, bar):
+    frames = _frames(args)
+    first = next(frames, None)
+    if first is None:
+        return
+    column = _target_column(args, first)
+    require_columns(first, args.text_column, column)  # fail before any work
+    chunks = itertools.chain([first], frames)
+    for frame in model.label_frames(chunks, args.text_column, column, args.target, jobs=args.jobs):
+        bar.update(len(frame))
+        yield frame
+
+
+def _rounded(frames, n_labels):
+    # Probabilities are written with 6 decimals: more than any use needs,
+    # and a third faster to write than all 17 digits. They are the columns
+    # just before the last (stance_flag), whatever suffix their names got.
+    for frame in frames:
+        columns = frame.columns[-1 - n_labels : -1]
+        frame[columns] = frame[columns].round(PROBABILITY_DECIMALS)
+        yield frame

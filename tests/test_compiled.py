@@ -1,0 +1,143 @@
+"""The compiled form of a model labels exactly as its estimator does."""
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import stance
+from stance._compiled import CompiledModel, compile_estimator
+from stance._text import NEGATORS, load_lexicon
+
+# Words a hostile or unusual text is made of: corpus words, lexicon phrases,
+# negators, contrast words, punctuation, numbers in several scripts, the
+# placeholders' raw forms, and words no model has seen.
+SOME_LEXICON_PHRASES = sorted(load_lexicon())[::40]
+ODD_PIECES = [
+    "not", "never", "no", "without", "but", "while", ",", ".", ";", ":", "!", "?", "2017", "12",
+    "\u0663", "\u00b2", "#StopTheWar", "@minister", "https://x.y/z", "www.example.org", "won't",
+    "can't", "cannot", "well-being", "'quoted'", "a--b", "(aside)", "NOT_x", "LEX_support",
+    "_url_", "zebra", "Qatar", "\u201csmart\u201d", "\u2014", "\n", "\t", "",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return stance.load_corpus()
+
+
+@pytest.fixture(scope="module")
+def estimators(corpus):
+    """Fitted estimators in the settings whose compiled forms differ most."""
+    from stance._recipes import make_estimator
+
+    sample = corpus.sample(1200, random_state=3)
+    variants = {
+        "default": {},
+        "trigrams, min_df 2": {"word_ngram_range": (1, 3), "min_df": 2},
+        "no negation, no lexicon": {"negation": False, "lexicon": False},
+        "bigrams only": {"word_ngram_range": (2, 2)},
+        "characters, all copied": {"char_ngram_range": (2, 4), "target_features": "all"},
+        "no target blocks": {"target_features": None},
+    }
+    return {
+        name: make_estimator(calibration_folds=3, **setting).fit(sample[["text", "target"]], sample["label"])
+        for name, setting in variants.items()
+    }
+
+
+def assert_same(estimator, texts, targets):
+    compiled = compile_estimator(estimator)
+    expected = estimator.predict_proba(list(zip(texts, targets)))
+    got = compiled.predict_proba(texts, targets)
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "default",
+        "trigrams, min_df 2",
+        "no negation, no lexicon",
+        "bigrams only",
+        "characters, all copied",
+        "no target blocks",
+    ],
+)
+def test_compiled_model_gives_the_estimators_probabilities(estimators, corpus, variant):
+    texts = corpus["text"].tolist()[:2000] + ["", "   ", "?", "Not a word about it!"]
+    targets = corpus["target"].tolist()[:2000] + [None, "the treaty", "UNKNOWN target", " a Carbon  Tax. "]
+    assert_same(estimators[variant], texts, targets)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pieces=st.lists(
+        st.lists(st.sampled_from(ODD_PIECES + SOME_LEXICON_PHRASES + sorted(NEGATORS)), max_size=30),
+        min_size=1,
+        max_size=8,
+    ),
+    extra=st.text(max_size=40),
+)
+def test_compiled_model_matches_on_any_text(estimators, pieces, extra):
+    texts = [" ".join(words) for words in pieces] + [extra]
+    targets = ["the treaty" if i % 2 else None for i in range(len(texts))]
+    for name in ("default", "trigrams, min_df 2", "no negation, no lexicon"):
+        assert_same(estimators[name], texts, targets)
+
+
+def test_shipped_model_labels_through_its_compiled_form(corpus):
+    model = stance.load_model()
+    texts = corpus["text"].tolist()[:500]
+    targets = corpus["target"].tolist()[:500]
+    np.testing.assert_allclose(
+        model.predict_proba(texts, targets).to_numpy(),
+        model.estimator.predict_proba(list(zip(texts, targets))),
+        atol=1e-6,
+    )
+
+
+def test_compiled_form_round_trips_and_never_unpickles(estimators, tmp_path):
+    compiled = compile_estimator(estimators["default"])
+    buffer = io.BytesIO()
+    compiled.save(buffer)
+    buffer.seek(0)
+    again = CompiledModel.load(buffer)
+    texts = ["We back the treaty.", "We will not back it."]
+    np.testing.assert_array_equal(again.predict_proba(texts), compiled.predict_proba(texts))
+    # An archive holding a pickled object is refused by numpy, not run.
+    path = tmp_path / "evil.npz"
+    np.savez(path, layout_version=np.array(1), sneaky=np.array([object()], dtype=object))
+    with pytest.raises(ValueError):
+        CompiledModel.load(path)
+    np.savez(path, layout_version=np.array(99))
+    with pytest.raises(ValueError, match="layout"):
+        CompiledModel.load(path)
+
+
+def test_labelling_imports_neither_scikit_learn_nor_scipy():
+    code = (
+        "import sys, stance; stance.predict(['We back the plan.'], target='the plan'); "
+        "print(sorted(m for m in ('sklearn', 'scipy', 'pandas', 'nltk') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_tampered_compiled_form_is_refused(tmp_path, tiny_estimator):
+    from stance._persistence import save_model
+
+    path = tmp_path / "m.skops"
+    save_model(tiny_estimator, path, {"name": "m"})
+    arrays = path.with_suffix(".npz")
+    arrays.write_bytes(arrays.read_bytes()[:-10])
+    with pytest.raises(stance.ModelError, match="checksum"):
+        stance.load_model(path)
+    arrays.unlink()
+    with pytest.raises(stance.ModelError, match="missing"):
+        stance.load_model(path)
