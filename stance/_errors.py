@@ -1,6 +1,6 @@
 """Exceptions that mean "the user's input is wrong", not "stance is broken"."""
 
-__all__ = ["StanceError", "DataError", "ModelError", "UsageError"]
+__all__ = ["StanceError", "DataError", "ModelError", "UsageError", "MissingDependencyError", "ClusterError"]
 
 
 class StanceError(Exception):
@@ -17,3 +17,11 @@ class ModelError(StanceError):
 
 class UsageError(StanceError, ValueError):
     """The request does not fit the data: an unknown column, an invalid label map."""
+
+
+class MissingDependencyError(StanceError, ImportError):
+    """An optional dependency is not installed; the message says which extra to install."""
+
+
+class ClusterError(StanceError):
+    """A Dask cluster cannot be reached or started."""
