@@ -23,6 +23,7 @@ __all__ = [
     "load_corpus",
     "StanceModel",
     "StanceClassifier",
+    "StreamingStanceClassifier",
     "LABELS",
     "StanceError",
     "DataError",
@@ -38,4 +39,8 @@ def __getattr__(name):
         from ._estimator import StanceClassifier
 
         return StanceClassifier
+    if name == "StreamingStanceClassifier":
+        from ._streaming import StreamingStanceClassifier
+
+        return StreamingStanceClassifier
     raise AttributeError(f"module 'stance' has no attribute {name!r}")

@@ -16,7 +16,9 @@ def _scores_table(report):
     return "\n".join(rows)
 
 
-def _metrics_section(metrics):
+def _metrics_section(metrics, streaming=None):
+    if streaming is not None:
+        return _held_out_section(metrics, streaming)
     cv = metrics.get("cross_validation")
     if not cv:
         return "No cross-validation was run for this model (`--folds 0`).\n"
@@ -53,12 +55,62 @@ def _metrics_section(metrics):
             f"scores. On the random folds the expected calibration error is {calibration['ece']:.3f} "
             f"and the multi-class Brier score {calibration['brier']:.3f}.",
             "",
-            "| confidence bin | texts | mean confidence | accuracy |",
-            "|---|---|---|---|",
+            *_reliability_table(calibration),
         ]
-        lines += [
+    return "\n".join(lines) + "\n"
+
+
+def _reliability_table(calibration):
+    return [
+        "| confidence bin | texts | mean confidence | accuracy |",
+        "|---|---|---|---|",
+        *(
             f"| {row['bin']} | {row['texts']} | {row['confidence']:.2f} | {row['accuracy']:.2f} |"
             for row in calibration["reliability"]
+        ),
+    ]
+
+
+def _held_out_section(metrics, streaming):
+    """The evaluation of a model trained with ``--streaming``: held-out rows, and the in-memory recipe."""
+    held_out = metrics.get("held_out")
+    if not held_out:
+        return "Too few rows were held out to score this model.\n"
+    rule = streaming.get("held_out", {})
+    lines = [
+        f"Scored on rows of the training file held out from learning (every {rule.get('every', '?')}th "
+        f"data row, up to {rule.get('max_rows', '?')}: {held_out['texts']} rows; figures in %):",
+        "",
+        "| model | accuracy | macro-F1 | F_avg (aligned, opposed) |",
+        "|---|---|---|---|",
+        f"| this streaming model | {_pct(held_out['accuracy'])} | {_pct(held_out['macro_f1'])} | "
+        f"{_pct(held_out['f_avg'])} |",
+    ]
+    comparison = metrics.get("in_memory_comparison") or {}
+    if "held_out" in comparison:
+        other = comparison["held_out"]
+        gap = comparison["gap_points"]
+        lines += [
+            f"| in-memory recipe `{comparison['recipe']}`, fitted on {comparison['training_rows']} of the "
+            f"training rows | {_pct(other['accuracy'])} | {_pct(other['macro_f1'])} | {_pct(other['f_avg'])} |",
+            "",
+            f"The streaming model's macro-F1 is {abs(gap):.1f} points {'below' if gap >= 0 else 'above'} "
+            "that of the in-memory recipe on the same rows.",
+        ]
+    elif "skipped" in comparison:
+        lines += ["", f"No comparison with the in-memory recipe: {comparison['skipped']}"]
+    lines += ["", "Per label, streaming model:", "", _scores_table(held_out)]
+    calibration = held_out.get("calibration")
+    if calibration:
+        lines += [
+            "",
+            "### Calibration",
+            "",
+            "Probabilities are the softmax of the linear model's log-odds (logistic loss; no separate",
+            f"calibration step). On the held-out rows the expected calibration error is {calibration['ece']:.3f} "
+            f"and the multi-class Brier score {calibration['brier']:.3f}.",
+            "",
+            *_reliability_table(calibration),
         ]
     return "\n".join(lines) + "\n"
 
@@ -78,13 +130,34 @@ def render_card(metadata):
     counts = ", ".join(f"{label} {n}" for label, n in training.get("label_counts", {}).items())
     params = "\n".join(f"| `{k}` | `{v}` |" for k, v in metadata.get("hyperparameters", {}).items())
     targets = metadata.get("targets", [])
+    characters = metadata.get("hyperparameters", {}).get("char_ngram_range")
+    features = "TF-IDF word\nn-grams (negation scope marked), stance-lexicon categories" + (
+        " and character n-grams" if characters else ""
+    )
+    streaming = metadata.get("streaming")
+    if streaming is None:
+        model = (
+            f"It is a linear SVM over {features},\nwith the word features repeated per training target, "
+            "and probabilities calibrated by\ntemperature scaling."
+        )
+        unseen, estimator = "(see the grouped\n  figures below)", "StanceClassifier"
+    else:
+        model = (
+            "It is a streaming model, for data larger than memory: a linear model\n"
+            "learned chunk by chunk by averaged stochastic gradient descent (logistic loss) over hashed "
+            f"{features},\nwith the word features repeated per training target; its probabilities are "
+            "the softmax of its\nlog-odds. It read the training file "
+            f"{streaming.get('passes', '?')} times, {streaming.get('chunk_rows', '?')} rows at a time."
+        )
+        unseen, estimator = (
+            "(the held-out\n  rows below are about targets seen in training)",
+            "StreamingStanceClassifier",
+        )
     return f"""# Model card: {name} (model version {metadata.get("model_version", "?")})
 
 ## What it is
 A `stance` model: it labels a sentence as **aligned** with, **opposed** to, or **neutral**
-toward a target (a policy, a position or an actor). It is a linear SVM over TF-IDF word
-n-grams (negation scope marked) and character n-grams, with the word features repeated per
-training target, and probabilities calibrated by temperature scaling.
+toward a target (a policy, a position or an actor). {model}
 
 ## Intended use
 Labelling sentences from official statements, speeches, news reports and opinion pieces by
@@ -93,8 +166,7 @@ target when you know it; a target the model never saw uses the cues shared by al
 
 ## Limitations
 - English only. Trained on {training.get("rows", "?")} sentences; expect lower accuracy on
-  registers and topics far from the training data, and on targets it never saw (see the grouped
-  figures below).
+  registers and topics far from the training data, and on targets it never saw {unseen}.
 - It reads words, not arguments: irony, stance carried by facts alone, and sentences whose
   stance depends on context outside the sentence are often missed.
 - A document's sentences are labelled one by one; the document summary counts them.
@@ -106,7 +178,7 @@ target when you know it; a target the model never saw uses the cues shared by al
 - targets ({len(targets)}): {", ".join(targets)}
 
 ## Training procedure
-Hyperparameters of `StanceClassifier`:
+Hyperparameters of `{estimator}`:
 
 | parameter | value |
 |---|---|
@@ -116,7 +188,7 @@ Fitted in {training.get("fit_seconds", "?")} s with stance {metadata.get("versio
 and scikit-learn {metadata.get("versions", {}).get("scikit-learn", "?")}.
 
 ## Evaluation
-{_metrics_section(metadata.get("metrics", {}))}
+{_metrics_section(metadata.get("metrics", {}), streaming)}
 ## How to use it
 ```python
 import stance

@@ -9,7 +9,15 @@ from ._io import read_table, require_columns
 from ._labels import LABELS, normalize_label
 from ._text import normalize_target
 
-__all__ = ["corpus_path", "load_corpus", "prepare_training_data", "cross_validate", "train"]
+__all__ = [
+    "corpus_path",
+    "load_corpus",
+    "prepare_training_data",
+    "clean_rows",
+    "check_label_counts",
+    "cross_validate",
+    "train",
+]
 
 #: Where the bundled corpus lives, relative to the package (recorded in metadata).
 CORPUS_RESOURCE = ("data", "corpus.csv")
@@ -62,16 +70,50 @@ def prepare_training_data(
         Unknown labels (listed, with a ``--label-map`` suggestion), fewer than
         ``min_labels`` labels, or a label with fewer than ``min_examples`` rows.
     """
+    data, blank, conflicting = clean_rows(frame, text_column, target_column, label_column, label_map)
+    check_label_counts(data["label"].value_counts(), min_examples, min_labels)
+    notes = []
+    if blank:
+        notes.append(f"left out {blank} rows with blank text")
+    if len(conflicting):
+        notes.append(
+            f"{len(conflicting)} texts appear with conflicting labels (e.g. {conflicting[0][:60]!r}); "
+            "they were kept as they are"
+        )
+    return data, notes
+
+
+def clean_rows(frame, text_column="text", target_column="target", label_column="label", label_map=None):
+    """Return ``(data, blank, conflicting)`` from labelled rows, checking each row.
+
+    The part of :func:`prepare_training_data` that looks at rows one by one,
+    so that a file read in chunks can be checked chunk by chunk: ``data`` as
+    there, ``blank`` the number of rows left out for blank text, and
+    ``conflicting`` the texts (stripped and lower-cased) that appear with
+    more than one label for the same target.
+
+    Raises
+    ------
+    UsageError
+        A named column is missing.
+    DataError
+        Unknown labels, listed with a ``--label-map`` suggestion.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"text": ["We back it.", " ", "we back it."], "label": ["FAVOR", "NONE", "AGAINST"]})
+    >>> data, blank, conflicting = clean_rows(frame)
+    >>> data["label"].tolist(), blank, conflicting
+    (['aligned', 'opposed'], 1, ['we back it.'])
+    """
     import pandas as pd
 
     if target_column == "target" and "target" not in frame.columns:
         target_column = None  # the default column is optional; a named one must exist
     require_columns(frame, text_column, label_column, target_column)
-    notes = []
     texts = frame[text_column]
     blank = texts.isna() | texts.astype(str).str.strip().eq("")
-    if blank.any():
-        notes.append(f"left out {int(blank.sum())} rows with blank text")
     frame = frame[~blank]
     raw_labels = frame[label_column]
     labels = raw_labels.map(lambda value: normalize_label(value, label_map))
@@ -91,7 +133,27 @@ def prepare_training_data(
             "label": labels.to_numpy(),
         }
     )
-    counts = data["label"].value_counts()
+    key = data["text"].str.strip().str.lower() + "\x00" + data["target"].fillna("").astype(str)
+    label_counts = data.groupby(key, sort=True)["label"].nunique()
+    conflicting = [k.split("\x00")[0] for k in label_counts.index[label_counts > 1]]
+    return data, int(blank.sum()), conflicting
+
+
+def check_label_counts(counts, min_examples=5, min_labels=2):
+    """Raise :class:`DataError` unless ``counts`` (rows per label) can train a model.
+
+    Examples
+    --------
+    >>> check_label_counts({"aligned": 7, "opposed": 2}, min_examples=2)
+    >>> check_label_counts({"aligned": 7})
+    Traceback (most recent call last):
+    ...
+    stance._errors.DataError: need at least 2 different labels; the data has aligned
+    """
+    import pandas as pd
+
+    counts = pd.Series(counts, dtype="int64")
+    counts = counts[counts > 0]
     if len(counts) < min_labels:
         found = ", ".join(counts.index) or "none"
         raise DataError(f"need at least {min_labels} different labels; the data has {found}")
@@ -99,16 +161,6 @@ def prepare_training_data(
     if len(scarce):
         listing = ", ".join(f"{label!r} has {count}" for label, count in scarce.items())
         raise DataError(f"too few examples: {listing}; each label needs at least {min_examples}")
-    key = data["text"].str.strip().str.lower() + "\x00" + data["target"].fillna("").astype(str)
-    conflicting = data.groupby(key)["label"].nunique()
-    conflicting = conflicting[conflicting > 1]
-    if len(conflicting):
-        first = conflicting.index[0].split("\x00")[0]
-        notes.append(
-            f"{len(conflicting)} texts appear with conflicting labels (e.g. {first[:60]!r}); "
-            "they were kept as they are"
-        )
-    return data, notes
 
 
 def _inputs(data):

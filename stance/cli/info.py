@@ -37,5 +37,29 @@ def main(args):
                 lines.append(
                     f"  {title:<18} accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  F_avg {r['f_avg']:.3f}"
                 )
+    streaming = meta.get("streaming")
+    if streaming:
+        lines.append(
+            f"streaming   trained chunk by chunk: {streaming.get('passes', '?')} passes over "
+            f"{streaming.get('rows_read', '?')} rows, {streaming.get('chunk_rows', '?')} at a time"
+        )
+        metrics = meta.get("metrics", {})
+        held_out = metrics.get("held_out")
+        if held_out:
+            lines.append(f"held-out rows ({held_out['texts']}, never learned from):")
+            lines.append(_scores_line("streaming model", held_out))
+        comparison = metrics.get("in_memory_comparison") or {}
+        if "held_out" in comparison:
+            lines.append(_scores_line(f"in-memory '{comparison['recipe']}'", comparison["held_out"]))
+            lines.append(
+                f"  gap in macro-F1      {comparison['gap_points']:+.1f} points (in-memory minus streaming)"
+            )
     print("\n".join(lines))
     return 0
+
+
+def _scores_line(title, report):
+    return (
+        f"  {title:<20} accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}  "
+        f"F_avg {report['f_avg']:.3f}"
+    )

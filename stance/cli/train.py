@@ -6,14 +6,31 @@ figure for unseen targets) and a per-label report; then fits on all rows and
 writes the model (NAME.skops, safe to share, or NAME.joblib), NAME.json
 (metadata) and NAME.md (model card), atomically. With no --data, trains on the corpus bundled with stance, which
 reproduces the shipped model.
+
+With --streaming, learns from a file of any size, chunk by chunk (hashed
+features and an incremental linear model): it holds out every 10th row (up to
+50,000), prints the streaming model's scores on them next to those of the
+in-memory recipe fitted on a sample of the other rows, and writes the model
+as above.
 """
 
 import ast
 from pathlib import Path
 
 from .._errors import DataError, UsageError
+from .._io import DEFAULT_CHUNK_ROWS
 from .._recipes import RECIPES
-from ._common import add_data_arguments, check_model_output, label_map_argument, note, progress_bar
+from ._common import (
+    add_data_arguments,
+    check_model_output,
+    label_map_argument,
+    note,
+    note_model_written,
+    progress_bar,
+)
+
+#: With --streaming: training rows (at most) the in-memory recipe is fitted on for comparison.
+COMPARE_ROWS = 50_000
 
 
 def format_parser(parser):
@@ -38,7 +55,10 @@ def format_parser(parser):
         help="recorded in the metadata and card (default: 1)",
     )
     parser.add_argument(
-        "--folds", type=int, default=5, metavar="K", help="cross-validation folds; 0 skips it (default: 5)"
+        "--folds",
+        type=int,
+        metavar="K",
+        help="cross-validation folds; 0 skips it (default: 5; not with --streaming)",
     )
     parser.add_argument(
         "--recipe",
@@ -52,7 +72,36 @@ def format_parser(parser):
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a StanceClassifier setting, e.g. --set C=1.0 --set char_ngram_range=None (repeatable)",
+        help="a StanceClassifier setting, e.g. --set C=1.0 --set 'char_ngram_range=(2, 5)' (repeatable)",
+    )
+    streaming = parser.add_argument_group(
+        "streaming",
+        "for data larger than memory: --streaming reads the file 1 + --epochs times, --chunk-rows rows "
+        "at a time, and learns from hashed features with an incremental linear model (--set then takes "
+        "StreamingStanceClassifier settings, e.g. --set alpha=2e-5; --recipe gives it the recipe's "
+        "feature settings). It holds out every 10th row (up to 50,000) and prints the model's scores on "
+        "them, and those of the in-memory --recipe fitted on a sample of the other rows, with the gap "
+        "in points",
+    )
+    streaming.add_argument(
+        "--streaming", action="store_true", help="train chunk by chunk (needs a file: not standard input)"
+    )
+    streaming.add_argument(
+        "--chunk-rows",
+        type=int,
+        metavar="N",
+        help=f"rows read at a time (default: {DEFAULT_CHUNK_ROWS}); memory grows with it, not with the file, "
+        "and the model does not depend on it",
+    )
+    streaming.add_argument(
+        "--epochs", type=int, metavar="N", help="passes over the training rows (default: 5)"
+    )
+    streaming.add_argument(
+        "--compare-rows",
+        type=int,
+        metavar="N",
+        help=f"fit the in-memory --recipe on an even sample of at most N training rows and score it on "
+        f"the same held-out rows, for comparison (default: {COMPARE_ROWS}; 0 skips it)",
     )
     add_data_arguments(parser)
 
@@ -87,7 +136,13 @@ def main(args):
         train,
     )
 
-    if args.folds == 1 or args.folds < 0:
+    if args.streaming:
+        return main_streaming(args)
+    for option in ("chunk_rows", "epochs", "compare_rows"):
+        if getattr(args, option) is not None:
+            raise UsageError(f"--{option.replace('_', '-')} applies only with --streaming")
+    folds = 5 if args.folds is None else args.folds
+    if folds == 1 or folds < 0:
         raise UsageError("--folds must be 0 (no cross-validation) or at least 2")
     try:
         estimator = make_estimator(args.recipe, **parse_settings(args.set))
@@ -108,22 +163,22 @@ def main(args):
         args.target_column,
         args.label_column,
         label_map_argument(args),
-        min_examples=examples_needed(args.folds),
+        min_examples=examples_needed(folds),
     )
     for message in notes:
         note(f"warning: {message}")
     note(f"training on {len(data)} rows, {data['target'].nunique()} targets")
-    fits = (cross_validation_fits(data, args.folds) if args.folds else 0) + 1
+    fits = (cross_validation_fits(data, folds) if folds else 0) + 1
     with progress_bar(
-        total=fits, unit="fits", description="cross-validating and fitting" if args.folds else "fitting"
+        total=fits, unit="fits", description="cross-validating and fitting" if folds else "fitting"
     ) as bar:
         try:
-            estimator, metadata = train(data, estimator, args.folds, on_fit=bar.update)
+            estimator, metadata = train(data, estimator, folds, on_fit=bar.update)
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
     cv = metadata["metrics"].get("cross_validation")
     if cv:
-        print(format_report(cv["random"], f"cross-validation, {args.folds} random folds"))
+        print(format_report(cv["random"], f"cross-validation, {folds} random folds"))
         if "grouped_by_target_skipped" in cv:
             note(f"warning: no cross-validation grouped by target: {cv['grouped_by_target_skipped']}")
         if "grouped_by_target" in cv:
@@ -143,8 +198,102 @@ def main(args):
         },
         **metadata,
     }
-    save_model(estimator, output, metadata, overwrite=args.force)
+    note_model_written(output, save_model(estimator, output, metadata, overwrite=args.force))
+    return 0
+
+
+def main_streaming(args):
+    """``stance train --streaming``: learn chunk by chunk, report held-out scores, write the model."""
+    from .._evaluation import format_report
+    from .._persistence import save_model, sha256_file
+    from .._streaming import HOLDOUT_EVERY, HOLDOUT_ROWS, make_streaming_estimator, train_streaming
+    from .._training import CORPUS_RESOURCE, corpus_path
+
+    if args.data == "-":
+        raise UsageError(
+            "--streaming reads the data once per epoch, and standard input can be read only once; "
+            "save it to a file and pass --data FILE"
+        )
+    if args.folds is not None:
+        raise UsageError(
+            "--folds does not apply to --streaming: a streaming model is scored on held-out rows instead"
+        )
+    chunk_rows = DEFAULT_CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows
+    compare_rows = COMPARE_ROWS if args.compare_rows is None else args.compare_rows
+    for option, value, least in (
+        ("--chunk-rows", chunk_rows, 1),
+        ("--epochs", args.epochs, 1),
+        ("--compare-rows", compare_rows, 0),
+    ):
+        if value is not None and value < least:
+            raise UsageError(f"{option} must be at least {least}, not {value}")
+    settings = parse_settings(args.set)
+    if args.epochs is not None:
+        settings["epochs"] = args.epochs
+    try:
+        estimator = make_streaming_estimator(args.recipe, **settings)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    output = Path(args.output)
+    check_model_output(output, args.force)
+    bundled = args.data is None
+    data_path = corpus_path() if bundled else Path(args.data)
+
+    def progress(description, total):
+        return progress_bar(total=total, unit="rows" if total != 1 else "fits", description=description)
+
+    try:
+        estimator, metadata, notes = train_streaming(
+            data_path,
+            "csv" if bundled else args.format,
+            estimator,
+            text_column=args.text_column,
+            target_column=args.target_column,
+            label_column=args.label_column,
+            label_map=label_map_argument(args),
+            chunk_rows=chunk_rows,
+            compare_recipe=args.recipe,
+            compare_rows=compare_rows,
+            progress=progress,
+        )
+    except (DataError, UsageError):
+        raise
+    except ValueError as error:  # the estimator's own checks, e.g. a label it cannot learn
+        raise DataError(f"cannot train on this data: {error}") from None
+    for message in notes:
+        note(f"warning: {message}")
+    streaming = metadata["streaming"]
     note(
-        f"wrote {output} with its metadata ({output.with_suffix('.json').name}) and card ({output.with_suffix('.md').name})"
+        f"trained on {metadata['training']['rows']} rows, {len(metadata['targets'])} targets, "
+        f"in {streaming['passes']} passes over {streaming['rows_read']} rows"
     )
+    held_out = metadata["metrics"].get("held_out")
+    if held_out:
+        print(
+            format_report(
+                held_out,
+                f"held-out rows (every {HOLDOUT_EVERY}th data row, up to {HOLDOUT_ROWS:,}), streaming model",
+            )
+        )
+    comparison = metadata["metrics"].get("in_memory_comparison")
+    if comparison and "held_out" in comparison:
+        print(
+            f"\nin-memory recipe '{comparison['recipe']}' fitted on {comparison['training_rows']} training rows, "
+            f"same held-out rows: accuracy {comparison['held_out']['accuracy']:.3f}   "
+            f"macro-F1 {comparison['held_out']['macro_f1']:.3f}   F_avg {comparison['held_out']['f_avg']:.3f}"
+            f"\nstreaming model's macro-F1 is {abs(comparison['gap_points']):.1f} points "
+            f"{'below' if comparison['gap_points'] >= 0 else 'above'} the in-memory recipe's"
+        )
+    metadata = {
+        "name": output.stem,
+        "model_version": args.model_version,
+        "recipe": args.recipe,
+        "training_data": {
+            "path": "/".join(("stance", *CORPUS_RESOURCE)) if bundled else str(data_path),
+            "sha256": sha256_file(data_path),
+            "rows_read": streaming["rows_read"],
+        },
+        **metadata,
+    }
+    note_model_written(output, save_model(estimator, output, metadata, overwrite=args.force))
     return 0
