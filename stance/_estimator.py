@@ -19,6 +19,50 @@ from ._text import MAX_TEXT_CHARS, load_lexicon, normalize_target, normalize_tex
 __all__ = ["StanceClassifier"]
 
 
+def is_whole(value):
+    """Whether ``value`` is a whole number (not a bool) of at least 0."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
+
+
+def is_count(value):
+    """Whether ``value`` is a whole number (not a bool) of at least 1."""
+    return is_whole(value) and value >= 1
+
+
+def is_number(value):
+    """Whether ``value`` is a finite int or float (not a bool)."""
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def is_ngram_range(value, optional=False):
+    """Whether ``value`` is ``(low, high)`` with ``1 <= low <= high`` (or None, if ``optional``)."""
+    if value is None:
+        return optional
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(is_count(v) for v in value)
+        and value[0] <= value[1]
+    )
+
+
+def feature_setting_problems(estimator):
+    """Return ``{setting: is bad}`` for the feature settings both stance estimators have."""
+    return {
+        "word_ngram_range": not is_ngram_range(estimator.word_ngram_range),
+        "char_ngram_range": not is_ngram_range(estimator.char_ngram_range, optional=True),
+        "target_features": estimator.target_features not in ("words", "all", None),
+        "target_weight": not (is_number(estimator.target_weight) and estimator.target_weight >= 0),
+    }
+
+
+def raise_for_bad_settings(estimator, problems):
+    """Raise ValueError naming the first setting whose value ``problems`` marks as bad."""
+    for name, bad in problems.items():
+        if bad:
+            raise ValueError(f"invalid setting {name}={getattr(estimator, name)!r}")
+
+
 class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Target-aware stance classifier: TF-IDF n-grams and a calibrated linear SVM.
 
@@ -194,32 +238,16 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def check_params(self):
         """Raise ValueError, naming the setting, if a parameter is out of range."""
-
-        def is_range(value, optional=False):
-            if value is None:
-                return optional
-            return (
-                isinstance(value, (tuple, list))
-                and len(value) == 2
-                and all(isinstance(v, int) and v >= 1 for v in value)
-                and value[0] <= value[1]
-            )
-
-        problems = {
-            "word_ngram_range": not is_range(self.word_ngram_range),
-            "char_ngram_range": not is_range(self.char_ngram_range, optional=True),
-            "target_features": self.target_features not in ("words", "all", None),
-            "target_weight": not (isinstance(self.target_weight, (int, float)) and self.target_weight >= 0),
-            "C": not (isinstance(self.C, (int, float)) and self.C > 0),
-            "min_df": not (isinstance(self.min_df, int) and self.min_df >= 1),
-            "class_weight": self.class_weight not in ("balanced", None),
-            "calibration_folds": not (
-                isinstance(self.calibration_folds, int) and self.calibration_folds >= 2
-            ),
-        }
-        for name, bad in problems.items():
-            if bad:
-                raise ValueError(f"invalid setting {name}={getattr(self, name)!r}")
+        raise_for_bad_settings(
+            self,
+            {
+                **feature_setting_problems(self),
+                "C": not (is_number(self.C) and self.C > 0),
+                "min_df": not is_count(self.min_df),
+                "class_weight": self.class_weight not in ("balanced", None),
+                "calibration_folds": not (is_count(self.calibration_folds) and self.calibration_folds >= 2),
+            },
+        )
 
     # -- prediction ------------------------------------------------------------
 

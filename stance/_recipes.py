@@ -21,8 +21,13 @@ RECIPES = {
 }
 
 
-def make_estimator(recipe="default", **settings):
-    """Return a StanceClassifier with a recipe's settings, then ``settings``, applied.
+def make_estimator(recipe="default", streaming=False, **settings):
+    """Return an estimator with a recipe's settings, then ``settings``, applied.
+
+    A :class:`StanceClassifier`, or with ``streaming`` a
+    :class:`StreamingStanceClassifier`, which takes the recipe's feature
+    settings (n-grams, per-target copies and their weight) but not the
+    SVM's own (``C``).
 
     Raises
     ------
@@ -33,17 +38,21 @@ def make_estimator(recipe="default", **settings):
     --------
     >>> make_estimator("per-target", C=1.0).get_params()["target_features"]
     'all'
+    >>> make_estimator("per-target", streaming=True, epochs=3).get_params()["target_features"]
+    'all'
     """
-    from ._estimator import StanceClassifier
-
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; recipes are {', '.join(RECIPES)}")
-    estimator = StanceClassifier()
-    unknown = sorted(set(settings) - set(estimator.get_params()))
+    if streaming:
+        from ._streaming import StreamingStanceClassifier as Estimator
+    else:
+        from ._estimator import StanceClassifier as Estimator
+    estimator = Estimator()
+    names = estimator.get_params()
+    unknown = sorted(set(settings) - set(names))
     if unknown:
-        raise ValueError(
-            f"unknown setting {unknown[0]!r}; settings are {', '.join(sorted(estimator.get_params()))}"
-        )
-    estimator.set_params(**{**RECIPES[recipe]["settings"], **settings})
+        raise ValueError(f"unknown setting {unknown[0]!r}; settings are {', '.join(sorted(names))}")
+    recipe_settings = {name: value for name, value in RECIPES[recipe]["settings"].items() if name in names}
+    estimator.set_params(**{**recipe_settings, **settings})
     estimator.check_params()
     return estimator

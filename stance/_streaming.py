@@ -39,11 +39,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._errors import DataError, UsageError
+from ._estimator import feature_setting_problems, is_count, is_number, is_whole, raise_for_bad_settings
 from ._features import split_inputs
 from ._io import DEFAULT_CHUNK_ROWS
 from ._text import MAX_TEXT_CHARS, load_lexicon, normalize_target, normalize_text, word_features
 
-__all__ = ["StreamingStanceClassifier", "make_streaming_estimator", "train_streaming"]
+__all__ = ["StreamingStanceClassifier", "train_streaming"]
 
 # Seeds of the hash that places a target's copy of a feature: fixed, so that a
 # model means the same columns wherever it is loaded.
@@ -227,34 +228,20 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
 
     def check_params(self):
         """Raise ValueError, naming the setting, if a parameter is out of range."""
-
-        def is_range(value, optional=False):
-            if value is None:
-                return optional
-            return (
-                isinstance(value, (tuple, list))
-                and len(value) == 2
-                and all(_is_count(v) for v in value)
-                and value[0] <= value[1]
-            )
-
-        problems = {
-            "word_ngram_range": not is_range(self.word_ngram_range),
-            "char_ngram_range": not is_range(self.char_ngram_range, optional=True),
-            "target_features": self.target_features not in ("words", "all", None),
-            "target_weight": not (_is_number(self.target_weight) and self.target_weight >= 0),
-            "n_features": not (_is_count(self.n_features) and self.n_features < 2**31),
-            "alpha": not (_is_number(self.alpha) and self.alpha > 0),
-            "epochs": not _is_count(self.epochs),
-            "batch_rows": not _is_count(self.batch_rows),
-            "class_weight": not (
-                self.class_weight in ("balanced", None) or isinstance(self.class_weight, dict)
-            ),
-            "random_state": not _is_whole(self.random_state),
-        }
-        for name, bad in problems.items():
-            if bad:
-                raise ValueError(f"invalid setting {name}={getattr(self, name)!r}")
+        raise_for_bad_settings(
+            self,
+            {
+                **feature_setting_problems(self),
+                "n_features": not (is_count(self.n_features) and self.n_features < 2**31),
+                "alpha": not (is_number(self.alpha) and self.alpha > 0),
+                "epochs": not is_count(self.epochs),
+                "batch_rows": not is_count(self.batch_rows),
+                "class_weight": not (
+                    self.class_weight in ("balanced", None) or isinstance(self.class_weight, dict)
+                ),
+                "random_state": not is_whole(self.random_state),
+            },
+        )
 
     # -- learning ----------------------------------------------------------------
 
@@ -753,51 +740,6 @@ def _dedupe(entries):
     return " | ".join(features), " | ".join(sources)
 
 
-def _is_whole(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
-
-
-def _is_count(value):
-    return _is_whole(value) and value >= 1
-
-
-def _is_number(value):
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and np.isfinite(value)
-
-
-def make_streaming_estimator(recipe="default", **settings):
-    """Return a StreamingStanceClassifier with a recipe's text settings, then ``settings``, applied.
-
-    A recipe (:data:`~stance._recipes.RECIPES`) is made for
-    :class:`StanceClassifier`; the settings the two estimators share (the
-    features: n-grams, per-target copies and their weight) carry over, and
-    the SVM's own (``C``) do not.
-
-    Raises
-    ------
-    ValueError
-        An unknown recipe or setting, or a value out of range.
-
-    Examples
-    --------
-    >>> make_streaming_estimator("per-target", epochs=3).get_params()["target_features"]
-    'all'
-    """
-    from ._recipes import RECIPES
-
-    if recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; recipes are {', '.join(RECIPES)}")
-    estimator = StreamingStanceClassifier()
-    names = estimator.get_params()
-    unknown = sorted(set(settings) - set(names))
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; streaming settings are {', '.join(sorted(names))}")
-    shared = {name: value for name, value in RECIPES[recipe]["settings"].items() if name in names}
-    estimator.set_params(**{**shared, **settings})
-    estimator.check_params()
-    return estimator
-
-
 # -- training on a file -----------------------------------------------------------
 
 #: Every HOLDOUT_EVERY-th data row is held out to score the model, up to HOLDOUT_ROWS rows.
@@ -968,7 +910,7 @@ def train_streaming(
         ("holdout_rows", holdout_rows, 0),
         ("compare_rows", compare_rows, 0),
     ):
-        if not _is_whole(value) or value < least:
+        if not is_whole(value) or value < least:
             raise UsageError(f"{name} must be a whole number of at least {least}, not {value!r}")
     estimator = StreamingStanceClassifier() if estimator is None else estimator
     try:

@@ -125,10 +125,8 @@ def main(args):
 
     from .._evaluation import format_report
     from .._io import read_table
-    from .._persistence import save_model, sha256_file
     from .._recipes import make_estimator
     from .._training import (
-        CORPUS_RESOURCE,
         corpus_path,
         cross_validation_fits,
         examples_needed,
@@ -187,27 +185,15 @@ def main(args):
                 f"\ncross-validation grouped by target (unseen targets): "
                 f"accuracy {grouped['accuracy']:.3f}   macro-F1 {grouped['macro_f1']:.3f}   F_avg {grouped['f_avg']:.3f}"
             )
-    metadata = {
-        "name": output.stem,
-        "model_version": args.model_version,
-        "recipe": args.recipe,
-        "training_data": {
-            "path": "/".join(("stance", *CORPUS_RESOURCE)) if bundled else str(data_path),
-            "sha256": sha256_file(data_path),
-            "rows_read": len(frame),
-        },
-        **metadata,
-    }
-    note_model_written(output, save_model(estimator, output, metadata, overwrite=args.force))
-    return 0
+    return _save(args, estimator, metadata, data_path, bundled, len(frame))
 
 
 def main_streaming(args):
     """``stance train --streaming``: learn chunk by chunk, report held-out scores, write the model."""
     from .._evaluation import format_report
-    from .._persistence import save_model, sha256_file
-    from .._streaming import HOLDOUT_EVERY, HOLDOUT_ROWS, make_streaming_estimator, train_streaming
-    from .._training import CORPUS_RESOURCE, corpus_path
+    from .._recipes import make_estimator
+    from .._streaming import HOLDOUT_EVERY, HOLDOUT_ROWS, train_streaming
+    from .._training import corpus_path
 
     if args.data == "-":
         raise UsageError(
@@ -231,7 +217,7 @@ def main_streaming(args):
     if args.epochs is not None:
         settings["epochs"] = args.epochs
     try:
-        estimator = make_streaming_estimator(args.recipe, **settings)
+        estimator = make_estimator(args.recipe, streaming=True, **settings)
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = Path(args.output)
@@ -284,6 +270,15 @@ def main_streaming(args):
             f"\nstreaming model's macro-F1 is {abs(comparison['gap_points']):.1f} points "
             f"{'below' if comparison['gap_points'] >= 0 else 'above'} the in-memory recipe's"
         )
+    return _save(args, estimator, metadata, data_path, bundled, streaming["rows_read"])
+
+
+def _save(args, estimator, metadata, data_path, bundled, rows_read):
+    """Write the model with its metadata and card; say so; return the exit status."""
+    from .._persistence import save_model, sha256_file
+    from .._training import CORPUS_RESOURCE
+
+    output = Path(args.output)
     metadata = {
         "name": output.stem,
         "model_version": args.model_version,
@@ -291,7 +286,7 @@ def main_streaming(args):
         "training_data": {
             "path": "/".join(("stance", *CORPUS_RESOURCE)) if bundled else str(data_path),
             "sha256": sha256_file(data_path),
-            "rows_read": streaming["rows_read"],
+            "rows_read": rows_read,
         },
         **metadata,
     }
