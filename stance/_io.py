@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import sys
+import threading
 from pathlib import Path
 
 from ._errors import DataError, UsageError
@@ -32,6 +33,11 @@ _EXTENSIONS = {
     ".text": "text",
 }
 _STDIO = "-"
+
+#: Set by the command line's Ctrl-C handler. pandas' C parser catches an
+#: interrupt that arrives while it reads and raises a ParserError instead;
+#: with this set, that error is the interrupt, not a bad file.
+INTERRUPTED = threading.Event()
 DEFAULT_CHUNK_ROWS = 10_000
 
 
@@ -157,6 +163,8 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
     except (DataError, UsageError):
         raise
     except Exception as error:  # parsers raise many types; all mean "bad file"
+        if INTERRUPTED.is_set():
+            raise KeyboardInterrupt from None
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataError(f"cannot read {name} as {fmt}: {message}") from None
     finally:

@@ -1,5 +1,6 @@
 """Labelling chunks of rows in several processes, in order, with bounded memory."""
 
+import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
@@ -9,6 +10,11 @@ _worker_state = {}
 
 
 def _initialize(function, context):
+    # A Ctrl-C in a terminal reaches every process of the group. The main
+    # process handles it (it stops the pool and says so in one line); a
+    # worker that died of it would print a traceback, and could break the
+    # pipe the main process is writing to.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_state["call"] = (function, context)
 
 

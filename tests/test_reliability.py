@@ -20,10 +20,10 @@ OLD = "old content\n"
 
 @pytest.fixture(scope="module")
 def big_csv(tmp_path_factory):
-    """About 20,000 rows: a few seconds of labelling."""
+    """About 126,000 rows: several seconds of labelling, so that a kill or an interrupt lands mid-way."""
     corpus = stance.load_corpus()[["text", "target"]]
     path = tmp_path_factory.mktemp("big") / "big.csv"
-    pd.concat([corpus] * 5, ignore_index=True).to_csv(path, index=False)
+    pd.concat([corpus] * 20, ignore_index=True).to_csv(path, index=False)
     return path
 
 

@@ -92,8 +92,16 @@ def main(argv=None):
         return fail("out of memory; process the input in smaller files")
 
 
+def _interrupt(signum, frame):
+    from .._io import INTERRUPTED
+
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
 def run():
     """Entry point of the installed ``stance`` script."""
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, _interrupt)
     sys.exit(main())
