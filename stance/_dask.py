@@ -15,7 +15,7 @@ import contextlib
 from collections import deque
 
 from ._errors import ClusterError, DataError, MissingDependencyError, UsageError
-from ._io import DEFAULT_CHUNK_ROWS, detect_format
+from ._io import CSV_CELLS, DEFAULT_CHUNK_ROWS, detect_format
 
 __all__ = [
     "INSTALL_HINT",
@@ -245,15 +245,7 @@ def read_dask_frame(path, fmt=None):
 
     try:
         if fmt == "csv":
-            frame = dd.read_csv(
-                files,
-                blocksize=None,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                index_col=False,
-                encoding="utf-8-sig",
-            )
+            frame = dd.read_csv(files, blocksize=None, encoding="utf-8-sig", **CSV_CELLS)
             # As on the local path: a blank line's cells are "" too.
             frame = frame.fillna("")
         else:

@@ -34,6 +34,14 @@ _EXTENSIONS = {
 }
 _STDIO = "-"
 
+#: How pandas reads CSV cells, here and on the Dask engine alike: every cell
+#: a string as it stands in the file (an empty field is "", not NaN);
+#: skip_blank_lines=False: a blank line is a row (an empty cell in a
+#: one-column file), kept and flagged like any other missing text;
+#: index_col=False: a row with one field too many must not silently turn its
+#: first field into the index (and lose it).
+CSV_CELLS = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False, "index_col": False}
+
 #: Set by the command line's Ctrl-C handler. pandas' C parser catches an
 #: interrupt that arrives while it reads and raises a ParserError instead;
 #: with this set, that error is the interrupt, not a bad file.
@@ -177,20 +185,7 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
     import pandas as pd
 
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
-    # index_col=False: a row with one field too many must not silently turn
-    # its first field into the index (and lose it).
-    # skip_blank_lines=False: a blank line is a row (an empty cell in a
-    # one-column file), kept and flagged like any other missing text.
-    reader = pd.read_csv(
-        text,
-        sep=sep,
-        quoting=quoting,
-        skip_blank_lines=False,
-        dtype=str,
-        keep_default_na=False,
-        chunksize=chunk_rows,
-        index_col=False,
-    )
+    reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
     with reader:
         while True:
             with warnings.catch_warnings():
