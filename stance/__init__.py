@@ -11,6 +11,7 @@ model is read on the first call that needs it.
 from ._errors import DataError, ModelError, StanceError
 from ._labels import LABELS
 from ._model import StanceModel, analyze, explain, load_model, predict, predict_proba
+from ._targets import Target, load_profiles
 from ._training import load_corpus
 from ._version import __version__
 
@@ -22,6 +23,9 @@ __all__ = [
     "load_model",
     "load_corpus",
     "StanceModel",
+    "Target",
+    "load_profiles",
+    "StanceVectorizer",
     "StanceClassifier",
     "StreamingStanceClassifier",
     "LABELS",
@@ -39,6 +43,10 @@ def __getattr__(name):
         from ._estimator import StanceClassifier
 
         return StanceClassifier
+    if name == "StanceVectorizer":
+        from ._vectorizer import StanceVectorizer
+
+        return StanceVectorizer
     if name == "StreamingStanceClassifier":
         from ._streaming import StreamingStanceClassifier
 

@@ -1,20 +1,17 @@
 """StanceClassifier: the scikit-learn estimator behind every stance model."""
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._features import TargetBlocks, split_inputs
-from ._text import MAX_TEXT_CHARS, load_lexicon, normalize_target, normalize_text, word_features
+from ._head import fit_temperature, linear_scores, probabilities, relevance_probability
+from ._inputs import split_inputs
+from ._targets import as_target, target_key
+from ._vectorizer import StanceVectorizer
 
 __all__ = ["StanceClassifier"]
 
@@ -47,13 +44,16 @@ def is_ngram_range(value, optional=False):
 
 
 def feature_setting_problems(estimator):
-    """Return ``{setting: is bad}`` for the feature settings both stance estimators have."""
-    return {
+    """Return ``{setting: is bad}`` for the feature settings of a stance estimator."""
+    problems = {
         "word_ngram_range": not is_ngram_range(estimator.word_ngram_range),
         "char_ngram_range": not is_ngram_range(estimator.char_ngram_range, optional=True),
         "target_features": estimator.target_features not in ("words", "all", None),
         "target_weight": not (is_number(estimator.target_weight) and estimator.target_weight >= 0),
     }
+    if hasattr(estimator, "relation_weight"):  # the streaming estimator has no relating features
+        problems["relation_weight"] = not (is_number(estimator.relation_weight) and estimator.relation_weight >= 0)
+    return problems
 
 
 def raise_for_bad_settings(estimator, problems):
@@ -64,22 +64,24 @@ def raise_for_bad_settings(estimator, problems):
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
-    """Target-aware stance classifier: TF-IDF n-grams and a calibrated linear SVM.
+    """Stance classifier: the stance featuriser, a linear SVM and a temperature.
 
     Inputs ``X`` are raw texts: a list of strings (no target), a pandas
     DataFrame with a ``text`` and an optional ``target`` column, or a list of
-    ``(text, target)`` pairs. A text is read up to its first 100,000
-    characters. Word n-grams (with negation scope marked), lexicon
-    categories and, optionally, character n-grams form the shared features;
-    word n-grams are repeated in a block per training target, so the model
-    learns target-specific cues next to cues shared by all targets. Unknown
-    targets use the shared half only.
+    ``(text, target)`` pairs, where a target is a string or a
+    :class:`~stance.Target` profile. A text is read up to its first 100,000
+    characters. Features come from :class:`~stance.StanceVectorizer`: word
+    n-grams (with negation scope marked), lexicon categories and,
+    optionally, character n-grams, shared by all targets; a copy of them per
+    training target; and the features that relate the text to its target
+    (does it mention the target, an ally or an opponent, and which cues
+    stand near each mention, signed by side). Unknown targets use all but
+    the per-target copies.
 
-    Probabilities are calibrated by temperature scaling, fitted on
-    out-of-fold decision values (``CalibratedClassifierCV`` with
-    ``method="temperature"`` and ``ensemble=False``): the predicted label is
-    always the most probable one, and the linear SVM trained on all the data
-    is the one that :meth:`explain` reads.
+    Probabilities are a softmax of the SVM's scores times one temperature
+    factor, fitted on out-of-fold scores: the predicted label is always the
+    most probable one, and the linear SVM trained on all the data is the
+    one that :meth:`explain` reads.
 
     Parameters
     ----------
@@ -99,11 +101,23 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     target_weight : float, default=0.5
         Scale of the per-target copies: below 1, the model leans more on the
         cues shared by all targets.
+    relation_weight : float, default=0.5
+        Scale of the features that relate the text to its target; 0 for a
+        model of the text's attitude alone, which ignores the target.
+    relevance : bool, default=True
+        Learn, besides the side a text takes, whether it concerns its target
+        at all: a second linear model, trained on each training text with
+        its own target (relevant) and with an unrelated training target (not
+        relevant), whose probability that a text is not about its target
+        goes to ``neutral``. Needs a ``neutral`` label and two targets.
+    relevance_prior : float, default=0.8
+        How likely a text is, before reading it, to concern the target it
+        is given. The relevance model learns from as many unrelated pairs as
+        related ones; real data given with a target mostly concerns it.
     lexicon : bool, default=True
         Add counts of the bundled stance lexicon's categories (support,
         oppose, positive, negative, neutral, hedge, irony; negated when in a
         negation scope), so that stance words unseen in training still count.
-        The fitted model keeps its own copy of the lexicon.
     min_df : int, default=1
         Ignore n-grams seen in fewer training texts.
     sublinear_tf : bool, default=True
@@ -113,7 +127,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     class_weight : {"balanced"} or None, default="balanced"
         Weigh classes inversely to their frequency.
     calibration_folds : int, default=5
-        Folds of the out-of-fold predictions that fit the temperature (fewer
+        Folds of the out-of-fold scores that fit the temperature (fewer
         when a label has fewer examples).
     random_state : int, default=0
         Seed of the SVM and of the calibration folds: same data and seed,
@@ -125,12 +139,16 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         The labels, in the order of :meth:`predict_proba` columns.
     targets_ : list of str
         The normalised targets seen in training.
-    word_vectorizer_, char_vectorizer_ : TfidfVectorizer
-        The fitted vectorizers (``char_vectorizer_`` is None when disabled).
-    target_blocks_ : TargetBlocks or None
-        The per-target feature copies.
-    calibrated_ : CalibratedClassifierCV
-        The SVM and its temperature.
+    vectorizer_ : StanceVectorizer
+        The fitted featuriser.
+    svm_ : LinearSVC
+        The SVM fitted on all the training data.
+    temperature_ : float
+        The factor the scores are multiplied by before the softmax.
+    relevance_svm_ : LinearSVC or None
+        The model of whether a text concerns its target (None without it).
+    relevance_temperature_ : float or None
+        Its scores' factor before the sigmoid.
 
     Examples
     --------
@@ -152,6 +170,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         negation=True,
         target_features="words",
         target_weight=0.5,
+        relation_weight=0.5,
+        relevance=True,
+        relevance_prior=0.8,
         lexicon=True,
         min_df=1,
         sublinear_tf=True,
@@ -165,6 +186,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.negation = negation
         self.target_features = target_features
         self.target_weight = target_weight
+        self.relation_weight = relation_weight
+        self.relevance = relevance
+        self.relevance_prior = relevance_prior
         self.lexicon = lexicon
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
@@ -181,8 +205,16 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model on texts ``X`` (with their targets) and labels ``y``.
+
+        Parameters
+        ----------
+        X : list of str, list of (text, target) pairs, or DataFrame
+        y : array-like of str
+        sample_weight : array-like of float, optional
+            Weight of each example in the SVM's loss (for instance, to let a
+            user's own examples count more than a bundled corpus).
 
         Returns
         -------
@@ -190,7 +222,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         """
         self.check_params()
         texts, targets = split_inputs(X)
-        texts = [text[:MAX_TEXT_CHARS] for text in texts]
         y = np.asarray(y, dtype=object)
         if len(y) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
@@ -198,43 +229,45 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         _, counts = np.unique(y, return_counts=True)
         if counts.min() < 2:
             raise ValueError("every label needs at least 2 examples to fit and calibrate a model")
-        self.word_vectorizer_ = TfidfVectorizer(
-            analyzer=partial(
-                word_features,
-                ngram_range=tuple(self.word_ngram_range),
-                negation=self.negation,
-                lexicon=load_lexicon() if self.lexicon else None,
-            ),
-            min_df=self.min_df,
-            sublinear_tf=self.sublinear_tf,
-            dtype=np.float32,
+        pairs = list(zip(texts, targets))
+        self.vectorizer_ = StanceVectorizer(**{name: getattr(self, name) for name in _VECTORIZER_SETTINGS})
+        unrelated = (
+            unrelated_pairs(texts, targets, self.random_state) if self._learns_relevance(y, targets) else []
         )
-        words = self.word_vectorizer_.fit_transform(texts)
-        chars = None
-        self.char_vectorizer_ = None
-        if self.char_ngram_range is not None:
-            self.char_vectorizer_ = TfidfVectorizer(
-                analyzer="char_wb",
-                preprocessor=normalize_text,
-                ngram_range=tuple(self.char_ngram_range),
-                min_df=self.min_df,
-                sublinear_tf=self.sublinear_tf,
-                dtype=np.float32,
-            )
-            chars = self.char_vectorizer_.fit_transform(texts)
-        self.target_blocks_ = None
-        if self.target_features:
-            self.target_blocks_ = TargetBlocks().fit(self._copied(words, chars), targets)
-        features = self._assemble(words, chars, targets)
-        self.targets_ = sorted({t for t in targets if t is not None})
+        # The vocabulary comes from the texts with their own targets only, so
+        # that the relevance pairs change nothing of the stance model's features.
+        self.vectorizer_.fit(pairs)
+        features = self.vectorizer_.transform(pairs)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
-        # Fewer calibration folds when a label has fewer examples than folds.
-        n_folds = min(self.calibration_folds, int(counts.min()))
-        folds = StratifiedKFold(n_folds, shuffle=True, random_state=self.random_state)
-        self.calibrated_ = CalibratedClassifierCV(svm, method="temperature", cv=folds, ensemble=False)
-        self.calibrated_.fit(features, y)
-        self.classes_ = self.calibrated_.classes_
+        self.svm_, self.temperature_ = _fit_calibrated(
+            svm, features, y, sample_weight, self.calibration_folds, self.random_state
+        )
+        self.classes_ = self.svm_.classes_
+        self.relevance_svm_ = self.relevance_temperature_ = None
+        if unrelated:
+            import scipy.sparse as sp
+
+            both = sp.vstack([features, self.vectorizer_.transform(unrelated)], format="csr")
+            concerned = np.array(["relevant"] * len(pairs) + ["unrelated"] * len(unrelated), dtype=object)
+            weight = (
+                None if sample_weight is None else np.concatenate([sample_weight, np.ones(len(unrelated))])
+            )
+            self.relevance_svm_, self.relevance_temperature_ = _fit_calibrated(
+                clone(svm).set_params(class_weight=None),
+                both,
+                concerned,
+                weight,
+                self.calibration_folds,
+                self.random_state,
+            )
         return self
+
+    def _learns_relevance(self, y, targets):
+        return (
+            bool(self.relevance)
+            and "neutral" in set(y)
+            and len({t for t in map(target_key, targets) if t}) >= 2
+        )
 
     def check_params(self):
         """Raise ValueError, naming the setting, if a parameter is out of range."""
@@ -243,6 +276,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             {
                 **feature_setting_problems(self),
                 "C": not (is_number(self.C) and self.C > 0),
+                "relevance": not isinstance(self.relevance, (bool, np.bool_)),
+                "relevance_prior": not (is_number(self.relevance_prior) and 0 < self.relevance_prior < 1),
                 "min_df": not is_count(self.min_df),
                 "class_weight": self.class_weight not in ("balanced", None),
                 "calibration_folds": not (is_count(self.calibration_folds) and self.calibration_folds >= 2),
@@ -251,40 +286,39 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction ------------------------------------------------------------
 
-    def _copied(self, words, chars):
-        # The features that get a copy per target.
-        return (
-            sp.hstack([words, chars], format="csr")
-            if self.target_features == "all" and chars is not None
-            else words
-        )
-
-    def _assemble(self, words, chars, targets):
-        # Shared word features, shared character features, then the per-target copies.
-        blocks = [words]
-        if chars is not None:
-            blocks.append(chars)
-        if self.target_blocks_ is not None:
-            copied = self._copied(words, chars)
-            blocks.append(self.target_weight * self.target_blocks_.transform(copied, targets))
-        return sp.hstack(blocks, format="csr")
-
-    def _features(self, texts, targets):
-        texts = [text[:MAX_TEXT_CHARS] for text in texts]
-        chars = self.char_vectorizer_.transform(texts) if self.char_vectorizer_ is not None else None
-        return self._assemble(self.word_vectorizer_.transform(texts), chars, targets)
+    @property
+    def targets_(self):
+        check_is_fitted(self, "vectorizer_")
+        return list(self.vectorizer_.featuriser_.targets)
 
     @property
-    def svm_(self):
-        """The linear SVM fitted on all the training data."""
-        check_is_fitted(self, "calibrated_")
-        return self.calibrated_.calibrated_classifiers_[0].estimator
+    def coef_(self):
+        """The SVM's weights as one row per class (a binary SVM's one row becomes two)."""
+        check_is_fitted(self, "svm_")
+        return _two_columns(self.svm_.coef_.T).T
+
+    @property
+    def intercept_(self):
+        """The SVM's intercepts, one per class."""
+        check_is_fitted(self, "svm_")
+        return _two_columns(np.atleast_1d(self.svm_.intercept_)[None, :])[0]
+
+    @property
+    def relevance_weights_(self):
+        """The relevance model's weights and intercept: its score is high for a text that concerns its target."""
+        check_is_fitted(self, "relevance_svm_")
+        return -self.relevance_svm_.coef_, -np.atleast_1d(self.relevance_svm_.intercept_)
+
+    def _features(self, X):
+        texts, targets = split_inputs(X)
+        featuriser = self.vectorizer_.featuriser_
+        return texts, featuriser.transform(texts, targets), featuriser.polarities(targets)
 
     def decision_function(self, X):
-        """Return the SVM's one-vs-rest scores, shape ``(n_texts, n_classes)``."""
-        check_is_fitted(self, "calibrated_")
-        texts, targets = split_inputs(X)
-        return self.svm_.decision_function(self._features(texts, targets))
+        """Return the SVM's scores, shape ``(n_texts, n_classes)`` (before relevance and polarity)."""
+        check_is_fitted(self, "svm_")
+        texts, features, _ = self._features(X)
+        return linear_scores(features, self.coef_, self.intercept_, len(texts))
 
     def predict_proba(self, X):
         """Return calibrated probabilities, shape ``(n_texts, n_classes)``.
@@ -292,16 +326,16 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         A blank text has no stance: it gets probability 1 for ``neutral``
         (when the model knows that label).
         """
-        check_is_fitted(self, "calibrated_")
-        texts, targets = split_inputs(X)
-        proba = np.zeros((len(texts), len(self.classes_)))
-        if not texts:
-            return proba
-        proba = self.calibrated_.predict_proba(self._features(texts, targets))
-        blank = np.array([not t.strip() for t in texts])
-        if blank.any() and "neutral" in self.classes_:
-            proba[blank] = self.classes_ == "neutral"
-        return proba
+        check_is_fitted(self, "svm_")
+        texts, features, polarity = self._features(X)
+        scores = linear_scores(features, self.coef_, self.intercept_, len(texts))
+        relevance = None
+        if self.relevance_svm_ is not None:
+            relevance_scores = linear_scores(features, *self.relevance_weights_, len(texts))[:, 0]
+            relevance = relevance_probability(
+                relevance_scores, self.relevance_temperature_, self.relevance_prior
+            )
+        return probabilities(scores, self.temperature_, self.classes_, texts, polarity, relevance)
 
     def predict(self, X):
         """Return the most probable label of each text."""
@@ -309,29 +343,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
     # -- introspection ---------------------------------------------------------
-
-    def _describe_columns(self, columns):
-        """Return ``(feature, source)`` for each feature column index."""
-        words = self.word_vectorizer_.get_feature_names_out()
-        chars = self.char_vectorizer_.get_feature_names_out() if self.char_vectorizer_ is not None else []
-        described = []
-        for column in columns:
-            if column < len(words):
-                described.append((words[column], "shared"))
-            elif column < len(words) + len(chars):
-                described.append((repr(chars[column - len(words)]), "shared (characters)"))
-            else:
-                target, original = self.target_blocks_.column_origin(column - len(words) - len(chars))
-                name = words[original] if original < len(words) else repr(chars[original - len(words)])
-                described.append((name, f"target: {target}"))
-        return described
-
-    def _label_weights(self):
-        """Return the SVM's weights as one row per class."""
-        coef = self.svm_.coef_
-        if coef.shape[0] == 1:  # a binary SVM has one row, for the second class
-            coef = np.vstack([-coef[0], coef[0]])
-        return coef
 
     def top_features(self, top=10):
         """Return the features with the largest weights for each label.
@@ -349,11 +360,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         >>> model.top_features(top=1)["label"].tolist()
         ['aligned', 'neutral', 'opposed']
         """
-        check_is_fitted(self, "calibrated_")
+        check_is_fitted(self, "svm_")
+        name = self.vectorizer_.featuriser_.feature_name
         rows = []
-        for label, weights in zip(self.classes_, self._label_weights()):
-            columns = np.argsort(-weights, kind="stable")[:top]
-            for column, (feature, source) in zip(columns, self._describe_columns(columns)):
+        for label, weights in zip(self.classes_, self.coef_):
+            for column in np.argsort(-weights, kind="stable")[:top]:
+                feature, source = name(column)
                 rows.append(
                     {
                         "label": str(label),
@@ -370,7 +382,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         text : str
-        target : str, optional
+        target : str or Target, optional
         top : int, default=10
             How many features to return, largest absolute contribution first.
 
@@ -378,30 +390,102 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         -------
         pandas.DataFrame
             Columns ``feature`` (the n-gram; character n-grams are quoted),
-            ``source`` (``shared`` or ``target: <name>``), ``weight`` (the
-            feature's contribution to the predicted label's score: positive
-            pushed toward it, negative away) and ``value`` (its TF-IDF value).
-            ``df.attrs["label"]`` holds the predicted label.
+            ``source`` (``shared``, ``target: <name>``, ``relevance`` or
+            ``toward target``), ``weight`` (the feature's contribution to the
+            predicted label's score: positive pushed toward it, negative
+            away) and ``value`` (its value). ``df.attrs["label"]`` holds the
+            predicted label and ``df.attrs["mentions"]`` the mentions of the
+            target and its side found in the text, as ``(words, role,
+            side)``.
         """
-        check_is_fitted(self, "calibrated_")
+        check_is_fitted(self, "svm_")
         if not isinstance(text, str):
             raise TypeError(f"text is {type(text).__name__}, not str")
-        if not isinstance(top, int) or top < 1:
+        if not isinstance(top, int) or isinstance(top, bool) or top < 1:
             raise ValueError(f"top must be a positive whole number, not {top!r}")
-        features = self._features([text], [normalize_target(target)])
+        featuriser = self.vectorizer_.featuriser_
+        _, columns, values = featuriser.transform([text], [target])
         label_index = int(np.argmax(self.predict_proba([(text, target)])[0]))
-        weights = self._label_weights()[label_index]
-        row = features.tocsr()
-        contributions = row.data * weights[row.indices]
+        contributions = values * self.coef_[label_index][columns]
         order = np.argsort(-np.abs(contributions), kind="stable")[:top]
-        names = self._describe_columns(row.indices[order])
+        names = [featuriser.feature_name(column) for column in columns[order]]
         table = pd.DataFrame(
             {
                 "feature": [name for name, _ in names],
                 "source": [source for _, source in names],
                 "weight": contributions[order].astype(float),
-                "value": row.data[order].astype(float),
+                "value": values[order].astype(float),
             }
         )
         table.attrs["label"] = str(self.classes_[label_index])
+        table.attrs["mentions"] = featuriser.mentions_in(text, as_target(target, featuriser.profiles))
         return table
+
+
+def unrelated_pairs(texts, targets, random_state):
+    """Return each text with a target paired with an unrelated training target.
+
+    Unrelated: a target that shares no word with the text's own target and
+    that the text does not mention. These pairs teach the relevance model
+    what a text that does not concern its target looks like.
+
+    Examples
+    --------
+    >>> pairs = unrelated_pairs(["We back the treaty.", "Tariffs hurt."], ["the treaty", "tariffs"], 0)
+    >>> [(text, target.name) for text, target in pairs]
+    [('We back the treaty.', 'tariffs'), ('Tariffs hurt.', 'the treaty')]
+    """
+    from ._targets import as_target, signed_terms, stem
+    from ._text import normalize_text, tokenize
+
+    rng = np.random.default_rng(random_state)
+    profiles = [as_target(t) for t in targets]
+    distinct = sorted({p for p in profiles if p is not None}, key=lambda p: p.key)
+    stems_of = {p: {word for words, _, _ in signed_terms(p) for word in words} for p in distinct}
+    pairs = []
+    for text, profile in zip(texts, profiles):
+        if profile is None:
+            continue
+        words = {stem(token) for token in tokenize(normalize_text(text))}
+        for other in rng.permutation(len(distinct))[:8]:
+            candidate = distinct[other]
+            if not (stems_of[candidate] & stems_of[profile]) and not (stems_of[candidate] & words):
+                pairs.append((text, candidate))
+                break
+    return pairs
+
+
+def _fit_calibrated(svm, features, y, sample_weight, calibration_folds, random_state):
+    # The SVM fitted on all the data, and the temperature fitted on
+    # out-of-fold scores (fewer folds when a label has fewer examples).
+    _, counts = np.unique(y, return_counts=True)
+    folds = StratifiedKFold(
+        min(calibration_folds, int(counts.min())), shuffle=True, random_state=random_state
+    )
+    params = {"sample_weight": sample_weight} if sample_weight is not None else None
+    out_of_fold = cross_val_predict(svm, features, y, cv=folds, method="decision_function", params=params)
+    fitted = clone(svm).fit(features, y, sample_weight=sample_weight)
+    return fitted, fit_temperature(_two_columns(out_of_fold), np.searchsorted(fitted.classes_, y))
+
+
+#: The settings a StanceClassifier passes on to its StanceVectorizer.
+_VECTORIZER_SETTINGS = (
+    "word_ngram_range",
+    "char_ngram_range",
+    "negation",
+    "target_features",
+    "target_weight",
+    "relation_weight",
+    "lexicon",
+    "min_df",
+    "sublinear_tf",
+)
+
+
+def _two_columns(scores):
+    # A binary SVM scores the second class only (one column s); the scores of
+    # both classes are then (-s, s), so that a softmax reads them as any other.
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    return np.column_stack([-scores[:, 0], scores[:, 0]]) if scores.shape[1] == 1 else scores

@@ -3,7 +3,7 @@
 import threading
 from collections.abc import Iterable
 
-from ._text import MAX_TEXT_CHARS, is_missing, normalize_target, sentence_spans
+from ._text import MAX_TEXT_CHARS, is_missing, sentence_spans
 
 # pandas and numpy are imported inside the functions that use them, so that
 # ``import stance`` stays fast for command-line use.
@@ -25,7 +25,7 @@ def as_lists(texts, target=None):
     ValueError
         ``target`` is a sequence of another length.
     """
-    from ._features import check_texts
+    from ._inputs import check_texts
 
     if isinstance(texts, str):
         texts = [texts]
@@ -35,13 +35,24 @@ def as_lists(texts, target=None):
         texts = list(texts)
     else:
         raise TypeError(f"texts must be a string or an iterable of strings, not {type(texts).__name__}")
+    from ._targets import Target
+
     check_texts(texts)
-    if target is None or isinstance(target, str):
+    if target is None or isinstance(target, (str, Target)):
         targets = [target] * len(texts)
-    else:
+    elif isinstance(target, Iterable):
         targets = list(target)
         if len(targets) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
+        for position, item in enumerate(targets):
+            if not (item is None or isinstance(item, (str, Target)) or is_missing(item)):
+                raise TypeError(
+                    f"target at position {position} is {type(item).__name__}; a target is a string or a stance.Target"
+                )
+    else:
+        raise TypeError(
+            f"target must be a string, a stance.Target or a sequence of them, not {type(target).__name__}"
+        )
     return texts, targets
 
 
@@ -128,8 +139,23 @@ class StanceModel:
         return list(self.estimator.targets_)
 
     def knows_target(self, target):
-        """Return whether ``target`` (in any case or spacing) was seen in training."""
-        return normalize_target(target) in set(self.targets)
+        """Return whether ``target`` (in any case or spacing, or a Target of that name) was seen in training."""
+        from ._targets import as_target
+
+        target = as_target(target)
+        return target is not None and target.key in set(self.targets)
+
+    @property
+    def profiles(self):
+        """The target profiles the model was trained with, ``{normalised name: Target}``.
+
+        A target given by one of these names gets its profile (aliases,
+        allies and opponents); a :class:`~stance.Target` given explicitly
+        replaces it.
+        """
+        if self._compiled is not None:
+            return dict(self._compiled.profiles)
+        return dict(self.estimator.vectorizer_.featuriser_.profiles)
 
     def _proba(self, texts, targets):
         """Probabilities of checked ``texts`` (a list) as a numpy array."""
@@ -182,8 +208,9 @@ class StanceModel:
         """
         import pandas as pd
 
+        index = texts.index if isinstance(texts, pd.Series) else None
         texts, targets = as_lists(texts, target)
-        return pd.DataFrame(self._proba(texts, targets), columns=self.labels)
+        return pd.DataFrame(self._proba(texts, targets), columns=self.labels, index=index)
 
     def label_frame(self, frame, text_column="text", target_column=None, target=None):
         """Return a copy of ``frame`` with stance columns added; every row kept, in order.
@@ -451,7 +478,9 @@ def _chunks(data, chunk_rows):
     import pandas as pd
 
     if isinstance(data, str):
-        raise TypeError("expected chunks of rows or an iterable of texts, got a single string; wrap it in a list")
+        raise TypeError(
+            "expected chunks of rows or an iterable of texts, got a single string; wrap it in a list"
+        )
     if isinstance(data, pd.DataFrame):
         for start in range(0, len(data), chunk_rows):
             yield data.iloc[start : start + chunk_rows]

@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: The shipped model's file name: the model version is part of it.
-DEFAULT_MODEL_NAME = "stance-v2.joblib"
+DEFAULT_MODEL_NAME = "stance-v3.joblib"
 FORMAT = "stance-model"
 FORMAT_VERSION = 1
 _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
@@ -60,15 +60,14 @@ _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
 SKOPS_ALLOWED_TYPES = frozenset(
     {
         "functools.partial",
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._TemperatureScaling",
-        "sklearn.model_selection._split.StratifiedKFold",
         "scipy.sparse._csr.csr_matrix",
+        "sklearn.svm._classes.LinearSVC",
         "stance._estimator.StanceClassifier",
-        "stance._features.TargetBlocks",
+        "stance._featuriser.Featuriser",
         "stance._streaming.StreamingStanceClassifier",
         "stance._text.normalize_text",
         "stance._text.word_features",
+        "stance._vectorizer.StanceVectorizer",
     }
 )
 #: Model file formats, by suffix; any other suffix is read as joblib.

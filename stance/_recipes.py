@@ -16,7 +16,19 @@ RECIPES = {
         "description": "leans on per-target cues (words and characters copied per target, weighted up); for "
         "hundreds of texts per target when every target is known at prediction time, as in SemEval-2016; "
         "labels about five times slower than the default, for its character n-grams",
-        "settings": {"char_ngram_range": (2, 5), "C": 0.5, "target_features": "all", "target_weight": 1.5},
+        # Neither the relevance model nor the features relating text and
+        # target: every target is known and has its own block, and tweets
+        # seldom name their target. (3-fold cross-validation on SemEval's
+        # training split: F_avg 69.5 without the relevance model, 68.3 with
+        # it; the same 69.5 with the relating features or without them.)
+        "settings": {
+            "char_ngram_range": (2, 5),
+            "C": 0.5,
+            "target_features": "all",
+            "target_weight": 1.5,
+            "relation_weight": 0.0,
+            "relevance": False,
+        },
     },
 }
 

@@ -40,8 +40,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._errors import DataError, UsageError
 from ._estimator import feature_setting_problems, is_count, is_number, is_whole, raise_for_bad_settings
-from ._features import split_inputs
+from ._inputs import split_inputs
 from ._io import DEFAULT_CHUNK_ROWS
+from ._targets import target_key
 from ._text import MAX_TEXT_CHARS, load_lexicon, normalize_target, normalize_text, word_features
 
 __all__ = ["StreamingStanceClassifier", "train_streaming"]
@@ -258,6 +259,7 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
         """
         self.check_params()
         texts, targets = split_inputs(X)
+        targets = [target_key(t) for t in targets]
         y = np.asarray(y, dtype=object)
         if len(y) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
@@ -322,6 +324,7 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         texts, targets = split_inputs(X)
+        targets = [target_key(t) for t in targets]
         y = np.asarray(y, dtype=object)
         if len(y) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
@@ -552,7 +555,8 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Return the log-odds of each label, shape ``(n_texts, n_classes)``."""
         check_is_fitted(self, "sgd_")
-        return self._decision(*split_inputs(X))
+        texts, targets = split_inputs(X)
+        return self._decision(texts, [target_key(t) for t in targets])
 
     def _decision(self, texts, targets):
         if not texts:
@@ -570,6 +574,7 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "sgd_")
         texts, targets = split_inputs(X)
+        targets = [target_key(t) for t in targets]
         if not texts:
             return np.zeros((0, len(self.classes_)))
         proba = _softmax(self._decision(texts, targets))
@@ -716,7 +721,8 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
                 "names; pass texts=... (e.g. a sample of the training data) to name the columns their "
                 "features hash to, or use explain(text) for the features of one text"
             )
-        names = self._column_names(*split_inputs(texts))
+        texts, targets = split_inputs(texts)
+        names = self._column_names(texts, [target_key(t) for t in targets])
         columns = np.array(sorted(names), dtype=np.int64)
         rows = []
         for label, weights in zip(self.classes_, self._label_weights()):
@@ -835,6 +841,7 @@ def train_streaming(
     compare_recipe="default",
     compare_rows=COMPARE_ROWS,
     progress=None,
+    keep_rows=None,
 ):
     """Train a :class:`StreamingStanceClassifier` on a labelled file, chunk by chunk.
 
@@ -867,6 +874,9 @@ def train_streaming(
     progress : callable, optional
         ``progress(description, total)`` returns a context manager whose
         value has ``update(rows)`` (a tqdm bar, say); one per pass.
+    keep_rows : callable, optional
+        Applied to each chunk as read (a DataFrame), before anything else:
+        the rows it returns are the file's rows for training.
 
     Returns
     -------
@@ -887,11 +897,11 @@ def train_streaming(
     Examples
     --------
     >>> import stance
-    >>> from stance._training import corpus_path
+    >>> from stance._training import corpus_path, corpus_training_rows
     >>> model, metadata, notes = train_streaming(
-    ...     corpus_path(), "csv", StreamingStanceClassifier(epochs=1), compare_rows=0)
+    ...     corpus_path(), "csv", StreamingStanceClassifier(epochs=1), compare_rows=0, keep_rows=corpus_training_rows)
     >>> metadata["streaming"]["held_out"]["rows"], metadata["metrics"]["held_out"]["macro_f1"] > 0.6
-    (631, True)
+    (914, True)
     """
     import pandas as pd
 
@@ -926,6 +936,8 @@ def train_streaming(
         """Yield ``(rows read, cleaned data, first data row's number, blank, conflicting)``."""
         read = position = 0
         for frame in read_table(path, fmt, chunk_rows):
+            if keep_rows is not None:
+                frame = keep_rows(frame)
             try:
                 data, blank, conflicting = clean_rows(frame, *columns)
             except DataError as error:

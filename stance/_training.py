@@ -11,6 +11,7 @@ from ._text import normalize_target
 
 __all__ = [
     "corpus_path",
+    "corpus_training_rows",
     "load_corpus",
     "prepare_training_data",
     "clean_rows",
@@ -26,6 +27,11 @@ CORPUS_RESOURCE = ("data", "corpus.csv")
 def corpus_path():
     """Return the path of the training corpus bundled with stance."""
     return resources.files("stance").joinpath(*CORPUS_RESOURCE)
+
+
+def corpus_training_rows(frame):
+    """Return the rows of (a chunk of) the bundled corpus that train models: all but the held-out part."""
+    return frame[frame["split"] != "heldout"].reset_index(drop=True)
 
 
 def load_corpus():
@@ -163,8 +169,13 @@ def check_label_counts(counts, min_examples=5, min_labels=2):
         raise DataError(f"too few examples: {listing}; each label needs at least {min_examples}")
 
 
-def _inputs(data):
-    return data[["text", "target"]]
+def _inputs(data, profiles=None):
+    # (text, target) pairs; a target named by a profile comes as that profile.
+    if not profiles:
+        return data[["text", "target"]]
+    from ._targets import as_target
+
+    return list(zip(data["text"], (as_target(t, profiles) for t in data["target"])))
 
 
 def examples_needed(folds):
@@ -188,7 +199,7 @@ def cross_validation_fits(data, folds):
     return folds + (min(folds, n_groups) if n_groups >= 2 else 0)
 
 
-def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None):
+def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None, profiles=None):
     """Cross-validate ``estimator`` on prepared data, with random and target-grouped folds.
 
     Random folds (stratified by label) measure how well the model labels new
@@ -196,7 +207,8 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None):
     whole targets, as a user's new target would be: the honest figure for
     unseen targets.
 
-    ``on_fit``, if given, is called after each model is fitted.
+    ``on_fit``, if given, is called after each model is fitted; ``profiles``
+    (``{normalised name: Target}``) give targets their profiles.
 
     Returns
     -------
@@ -213,9 +225,11 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None):
     def out_of_fold(splits):
         proba = np.zeros((len(data), len(LABELS)))
         for train_rows, test_rows in splits:
-            model = clone(estimator).fit(_inputs(data.iloc[train_rows]), data["label"].iloc[train_rows])
+            model = clone(estimator).fit(
+                _inputs(data.iloc[train_rows], profiles), data["label"].iloc[train_rows]
+            )
             columns = [LABELS.index(c) for c in model.classes_]
-            proba[np.ix_(test_rows, columns)] = model.predict_proba(_inputs(data.iloc[test_rows]))
+            proba[np.ix_(test_rows, columns)] = model.predict_proba(_inputs(data.iloc[test_rows], profiles))
             if on_fit:
                 on_fit()
         return proba
@@ -242,7 +256,7 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None):
     return results
 
 
-def train(data, estimator=None, folds=5, on_fit=None):
+def train(data, estimator=None, folds=5, on_fit=None, profiles=None):
     """Cross-validate and fit a model on prepared data.
 
     Parameters
@@ -256,6 +270,9 @@ def train(data, estimator=None, folds=5, on_fit=None):
     on_fit : callable, optional
         Called after each model is fitted: ``cross_validation_fits(data,
         folds) + 1`` calls in all.
+    profiles : dict, optional
+        ``{normalised name: Target}``: the profiles of the data's targets
+        (see :func:`~stance.load_profiles`); the model keeps them.
 
     Returns
     -------
@@ -267,9 +284,11 @@ def train(data, estimator=None, folds=5, on_fit=None):
     estimator = StanceClassifier() if estimator is None else estimator
     metrics = {}
     if folds:
-        metrics["cross_validation"] = cross_validate(estimator, data, folds, estimator.random_state, on_fit)
+        metrics["cross_validation"] = cross_validate(
+            estimator, data, folds, estimator.random_state, on_fit, profiles
+        )
     started = time.perf_counter()
-    estimator.fit(_inputs(data), data["label"])
+    estimator.fit(_inputs(data, profiles), data["label"])
     seconds = time.perf_counter() - started
     if on_fit:
         on_fit()

@@ -12,27 +12,6 @@ import stance
 TARGET = "sanctions against Russia"
 
 
-def test_public_surface_is_small_and_explicit():
-    assert set(stance.__all__) == {
-        "predict",
-        "predict_proba",
-        "analyze",
-        "explain",
-        "load_model",
-        "load_corpus",
-        "StanceModel",
-        "StanceClassifier",
-        "StreamingStanceClassifier",
-        "LABELS",
-        "StanceError",
-        "DataError",
-        "ModelError",
-        "__version__",
-    }
-    for name in stance.__all__:
-        assert getattr(stance, name) is not None
-
-
 def test_import_loads_no_model_and_no_heavy_library():
     code = (
         "import sys, stance\n"

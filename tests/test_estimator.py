@@ -114,11 +114,21 @@ def test_blank_text_is_neutral_with_certainty(tiny_estimator):
     assert proba.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
 
 
-def test_unknown_target_uses_shared_features_only(tiny_estimator):
-    text = ["We firmly reject the plan."]
-    unseen = tiny_estimator.predict_proba([(text[0], "a target never seen")])
-    none = tiny_estimator.predict_proba(text)
-    np.testing.assert_allclose(unseen, none)
+def test_unknown_target_gets_no_per_target_block(tiny_estimator):
+    featuriser = tiny_estimator.vectorizer_.featuriser_
+    _, columns, _ = featuriser.transform(["We firmly reject the plan."], ["a target never seen"])
+    assert {featuriser.feature_name(c)[1] for c in columns} <= {"shared", "relevance", "toward target"}
+
+
+def test_without_relating_features_an_unknown_target_is_no_target(tiny_corpus):
+    # The model of stance 1.1: the text's attitude, whatever the target.
+    model = StanceClassifier(relation_weight=0, relevance=False, calibration_folds=2).fit(
+        inputs(tiny_corpus), tiny_corpus["label"]
+    )
+    text = "We firmly reject the plan."
+    np.testing.assert_allclose(
+        model.predict_proba([(text, "a target never seen")]), model.predict_proba([text])
+    )
 
 
 def test_target_specific_features_change_scores(tiny_estimator):
@@ -129,10 +139,10 @@ def test_target_specific_features_change_scores(tiny_estimator):
 
 
 def test_without_target_features_targets_do_not_matter(tiny_corpus):
-    model = StanceClassifier(target_features=None, calibration_folds=2).fit(
-        inputs(tiny_corpus), tiny_corpus["label"]
-    )
-    assert model.target_blocks_ is None
+    model = StanceClassifier(
+        target_features=None, relation_weight=0, relevance=False, calibration_folds=2
+    ).fit(inputs(tiny_corpus), tiny_corpus["label"])
+    assert model.targets_ == []
     text = "We firmly reject the treaty."
     np.testing.assert_allclose(
         model.decision_function([(text, "the treaty")]), model.decision_function([text])
@@ -219,5 +229,5 @@ def test_char_ngrams_can_be_disabled(tiny_corpus):
     model = StanceClassifier(char_ngram_range=None, calibration_folds=2).fit(
         inputs(tiny_corpus), tiny_corpus["label"]
     )
-    assert model.char_vectorizer_ is None
+    assert model.vectorizer_.featuriser_.settings["char_ngram_range"] is None
     assert model.predict(["We firmly reject the treaty."]).tolist() == ["opposed"]

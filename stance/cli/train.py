@@ -49,6 +49,12 @@ def format_parser(parser):
     )
     parser.add_argument("--force", action="store_true", help="replace an existing model at PATH")
     parser.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="target profiles (TOML: [[target]] tables with name, aliases, allies, opponents) for the rows "
+        "whose target has a profile's name (default with the bundled corpus: its shipped profiles)",
+    )
+    parser.add_argument(
         "--model-version",
         default="1",
         metavar="VERSION",
@@ -120,6 +126,20 @@ def parse_settings(settings):
     return params
 
 
+def read_profiles(path, bundled=False):
+    """Return the target profiles of ``--targets FILE`` (the shipped ones for the bundled corpus)."""
+    from .._targets import load_profiles
+
+    if path is None:
+        return load_profiles() if bundled else None
+    try:
+        return load_profiles(Path(path))
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise DataError(str(error)) from None
+
+
 def main(args):
     import pandas as pd
 
@@ -128,6 +148,7 @@ def main(args):
     from .._recipes import make_estimator
     from .._training import (
         corpus_path,
+        corpus_training_rows,
         cross_validation_fits,
         examples_needed,
         prepare_training_data,
@@ -155,6 +176,9 @@ def main(args):
     bundled = args.data is None
     data_path = corpus_path() if bundled else Path(args.data)
     frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
+    if bundled:  # the held-out part of the corpus measures the model; it never trains it
+        frame = corpus_training_rows(frame)
+    profiles = read_profiles(args.targets, bundled)
     data, notes = prepare_training_data(
         frame,
         args.text_column,
@@ -171,7 +195,7 @@ def main(args):
         total=fits, unit="fits", description="cross-validating and fitting" if folds else "fitting"
     ) as bar:
         try:
-            estimator, metadata = train(data, estimator, folds, on_fit=bar.update)
+            estimator, metadata = train(data, estimator, folds, on_fit=bar.update, profiles=profiles)
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
     cv = metadata["metrics"].get("cross_validation")
@@ -193,7 +217,7 @@ def main_streaming(args):
     from .._evaluation import format_report
     from .._recipes import make_estimator
     from .._streaming import HOLDOUT_EVERY, HOLDOUT_ROWS, train_streaming
-    from .._training import corpus_path
+    from .._training import corpus_path, corpus_training_rows
 
     if args.data == "-":
         raise UsageError(
@@ -241,6 +265,7 @@ def main_streaming(args):
             compare_recipe=args.recipe,
             compare_rows=compare_rows,
             progress=progress,
+            keep_rows=corpus_training_rows if bundled else None,
         )
     except (DataError, UsageError):
         raise

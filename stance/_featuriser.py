@@ -1,0 +1,988 @@
+"""The featuriser: the one place where (text, target) pairs become features.
+
+Every model of the package, whether fitted with scikit-learn or loaded from
+plain arrays, reads its features from :class:`Featuriser`. Fitting builds
+its tables as numpy arrays; transforming a batch needs only numpy: Python
+splits the texts into tokens and looks each one up once, giving a number;
+numpy does the rest, from negation scopes to n-grams and lexicon phrases,
+each found by its tokens' numbers (``((t1 * T) + t2) * T`` for T known
+tokens) in a sorted array, so that no n-gram string is ever built.
+
+The features, in blocks of columns:
+
+``words``
+    Word n-grams (negation scopes marked: ``not support`` gives
+    ``NOT_support``) and lexicon categories (``LEX_support``), TF-IDF
+    weighted, each row of unit length.
+``characters``
+    Character n-grams within word boundaries (optional), TF-IDF weighted.
+``per-target``
+    A copy of the word (or all) features in a block per training target
+    (Daume's "frustratingly easy" domain adaptation): the model learns cues
+    of one target next to cues shared by all. An unknown target, or none,
+    leaves this block empty.
+``relevance``
+    Whether the sentence mentions the target (by a word of its name or an
+    alias), an ally or an opponent of it, or none of them, and how much of
+    the target's name it covers: a sentence about something else is
+    neutral toward the target.
+``toward target``
+    The word features within a few words of each mention, *signed* by the
+    side of what is mentioned: +1 near the target or an ally, -1 near an
+    opponent or near a word that the target's name restricts ("Russia" in
+    "sanctions against Russia"). "We condemn Moscow" then counts as
+    support for sanctions against Russia, and "we welcome the sanctions"
+    as opposition to *lifting* them.
+"""
+
+import json
+
+import numpy as np
+
+from ._targets import as_target, reversed_target, signed_terms, stem
+from ._text import (
+    _TOKEN,
+    MAX_TEXT_CHARS,
+    NEGATED_PREFIX,
+    NEGATION_WINDOW,
+    TOKEN_KINDS,
+    char_wb_features,
+    normalized_lines,
+)
+
+__all__ = ["Featuriser", "pack_strings", "unpack_strings"]
+
+#: Version of the array layout; a reader refuses others.
+LAYOUT_VERSION = 2
+# Kinds of token for negation scopes, as numbers (see _text.mark_negation).
+_WORD, _NEGATOR, _KEPT_END, _DROPPED_END = 0, 1, 2, 3
+_KIND_NUMBERS = {"negator": _NEGATOR, "tone": _KEPT_END, "scope end": _KEPT_END, "clause end": _DROPPED_END}
+_UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser does not know
+_SEPARATOR = "\n"  # no feature, target or label contains a line break
+#: Tokens that end the stretch of text a mention's cues are read from.
+_CLAUSE_ENDS = (".", ";", ":", "!", "?")
+#: How many words on each side of a mention count as its cues.
+MENTION_WINDOW = 6
+RELEVANCE_FEATURES = ("REL_target", "REL_ally", "REL_opponent", "REL_none", "REL_coverage")
+
+
+def pack_strings(strings):
+    """Return strings as one uint8 array (for ``.npz`` files, which must hold no objects)."""
+    return np.frombuffer(_SEPARATOR.join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def unpack_strings(array):
+    """The inverse of :func:`pack_strings`."""
+    text = array.tobytes().decode("utf-8", "surrogatepass")
+    return text.split(_SEPARATOR) if text else []
+
+
+class Featuriser:
+    """Fitted feature tables, held as numpy arrays; transforming needs numpy alone.
+
+    Build one with :meth:`fit`; :attr:`arrays` (and :meth:`from_arrays`) are
+    its whole state, which is what a saved model stores.
+
+    Examples
+    --------
+    >>> texts = ["We support the treaty.", "We do not support the treaty."]
+    >>> featuriser = Featuriser.fit(
+    ...     texts, ["the treaty", None], word_ngram_range=(1, 1), lexicon={"support": "support"}, relation_weight=1.0
+    ... )
+    >>> rows, columns, values = featuriser.transform(["We support the treaty."], ["the treaty"])
+    >>> for column in columns:
+    ...     print(*featuriser.feature_name(column), sep=" | ")
+    we | shared
+    support | shared
+    the | shared
+    treaty | shared
+    LEX_support | shared
+    we | target: the treaty
+    support | target: the treaty
+    the | target: the treaty
+    treaty | target: the treaty
+    LEX_support | target: the treaty
+    REL_target | relevance
+    REL_coverage | relevance
+    we | toward target
+    support | toward target
+    the | toward target
+    LEX_support | toward target
+    """
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.settings = json.loads(arrays["settings"].tobytes().decode("utf-8"))
+        self.targets = unpack_strings(arrays["targets"])
+        self.profiles = {
+            key: as_target_from_json(entry) for key, entry in json.loads(_text(arrays["profiles"])).items()
+        }
+        tokens = unpack_strings(arrays["tokens"])
+        self._tokens = tokens
+        self._token_number = dict(zip(tokens, range(len(tokens))))
+        chars = unpack_strings(arrays["char_vocabulary"])
+        self._n_words = len(arrays["word_idf"])
+        self._char_columns = dict(zip(chars, range(self._n_words, self._n_words + len(chars))))
+        self._n_shared = self._n_words + len(chars)
+        self._idf = np.concatenate([arrays["word_idf"], arrays["char_idf"]])
+        self._target_index = {target: i for i, target in enumerate(self.targets)}
+        self._relevance_start = self._n_shared + len(arrays["pair_keys"])
+        self._toward_start = self._relevance_start + len(RELEVANCE_FEATURES)
+        self.n_features = self._toward_start + (self._n_words if self.settings["relation_weight"] else 0)
+        self._names = None
+
+    def __getstate__(self):
+        # Pickled, or saved with skops, as its arrays alone.
+        return dict(self.arrays)
+
+    def __setstate__(self, arrays):
+        self.__init__(arrays)
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """Return the featuriser whose :attr:`arrays` these are.
+
+        Raises
+        ------
+        ValueError
+            The arrays are of another layout version.
+        """
+        version = arrays.get("layout_version")
+        if version is None or int(version) != LAYOUT_VERSION:
+            raise ValueError(f"not a stance featuriser of layout {LAYOUT_VERSION}")
+        _check_arrays(arrays)
+        return cls(arrays)
+
+    # -- fitting ---------------------------------------------------------------
+
+    @classmethod
+    def fit(
+        cls,
+        texts,
+        targets,
+        *,
+        word_ngram_range=(1, 2),
+        negation=True,
+        lexicon=None,
+        char_ngram_range=None,
+        min_df=1,
+        sublinear_tf=True,
+        target_features="words",
+        target_weight=0.5,
+        relation_weight=0.0,
+    ):
+        """Learn the vocabularies, idf weights and target blocks of a training set.
+
+        Parameters
+        ----------
+        texts : list of str
+        targets : list of (str, Target or None)
+        word_ngram_range, negation, char_ngram_range, min_df, sublinear_tf, target_features, target_weight
+            As :class:`~stance.StanceClassifier`'s parameters of these names.
+        lexicon : dict or None
+            ``{phrase: category}``; None for no lexicon features.
+        relation_weight : float
+            Scale of the relevance and toward-target blocks; 0 for none.
+
+        Returns
+        -------
+        Featuriser
+        """
+        texts = [text[:MAX_TEXT_CHARS] for text in texts]
+        low, high = word_ngram_range
+        settings = {
+            "word_ngram_range": [int(low), int(high)],
+            "negation": bool(negation),
+            "char_ngram_range": list(char_ngram_range) if char_ngram_range is not None else None,
+            "sublinear_tf": bool(sublinear_tf),
+            "target_features": target_features,
+            "target_weight": float(target_weight),
+            "relation_weight": float(relation_weight),
+        }
+        lines = normalized_lines(texts, spaced_out=True)
+        table = {}
+        numbers, rows, _ = _numbers(lines, table.get, grow=table)
+        arrays = {"layout_version": np.array(LAYOUT_VERSION)}
+        arrays.update(_token_arrays(table, lexicon or {}, low, high))
+        arrays["settings"] = np.frombuffer(json.dumps(settings).encode("utf-8"), dtype=np.uint8)
+        probe = cls._partial(arrays, len(texts))
+        n = len(texts)
+        marked, marked_rows, keep = probe._mark(numbers, rows)
+        grams = _NgramKeys(marked[keep], marked_rows[keep], max(len(table), 1))
+        column = 0
+        document_frequency = []
+        for size in range(low, high + 1):
+            starts, keys = grams.of(size)
+            kept, df = _frequent(keys, grams.rows[starts], min_df)
+            if size == 1:
+                unigram_columns = np.full(len(table), -1, dtype=np.int64)
+                unigram_columns[kept] = np.arange(column, column + len(kept))
+                arrays["unigram_columns"] = unigram_columns
+            else:
+                arrays[f"ngram_keys_{size}"] = kept
+                arrays[f"ngram_columns_{size}"] = np.arange(column, column + len(kept), dtype=np.int64)
+            column += len(kept)
+            document_frequency.append(df)
+        if low > 1:
+            arrays["unigram_columns"] = np.full(len(table), -1, dtype=np.int64)
+        n_categories = arrays["lexicon_columns"].shape[1]
+        if n_categories:
+            starts, features = probe._lexicon_hits(grams)
+            kept, df = _frequent(features, grams.rows[starts], min_df)
+            lexicon_columns = np.full(2 * n_categories, -1, dtype=np.int64)
+            lexicon_columns[kept] = np.arange(column, column + len(kept))
+            arrays["lexicon_columns"] = lexicon_columns.reshape(2, n_categories)
+            column += len(kept)
+            document_frequency.append(df)
+        arrays["word_idf"] = _idf(np.concatenate(document_frequency), n)
+        char_vocabulary, char_df = [], np.zeros(0)
+        if char_ngram_range is not None:
+            char_vocabulary, char_df = _char_vocabulary(texts, tuple(char_ngram_range), min_df)
+        arrays["char_vocabulary"] = pack_strings(char_vocabulary)
+        arrays["char_idf"] = _idf(char_df, n)
+        # The per-target blocks keep only the (target, column) pairs seen in training.
+        known = sorted({t.key for t in map(as_target, targets) if t is not None}) if target_features else []
+        profiles = {t.key: t for t in map(as_target, targets) if t is not None and _is_profile(t)}
+        arrays["targets"] = pack_strings(known)
+        arrays["profiles"] = pack_strings([json.dumps({k: _profile_json(t) for k, t in profiles.items()})])
+        arrays["pair_keys"] = np.zeros(0, dtype=np.int64)
+        shared = cls._partial(arrays, n)
+        if known:
+            rows, columns, _ = shared._shared_features(texts)
+            width = shared._n_words if target_features == "words" else shared._n_shared
+            block = np.array(shared._target_numbers(targets, shared._target_index), dtype=np.int64)[rows]
+            keep = (block >= 0) & (columns < width)
+            arrays["pair_keys"] = np.unique(block[keep] * shared._n_shared + columns[keep])
+        return cls(arrays)
+
+    @classmethod
+    def _partial(cls, arrays, n):
+        # A featuriser of the arrays built so far, with the rest empty: fitting
+        # uses its methods on the training texts as it goes.
+        defaults = {
+            "unigram_columns": np.zeros(0, dtype=np.int64),
+            "word_idf": np.zeros(0, dtype=np.float32),
+            "char_vocabulary": pack_strings([]),
+            "char_idf": np.zeros(0, dtype=np.float32),
+            "targets": pack_strings([]),
+            "profiles": pack_strings(["{}"]),
+            "pair_keys": np.zeros(0, dtype=np.int64),
+        }
+        return cls({**defaults, **arrays})
+
+    # -- transforming ----------------------------------------------------------
+
+    def transform(self, texts, targets=None):
+        """Return the features of ``texts`` as ``(rows, columns, values)`` arrays.
+
+        ``targets`` is None or a list as long as ``texts`` of strings,
+        :class:`~stance.Target` profiles or None. Each (row, column) pair
+        occurs once; the matrix is ``len(texts)`` by :attr:`n_features`.
+        """
+        texts = [text[:MAX_TEXT_CHARS] for text in texts]
+        n = len(texts)
+        if targets is None:
+            targets = [None] * n
+        resolved = self._resolve(targets)
+        rows, columns, values, marks = self._shared_features(texts, resolved)
+        parts = [(rows, columns, values)]
+        if len(self.arrays["pair_keys"]):
+            parts.append(self._target_block(rows, columns, values, resolved))
+        if self.settings["relation_weight"]:
+            parts.extend(self._relation_blocks(marks, resolved, n))
+        return tuple(np.concatenate(arrays) for arrays in zip(*parts))
+
+    def _resolve(self, targets):
+        # Each distinct target once: its block number, its signed terms and
+        # its polarity (-1 for the reversal of another target, as "ending X").
+        cache = {}
+        resolved = []
+        for target in targets:
+            try:
+                entry = cache.get(target)
+            except TypeError:  # an unhashable value read from a file, say
+                entry = None
+                target = None
+            if entry is None:
+                entry = cache[target] = self._resolve_one(target)
+            resolved.append(entry)
+        return resolved
+
+    def _resolve_one(self, target):
+        profile = as_target(target, self.profiles)
+        if profile is None:
+            return -1, (), 0
+        polarity = 1
+        # A reversal the model does not know by name is read as its base,
+        # sides swapped ("ending the death penalty": the death penalty, -1).
+        while profile.key not in self._target_index:
+            base, reverses = reversed_target(profile)
+            if not reverses:
+                break
+            known = self.profiles.get(base.key)
+            profile = known if known is not None and not (base.allies or base.opponents) else base
+            polarity = -polarity
+        return self._target_index.get(profile.key, -1), signed_terms(profile), polarity
+
+    def polarities(self, targets):
+        """Return per target +1, -1 for one that reverses another (see :func:`~stance._targets.reversed_target`), 0 for none."""
+        return np.array([polarity for _, _, polarity in self._resolve(targets)], dtype=np.int8)
+
+    def _shared_features(self, texts, resolved=None):
+        """Word, lexicon and character features; with ``resolved`` targets, also the marks."""
+        stems = None
+        if resolved is not None:
+            stems = {}
+            for _, terms, _ in resolved:
+                for words, _, _ in terms:
+                    for word in words:
+                        stems.setdefault(word, len(stems))
+        numbers, token_rows, stem_ids = _numbers(
+            normalized_lines(texts, spaced_out=True), self._token_number.get, stems=stems
+        )
+        marked, token_rows, keep = self._mark(numbers, token_rows)
+        grams = _NgramKeys(marked[keep], token_rows[keep], max(len(self._tokens), 1))
+        rows, columns, values = self._tfidf(*self._word_columns(grams), len(texts))
+        if self.settings["char_ngram_range"] is not None:
+            chars = self._tfidf(*self._char_columns_of(texts), len(texts))
+            rows, columns, values = (np.concatenate(pair) for pair in zip((rows, columns, values), chars))
+        if resolved is None:
+            return rows, columns, values
+        marks = _Marks(numbers, token_rows, marked, keep, grams, stems, stem_ids)
+        return rows, columns, values, marks
+
+    def _word_columns(self, grams):
+        arrays = self.arrays
+        rows, columns = [], []
+        low, high = self.settings["word_ngram_range"]
+        for size in range(low, high + 1):
+            starts, keys = grams.of(size)
+            if size == 1:  # a token's number is its index in unigram_columns
+                found = arrays["unigram_columns"][keys]
+                starts, found = starts[found >= 0], found[found >= 0]
+            else:
+                position, hit = _find(arrays[f"ngram_keys_{size}"], keys)
+                starts, found = starts[hit], arrays[f"ngram_columns_{size}"][position]
+            rows.append(grams.rows[starts])
+            columns.append(found)
+        if arrays["lexicon_columns"].size:
+            starts, features = self._lexicon_hits(grams)
+            found = arrays["lexicon_columns"].reshape(-1)[features]
+            rows.append(grams.rows[starts[found >= 0]])
+            columns.append(found[found >= 0])
+        return np.concatenate(rows), np.concatenate(columns)
+
+    def _mark(self, numbers, rows):
+        """Return the token numbers after negation marking, their rows, and which tokens stay.
+
+        As :func:`~stance._text.mark_negation` does, for all texts at once: a
+        word is in a negation scope if the last scope-changing token before
+        it, within its text, is a negator at most ``NEGATION_WINDOW`` tokens
+        back; it then becomes its ``NOT_`` form; a number outside a scope
+        becomes ``0``; clause punctuation does not stay.
+        """
+        arrays = self.arrays
+        known = numbers >= 0
+        safe = np.where(known, numbers, 0)  # an index for every token; unknown ones are masked
+        kind = np.where(known, arrays["token_kinds"][safe], _WORD) if len(numbers) else np.zeros(0, np.int8)
+        keep = kind != _DROPPED_END
+        number_like = (numbers == _UNKNOWN_NUMBER) | (known & arrays["number_tokens"][safe])
+        plain = np.where(number_like, arrays["zero_token"], np.where(known, numbers, _UNKNOWN))
+        if not self.settings["negation"] or not len(numbers):
+            return np.where(known, numbers, _UNKNOWN), rows, keep
+        position = np.arange(len(numbers))
+        first_of_text = np.ones(len(numbers), dtype=bool)
+        first_of_text[1:] = rows[1:] != rows[:-1]
+        text_start = np.maximum.accumulate(np.where(first_of_text, position, 0))
+        last_change = np.maximum.accumulate(np.where(kind != _WORD, position, -1))
+        previous_change = np.concatenate([[-1], last_change[:-1]])
+        in_scope = (
+            (kind == _WORD)
+            & (previous_change >= text_start)
+            & (kind[np.maximum(previous_change, 0)] == _NEGATOR)
+            & (position - previous_change <= NEGATION_WINDOW)
+        )
+        marked = np.where(in_scope, np.where(known, arrays["negated_tokens"][safe], _UNKNOWN), plain)
+        return marked, rows, keep
+
+    def _lexicon_hits(self, grams):
+        """Return where lexicon phrases start and their feature numbers.
+
+        At each token, the longest lexicon phrase starting there, matched on
+        the words without their ``NOT_`` prefix, gives ``LEX_<category>``
+        (feature ``category``), or ``NOT_LEX_<category>`` (feature
+        ``n_categories + category``) when its first token is negated.
+        """
+        arrays = self.arrays
+        numbers = grams.numbers
+        known = numbers >= 0
+        plain = np.where(known, arrays["plain_tokens"][np.where(known, numbers, 0)], -1)
+        words = _NgramKeys(plain, grams.rows, grams.base)
+        category = np.where(plain >= 0, arrays["word_categories"][np.maximum(plain, 0)], -1)
+        # Longer phrases overwrite shorter ones; only tokens that start one are looked at.
+        starting = (plain >= 0) & arrays["phrase_starts"][np.maximum(plain, 0)]
+        for size in range(2, int(arrays["longest_phrase"]) + 1):
+            starts, keys = words.of(size, np.flatnonzero(starting))
+            position, hit = _find(arrays[f"phrase_keys_{size}"], keys)
+            category[starts[hit]] = arrays[f"phrase_categories_{size}"][position]
+        starts = np.flatnonzero(category >= 0)
+        negated = arrays["prefixed_tokens"][numbers[starts]].astype(np.int64)
+        return starts, category[starts] + negated * arrays["lexicon_columns"].shape[1]
+
+    def _char_columns_of(self, texts):
+        char_range = tuple(self.settings["char_ngram_range"])
+        column = self._char_columns.get
+        rows, columns = [], []
+        for row, line in enumerate(normalized_lines(texts)):
+            known = [c for c in map(column, char_wb_features(line, char_range)) if c is not None]
+            columns.extend(known)
+            rows.extend([row] * len(known))
+        return np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
+
+    def _tfidf(self, rows, columns, n):
+        # Count repeated (row, column) pairs, then as scikit-learn's
+        # TfidfVectorizer does: sublinear term frequency, idf weight, unit
+        # length per row.
+        width = max(len(self._idf), 1)
+        keys, counts = np.unique(rows * width + columns, return_counts=True)
+        rows, columns = np.divmod(keys, width)
+        tf = counts.astype(np.float32)
+        if self.settings["sublinear_tf"]:
+            tf = np.log(tf) + np.float32(1)
+        values = tf * self._idf[columns]
+        norms = np.sqrt(np.bincount(rows, values.astype(np.float64) ** 2, minlength=n))
+        values = values / norms[rows].astype(np.float32)
+        return rows, columns, values
+
+    def _target_block(self, rows, columns, values, resolved):
+        pair_keys = self.arrays["pair_keys"]
+        block = np.array([number for number, _, _ in resolved], dtype=np.int64)[rows]
+        keep = block >= 0
+        position, found = _find(pair_keys, block[keep] * self._n_shared + columns[keep])
+        return (
+            rows[keep][found],
+            self._n_shared + position,
+            values[keep][found] * np.float32(self.settings["target_weight"]),
+        )
+
+    @staticmethod
+    def _target_numbers(targets, index):
+        return [-1 if t is None else index.get(t.key, -1) for t in map(as_target, targets)]
+
+    # -- the target's mentions -------------------------------------------------
+
+    def mentions_in(self, text, target):
+        """Return the mentions of ``target`` (and of its side) in ``text``.
+
+        Returns
+        -------
+        list of (str, str, int)
+            The words mentioned (as tokenised), the role (``target``,
+            ``ally`` or ``opponent``) and the side (+1 or -1), in text order.
+
+        Examples
+        --------
+        >>> from stance._targets import Target
+        >>> featuriser = Featuriser.fit(["A text."], [None], relation_weight=1.0)
+        >>> featuriser.mentions_in("Moscow must end the war.", Target("sanctions against Russia", aliases=("restrictive measures",), opponents=("Moscow",)))
+        [('moscow', 'opponent', -1)]
+        """
+        from ._text import normalize_text, tokenize
+
+        resolved = self._resolve([target])
+        *_, marks = self._shared_features([text[:MAX_TEXT_CHARS]], resolved)
+        _, starts, ends, sides, roles = self.mentions(marks, resolved)
+        tokens = tokenize(normalize_text(text[:MAX_TEXT_CHARS]))
+        order = np.argsort(starts, kind="stable")
+        return [(" ".join(tokens[starts[i] : ends[i]]), str(roles[i]), int(sides[i])) for i in order]
+
+    def mentions(self, marks, resolved):
+        """Return the mentions of each row's target: ``(row, start, end, side, role)`` arrays.
+
+        Positions count every token of the row's text (clause punctuation
+        included), from the start of the batch.
+        """
+        numbers, rows, stems, stem_ids = marks.numbers, marks.rows, marks.stems, marks.stem_ids
+        empty = np.zeros(0, dtype=np.int64)
+        if not stems or not len(numbers):
+            return empty, empty, empty, empty, np.zeros(0, dtype="<U8")
+        # Term tables: a term of k stems is found by its key over the row's
+        # target and the stem numbers. Keys of long terms wrap around 64 bits,
+        # as numpy's arithmetic does: they are hashes then, whose collisions
+        # are vanishingly rare.
+        n_stems = len(stems) + 1
+        target_of = {}
+        entries = {}  # k -> [(key, side, role)]
+        for target_number, (_, terms, _) in enumerate(_distinct(resolved, target_of)):
+            for words, side, role in terms:
+                key = target_number
+                for word in words:
+                    key = _wrapped(key * n_stems + stems[word] + 1)
+                entries.setdefault(len(words), []).append((key, side, role))
+        row_target = np.array([target_of[id(entry)] for entry in resolved], dtype=np.int64)
+        ids = stem_ids + 1  # 0 for a token that is no stem of any term
+        found_rows, found_starts, found_ends, found_sides, found_roles = [], [], [], [], []
+        for size, table in entries.items():
+            keys_known = np.array([key for key, _, _ in table], dtype=np.int64)
+            order = np.argsort(keys_known)
+            grams = _NgramKeys(np.where(ids > 0, ids, -1), rows, n_stems, first=row_target[rows])
+            starts, keys = grams.of(size)
+            position, hit = _find(keys_known[order], keys)
+            chosen = order[position]
+            found_rows.append(rows[starts[hit]])
+            found_starts.append(starts[hit])
+            found_ends.append(starts[hit] + size)
+            found_sides.append(np.array([table[i][1] for i in chosen], dtype=np.int64))
+            found_roles.append(np.array([table[i][2] for i in chosen], dtype="<U8"))
+        if not found_rows:
+            return empty, empty, empty, empty, np.zeros(0, dtype="<U8")
+        return tuple(
+            np.concatenate(parts)
+            for parts in (found_rows, found_starts, found_ends, found_sides, found_roles)
+        )
+
+    def _relation_blocks(self, marks, resolved, n):
+        numbers, marked, keep, grams = marks.numbers, marks.marked, marks.keep, marks.grams
+        weight = np.float32(self.settings["relation_weight"])
+        m_rows, m_starts, m_ends, m_sides, m_roles = self.mentions(marks, resolved)
+        # Relevance: which roles are mentioned, or none (for a row with a
+        # target), and the share of the target's name that is mentioned.
+        relevance = np.zeros((n, len(RELEVANCE_FEATURES)), dtype=np.float32)
+        for column, role in enumerate(("target", "ally", "opponent")):
+            relevance[m_rows[m_roles == role], column] = 1
+        with_terms = np.array([bool(terms) for _, terms, _ in resolved], dtype=bool)
+        relevance[:, 3] = with_terms & (relevance[:, :3].sum(axis=1) == 0)
+        name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in resolved])
+        covered = np.bincount(m_rows[m_roles == "target"], minlength=n)
+        relevance[:, 4] = np.minimum(covered / np.maximum(name_terms, 1), 1)
+        r_rows, r_columns = np.nonzero(relevance)
+        blocks = [
+            (r_rows, self._relevance_start + r_columns, relevance[r_rows, r_columns] * weight),
+        ]
+        if not len(m_rows):
+            return blocks
+        # Toward the target: the word features (unigrams and lexicon
+        # categories) within MENTION_WINDOW tokens of each mention, in the
+        # same clause, signed by the mention's side.
+        arrays = self.arrays
+        rows = marks.rows
+        clause_end = np.zeros(len(numbers), dtype=bool)
+        known = numbers >= 0
+        clause_end[known] = arrays["clause_tokens"][numbers[known]]
+        clause = np.cumsum(clause_end) + rows * len(numbers)
+        unigram = np.where(marked >= 0, arrays["unigram_columns"][np.maximum(marked, 0)], -1)
+        lexicon = np.full(len(numbers), -1, dtype=np.int64)
+        if arrays["lexicon_columns"].size:
+            starts, features = self._lexicon_hits(grams)
+            lexicon[np.flatnonzero(keep)[starts]] = arrays["lexicon_columns"].reshape(-1)[features]
+        offsets = np.concatenate([np.arange(-MENTION_WINDOW, 0), np.arange(0, MENTION_WINDOW)])
+        # For each mention and offset, the position looked at: before the
+        # start, or after the end.
+        position = np.where(offsets < 0, m_starts[:, None] + offsets, m_ends[:, None] + offsets)
+        valid = (position >= 0) & (position < len(numbers))
+        position = np.where(valid, position, 0)
+        valid &= clause[position] == clause[m_starts][:, None]
+        side = np.broadcast_to(m_sides[:, None], position.shape)
+        out_rows, out_columns, out_values = [], [], []
+        for found in (unigram, lexicon):
+            columns = found[position]
+            hit = valid & (columns >= 0)
+            out_rows.append(np.broadcast_to(m_rows[:, None], position.shape)[hit])
+            out_columns.append(columns[hit])
+            out_values.append(side[hit])
+        # One value per (row, column): the sides summed, then clipped, so
+        # that a cue near two mentions of the same side counts once.
+        width = max(self._n_words, 1)
+        keys, inverse = np.unique(
+            np.concatenate(out_rows) * width + np.concatenate(out_columns), return_inverse=True
+        )
+        summed = np.clip(np.bincount(inverse, np.concatenate(out_values).astype(np.float64)), -1, 1).astype(
+            np.float32
+        )
+        nonzero = summed != 0
+        t_rows, t_columns = np.divmod(keys[nonzero], width)
+        blocks.append((t_rows, self._toward_start + t_columns, summed[nonzero] * weight))
+        return blocks
+
+    # -- names -----------------------------------------------------------------
+
+    def feature_name(self, column):
+        """Return ``(feature, source)`` of a feature column, for explanations."""
+        column = int(column)
+        if column < self._n_words:
+            return self._word_names()[column], "shared"
+        if column < self._n_shared:
+            return repr(
+                unpack_strings(self.arrays["char_vocabulary"])[column - self._n_words]
+            ), "shared (characters)"
+        if column < self._relevance_start:
+            target_number, original = divmod(
+                int(self.arrays["pair_keys"][column - self._n_shared]), self._n_shared
+            )
+            return self.feature_name(original)[0], f"target: {self.targets[target_number]}"
+        if column < self._toward_start:
+            return RELEVANCE_FEATURES[column - self._relevance_start], "relevance"
+        return self._word_names()[column - self._toward_start], "toward target"
+
+    def _word_names(self):
+        if self._names is None:
+            arrays = self.arrays
+            names = [""] * self._n_words
+            tokens = self._tokens
+            for number, column in enumerate(arrays["unigram_columns"]):
+                if column >= 0:
+                    names[column] = tokens[number]
+            base = max(len(tokens), 1)
+            low, high = self.settings["word_ngram_range"]
+            for size in range(max(low, 2), high + 1):
+                for key, column in zip(
+                    arrays[f"ngram_keys_{size}"].tolist(), arrays[f"ngram_columns_{size}"].tolist()
+                ):
+                    words = []
+                    for _ in range(size):
+                        key, number = divmod(key, base)
+                        words.append(tokens[number])
+                    names[column] = " ".join(reversed(words))
+            categories = unpack_strings(arrays["lexicon_categories"])
+            for negated, row in enumerate(arrays["lexicon_columns"]):
+                for category, column in zip(categories, row):
+                    if column >= 0:
+                        names[column] = f"{NEGATED_PREFIX if negated else ''}LEX_{category}"
+            self._names = names
+        return self._names
+
+
+def _check_arrays(arrays):
+    """Raise ValueError unless the arrays are consistent: types, shapes and indices in range.
+
+    A crafted file whose checksums match must be refused here with a clear
+    message, not fail later with an IndexError deep in a transform.
+    """
+
+    def need(condition, what):
+        if not condition:
+            raise ValueError(f"damaged featuriser arrays: {what}")
+
+    names = ["settings", "tokens", "targets", "profiles", "char_vocabulary", "lexicon_categories"]
+    for name in names:
+        need(
+            name in arrays and arrays[name].dtype == np.uint8 and arrays[name].ndim == 1,
+            f"{name} is not text",
+        )
+    try:
+        settings = json.loads(_text(arrays["settings"]))
+        low, high = settings["word_ngram_range"]
+        need(isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 5, "bad n-gram range")
+        for name in ("negation", "sublinear_tf"):
+            need(isinstance(settings[name], bool), f"setting {name} is not true or false")
+        for name in ("target_weight", "relation_weight"):
+            need(
+                isinstance(settings[name], (int, float)) and np.isfinite(settings[name]),
+                f"{name} is not finite",
+            )
+        chars = settings["char_ngram_range"]
+        need(
+            chars is None or (len(chars) == 2 and all(isinstance(c, int) and c >= 1 for c in chars)), "chars"
+        )
+        json.loads(_text(arrays["profiles"]))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise ValueError(f"damaged featuriser arrays: bad settings or profiles ({error})") from None
+    n_tokens = len(unpack_strings(arrays["tokens"]))
+    for name, kind in (
+        ("token_kinds", "i"),
+        ("number_tokens", "b"),
+        ("negated_tokens", "i"),
+        ("plain_tokens", "i"),
+        ("prefixed_tokens", "b"),
+        ("clause_tokens", "b"),
+        ("word_categories", "i"),
+        ("phrase_starts", "b"),
+        ("unigram_columns", "i"),
+    ):
+        need(
+            name in arrays and arrays[name].dtype.kind == kind and arrays[name].shape == (n_tokens,),
+            f"{name}",
+        )
+    for name in ("negated_tokens", "plain_tokens"):
+        need(((arrays[name] >= -1) & (arrays[name] < n_tokens)).all(), f"{name} out of range")
+    need(0 <= int(arrays["zero_token"]) < n_tokens, "zero_token out of range")
+    for name in ("word_idf", "char_idf"):
+        need(arrays[name].dtype == np.float32 and arrays[name].ndim == 1, f"{name}")
+        need(np.isfinite(arrays[name]).all(), f"{name} is not finite")
+    n_words = len(arrays["word_idf"])
+    n_categories = len(unpack_strings(arrays["lexicon_categories"]))
+    columns = [arrays["unigram_columns"], arrays["lexicon_columns"].reshape(-1)]
+    need(arrays["lexicon_columns"].shape == (2, n_categories), "lexicon_columns")
+    for size in range(max(low, 2), high + 1):
+        keys, found = arrays.get(f"ngram_keys_{size}"), arrays.get(f"ngram_columns_{size}")
+        need(keys is not None and found is not None and keys.shape == found.shape, f"{size}-gram tables")
+        need(keys.dtype == np.int64 and bool((np.diff(keys) > 0).all()), f"{size}-gram keys are not sorted")
+        columns.append(found)
+    for found in columns:
+        need(
+            found.dtype.kind == "i" and ((found >= -1) & (found < n_words)).all(),
+            "a word column out of range",
+        )
+    need(((arrays["word_categories"] >= -1) & (arrays["word_categories"] < n_categories)).all(), "categories")
+    longest = int(arrays["longest_phrase"])
+    need(0 <= longest <= 5, "longest_phrase")
+    for size in range(2, longest + 1):
+        keys, found = arrays.get(f"phrase_keys_{size}"), arrays.get(f"phrase_categories_{size}")
+        need(
+            keys is not None and found is not None and keys.shape == found.shape, f"{size}-word phrase tables"
+        )
+        need(((found >= 0) & (found < n_categories)).all(), "a phrase category out of range")
+    pair_keys = arrays["pair_keys"]
+    need(
+        pair_keys.dtype == np.int64 and pair_keys.ndim == 1 and bool((np.diff(pair_keys) > 0).all()),
+        "pair_keys",
+    )
+    n_shared = n_words + len(unpack_strings(arrays["char_vocabulary"]))
+    n_targets = len(unpack_strings(arrays["targets"]))
+    need(
+        not len(pair_keys) or (pair_keys[0] >= 0 and pair_keys[-1] < n_targets * n_shared), "pair_keys range"
+    )
+
+
+class _Marks:
+    """What transforming found of a batch's tokens, which the target's features read."""
+
+    def __init__(self, numbers, rows, marked, keep, grams, stems, stem_ids):
+        self.numbers, self.rows, self.marked, self.keep = numbers, rows, marked, keep
+        self.grams, self.stems, self.stem_ids = grams, stems, stem_ids
+
+
+def _text(array):
+    return array.tobytes().decode("utf-8")
+
+
+def _is_profile(target):
+    return bool(target.aliases or target.allies or target.opponents)
+
+
+def _profile_json(target):
+    return {
+        "name": target.name,
+        "aliases": target.aliases,
+        "allies": target.allies,
+        "opponents": target.opponents,
+    }
+
+
+def as_target_from_json(entry):
+    from ._targets import Target
+
+    return Target(entry["name"], tuple(entry["aliases"]), tuple(entry["allies"]), tuple(entry["opponents"]))
+
+
+def _distinct(resolved, index):
+    # The distinct entries of ``resolved``, numbering each in ``index`` by identity.
+    distinct = []
+    for entry in resolved:
+        if id(entry) not in index:
+            index[id(entry)] = len(distinct)
+            distinct.append(entry)
+    return distinct
+
+
+def _numbers(lines, number, grow=None, stems=None):
+    """Return the numbers of the lines' tokens, one after another, their rows, and stem numbers.
+
+    The tokens of :func:`~stance._text.tokenize` of each normalised line,
+    found in one pass: a piece of text between spaces that is a known token
+    is one token, so only unknown pieces need a closer look. With ``grow``
+    (a dict), unknown tokens are numbered in it; with ``stems`` (``{stem:
+    number}``), each token's stem number (-1 for none) comes too.
+    """
+    numbers, lengths, stem_ids = [], [], []
+    append = numbers.append
+    for line in lines:
+        before = len(numbers)
+        for piece in line.split():
+            found = number(piece)
+            if found is not None:
+                append(found)
+                pieces = (piece,)
+            elif piece.isalnum():
+                append(_new(piece, grow))
+                pieces = (piece,)
+            else:
+                pieces = _TOKEN.findall(piece)
+                for token in pieces:
+                    found = number(token)
+                    append(found if found is not None else _new(token, grow))
+            if stems is not None:
+                stem_ids.extend(stems.get(stem(token), -1) for token in pieces)
+        lengths.append(len(numbers) - before)
+    return (
+        np.array(numbers, dtype=np.int64),
+        np.repeat(np.arange(len(lengths)), lengths),
+        np.array(stem_ids, dtype=np.int64),
+    )
+
+
+def _wrapped(key):
+    # A Python integer as numpy's int64 arithmetic leaves it: modulo 2**64, signed.
+    return (key + 2**63) % 2**64 - 2**63
+
+
+def _new(token, grow):
+    if grow is not None:
+        return grow.setdefault(token, len(grow))
+    return _UNKNOWN_NUMBER if token.isdecimal() else _UNKNOWN
+
+
+def _token_arrays(table, lexicon, low, high):
+    """Complete the token table and return the arrays that read tokens.
+
+    Adds the tokens that change negation scopes, ``0`` (what numbers
+    become), the lexicon's words and every word's ``NOT_`` form, then
+    returns ``tokens``; ``token_kinds``; ``number_tokens``; ``zero_token``;
+    ``negated_tokens`` (each token's ``NOT_`` form); ``plain_tokens``
+    (each token without it) and ``prefixed_tokens``; ``clause_tokens``;
+    and the lexicon's phrase tables: ``word_categories``,
+    ``phrase_starts``, ``phrase_keys_<n>``/``phrase_categories_<n>`` and
+    ``lexicon_columns`` (filled in by fitting).
+    """
+    for token in [*TOKEN_KINDS, "0"]:
+        table.setdefault(token, len(table))
+    categories = sorted(set(lexicon.values()))
+    phrases = {}
+    for phrase, category in lexicon.items():
+        words = phrase.split(" ")
+        phrases.setdefault(len(words), ([], []))
+        phrases[len(words)][0].append([table.setdefault(word, len(table)) for word in words])
+        phrases[len(words)][1].append(categories.index(category))
+    for token in list(table):
+        if token not in TOKEN_KINDS:
+            table.setdefault(NEGATED_PREFIX + token, len(table))
+    tokens = list(table)
+    prefix = len(NEGATED_PREFIX)
+    plain = np.array(
+        [
+            table.get(token[prefix:], number) if token.startswith(NEGATED_PREFIX) else number
+            for number, token in enumerate(tokens)
+        ],
+        dtype=np.int64,
+    )
+    base = max(len(tokens), 1)
+    longest = max([high, *phrases])
+    if float(base) ** longest >= 2.0**63:
+        raise ValueError(f"cannot number {longest}-grams of {base} tokens in 64 bits; use shorter n-grams")
+    kinds = {token: _KIND_NUMBERS[kind] for token, kind in TOKEN_KINDS.items()}
+    arrays = {
+        "tokens": pack_strings(tokens),
+        "token_kinds": np.array([kinds.get(token, _WORD) for token in tokens], dtype=np.int8),
+        "number_tokens": np.array([token.isdecimal() for token in tokens], dtype=bool),
+        "zero_token": np.array(table["0"]),
+        "negated_tokens": np.array(
+            [table.get(NEGATED_PREFIX + token, _UNKNOWN) for token in tokens], dtype=np.int64
+        ),
+        "plain_tokens": plain,
+        "prefixed_tokens": np.array([token.startswith(NEGATED_PREFIX) for token in tokens], dtype=bool),
+        "clause_tokens": np.array([token in _CLAUSE_ENDS for token in tokens], dtype=bool),
+        "longest_phrase": np.array(max(phrases, default=0)),
+        "lexicon_categories": pack_strings(categories),
+        "lexicon_columns": np.full((2, len(categories)), -1, dtype=np.int64),
+        "word_categories": np.full(len(tokens), -1, dtype=np.int64),
+        "phrase_starts": np.zeros(len(tokens), dtype=bool),
+    }
+    single_words, single_categories = phrases.get(1, ([], []))
+    arrays["word_categories"][[words[0] for words in single_words]] = single_categories
+    for size in range(2, int(arrays["longest_phrase"]) + 1):
+        numbers, values = phrases.get(size, ([], []))
+        arrays["phrase_starts"][[words[0] for words in numbers]] = True
+        arrays[f"phrase_keys_{size}"], arrays[f"phrase_categories_{size}"] = _sorted_keys(
+            numbers, size, base, values
+        )
+    return arrays
+
+
+def _frequent(keys, rows, min_df):
+    """Return the sorted distinct ``keys`` found in at least ``min_df`` rows, and their row counts."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    order = np.lexsort((rows, keys))
+    keys, rows = keys[order], rows[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (rows[1:] != rows[:-1])
+    distinct, df = np.unique(keys[first], return_counts=True)
+    kept = df >= min_df
+    return distinct[kept], df[kept]
+
+
+def _idf(df, n):
+    # scikit-learn's smoothed idf: as if one more text held every feature.
+    return (np.log((1 + n) / (1 + np.asarray(df, dtype=np.float64))) + 1).astype(np.float32)
+
+
+def _char_vocabulary(texts, char_range, min_df):
+    df = {}
+    for line in normalized_lines(texts):
+        for gram in set(char_wb_features(line, char_range)):
+            df[gram] = df.get(gram, 0) + 1
+    vocabulary = sorted(gram for gram, count in df.items() if count >= min_df)
+    return vocabulary, np.array([df[gram] for gram in vocabulary], dtype=np.float64)
+
+
+def _find(known, keys):
+    """Return where ``keys`` are in the sorted array ``known``, for those that are.
+
+    Returns ``(positions, found)``: ``found`` marks the keys present, and
+    ``positions`` are their indices in ``known``, in key order.
+    """
+    if not len(known):
+        return np.zeros(0, dtype=np.int64), np.zeros(len(keys), dtype=bool)
+    # Binary search runs about twice as fast on sorted queries (each search
+    # starts where the last one ended, in cache); sorting them costs less
+    # than that saves.
+    order = np.argsort(keys)
+    position = np.searchsorted(known, keys[order])
+    position[position == len(known)] = 0
+    found = np.empty(len(keys), dtype=bool)
+    found[order] = known[position] == keys[order]
+    positions = np.empty(len(keys), dtype=np.int64)
+    positions[order] = position
+    return positions[found], found
+
+
+class _NgramKeys:
+    """The n-grams of a batch's token numbers, as 64-bit keys.
+
+    ``numbers`` are the tokens of all texts one after another (negative for
+    an unknown token) and ``rows`` the text each belongs to. The key of the
+    n-gram of numbers ``t1 ... tn`` is ``((t1 * base) + t2) * base ...``.
+    """
+
+    def __init__(self, numbers, rows, base, first=None):
+        # ``first``, if given, is a number per token that each key starts
+        # with (the row's target, for the keys of its terms).
+        self.numbers, self.rows, self.base, self.first = numbers, rows, np.int64(base), first
+
+    def of(self, n, starts=None):
+        """Return the start positions and keys of the n-grams of known tokens within one text.
+
+        ``starts``, if given, are the only start positions to consider.
+        """
+        numbers, rows = self.numbers, self.rows
+        m = max(len(numbers) - n + 1, 0)
+        starts = np.arange(m) if starts is None else starts[starts < m]
+        keys = numbers[starts]
+        valid = (keys >= 0) & (rows[starts] == rows[starts + n - 1])
+        with np.errstate(over="ignore"):  # long keys wrap (see Featuriser.mentions)
+            if self.first is not None:
+                keys = self.first[starts] * self.base + keys
+            for j in range(1, n):
+                following = numbers[starts + j]
+                valid &= following >= 0
+                keys = keys * self.base + following
+        return starts[valid], keys[valid]
+
+
+def _sorted_keys(number_lists, size, base, values):
+    # The keys of lists of token numbers, sorted, with their values.
+    keys = np.zeros(len(number_lists), dtype=np.int64)
+    for j in range(size if number_lists else 0):
+        keys = keys * base + np.array([numbers[j] for numbers in number_lists], dtype=np.int64)
+    order = np.argsort(keys)
+    return keys[order], np.asarray(values, dtype=np.int64)[order]

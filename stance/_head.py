@@ -1,0 +1,110 @@
+"""The linear head: scores from features, and probabilities from scores.
+
+Shared by the estimator and its compiled form, so both label a text the same
+way: ``scores = features @ coef.T + intercept``, then a softmax of the scores
+times a fitted temperature factor. numpy only; fitting the temperature also
+uses scipy.
+"""
+
+import numpy as np
+
+__all__ = ["linear_scores", "probabilities", "relevance_probability", "fit_temperature"]
+
+
+def linear_scores(features, coef, intercept, n):
+    """Return ``(n, n_classes)`` scores of features given as ``(rows, columns, values)`` arrays."""
+    rows, columns, values = features
+    scores = np.empty((n, len(intercept)))
+    scores[:] = intercept
+    for k, weights in enumerate(coef):
+        scores[:, k] += np.bincount(rows, values * weights[columns], minlength=n)
+    return scores
+
+
+def probabilities(scores, temperature, classes, texts, polarity=None, relevance=None):
+    """Return label probabilities from the stance scores, each row summing to 1.
+
+    The softmax of ``temperature * scores``; then, for a row whose
+    ``polarity`` is -1 (a target that reverses another, "ending X"), the
+    probabilities of ``aligned`` and ``opposed`` swapped; then, given the
+    probability that each text concerns its target (``relevance``), the
+    rest of the probability goes to ``neutral``: a sentence about something
+    else takes no side. A row whose polarity is 0 has no target, and no
+    relevance to judge. A blank text has no stance: it gets probability 1
+    for ``neutral`` (when ``classes`` has it).
+
+    Examples
+    --------
+    >>> classes = ["aligned", "neutral", "opposed"]
+    >>> scores = np.array([[2.0, 0.0, -2.0]] * 3)
+    >>> p = probabilities(scores, 1.0, classes, ["a", "b", " "], polarity=np.array([1, -1, 1]))
+    >>> bool(p[0, 0] > 0.8 and p[1, 2] > 0.8), p[2].tolist()
+    (True, [0.0, 1.0, 0.0])
+    >>> probabilities(scores[:1], 1.0, classes, ["a"], relevance=np.array([0.1]))[0, 1].round(2)
+    np.float64(0.91)
+    """
+    logits = temperature * scores
+    logits -= logits.max(axis=1, keepdims=True)
+    proba = np.exp(logits)
+    proba /= proba.sum(axis=1, keepdims=True)
+    classes = list(classes)
+    if polarity is not None and "aligned" in classes and "opposed" in classes:
+        swap = polarity < 0
+        aligned, opposed = classes.index("aligned"), classes.index("opposed")
+        proba[swap, aligned], proba[swap, opposed] = proba[swap, opposed], proba[swap, aligned].copy()
+    if "neutral" in classes:
+        neutral = classes.index("neutral")
+        if relevance is not None:
+            if polarity is not None:  # a text given no target is not judged on its relevance
+                relevance = np.where(polarity == 0, 1.0, relevance)
+            proba *= relevance[:, None]
+            proba[:, neutral] += 1 - relevance
+        blank = np.fromiter((not text.strip() for text in texts), dtype=bool, count=len(texts))
+        proba[blank] = np.asarray(classes) == "neutral"
+    return proba
+
+
+def relevance_probability(scores, temperature, prior=0.5):
+    """Return how likely each text concerns its target, from a binary model's scores.
+
+    The softmax of ``temperature * (s, -s)``, as :func:`fit_temperature`
+    fits it for two classes, which is ``sigmoid(2 * temperature * s)``; the
+    model was trained on as many unrelated pairs as related ones, so its
+    odds are then multiplied by the ``prior`` odds that a text concerns
+    the target it is given (``prior / (1 - prior)``).
+
+    Examples
+    --------
+    >>> relevance_probability(np.array([0.0]), 1.0, prior=0.8).round(2)
+    array([0.8])
+    """
+    logit = 2 * temperature * scores + np.log(prior / (1 - prior))
+    return 1 / (1 + np.exp(-np.clip(logit, -500, 500)))
+
+
+def fit_temperature(scores, label_index):
+    """Return the factor ``t > 0`` that minimises the log loss of ``softmax(t * scores)``.
+
+    ``scores`` are out-of-fold scores, ``label_index`` each row's true
+    column. Scaling every score by one factor never changes which label is
+    most probable: it only makes the probabilities honest.
+
+    Examples
+    --------
+    >>> scores = np.array([[2.0, -2.0], [-1.0, 1.0], [1.5, -1.5], [0.5, -0.5]])
+    >>> t = fit_temperature(scores, np.array([0, 1, 0, 1]))
+    >>> 0 < t < 1
+    True
+    """
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
+    rows = np.arange(len(scores))
+
+    def log_loss(log_t):
+        return -log_softmax(np.exp(log_t) * scores, axis=1)[rows, label_index].mean()
+
+    # On the log scale, so that t stays positive; 1e-4 to 1e4 covers any
+    # scores a linear SVM gives.
+    best = minimize_scalar(log_loss, bounds=(np.log(1e-4), np.log(1e4)), method="bounded")
+    return float(np.exp(best.x))

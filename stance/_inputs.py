@@ -1,0 +1,55 @@
+"""The inputs estimators accept: texts, with or without their targets."""
+
+import numpy as np
+
+__all__ = ["split_inputs", "check_texts"]
+
+
+def split_inputs(X):
+    """Return ``(texts, targets)`` lists from the inputs an estimator accepts.
+
+    ``X`` is an iterable of strings (no targets), a pandas DataFrame with a
+    ``text`` column and optionally a ``target`` column, or a sequence of
+    ``(text, target)`` pairs. A target is a string, a :class:`~stance.Target`
+    or None, and is returned as it is.
+
+    Raises
+    ------
+    TypeError
+        For a bare string, or a text that is not a string (naming its position).
+
+    Examples
+    --------
+    >>> split_inputs(["A text.", ("Another", "NATO  Enlargement")])
+    (['A text.', 'Another'], [None, 'NATO  Enlargement'])
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError("expected an iterable of texts, got a single string; wrap it in a list")
+    columns = getattr(X, "columns", None)
+    if columns is not None:
+        if "text" not in columns:
+            raise ValueError(
+                f"a DataFrame input needs a 'text' column; it has {', '.join(map(str, columns))}"
+            )
+        texts = X["text"].tolist()
+        targets = X["target"].tolist() if "target" in columns else [None] * len(texts)
+    else:
+        texts, targets = [], []
+        for item in X:
+            if isinstance(item, (tuple, list, np.ndarray)) and len(item) == 2:
+                texts.append(item[0])
+                targets.append(item[1])
+            else:
+                texts.append(item)
+                targets.append(None)
+    check_texts(texts)
+    return texts, targets
+
+
+def check_texts(texts):
+    """Raise TypeError, naming the first position, unless every text is a string."""
+    if all(type(text) is str for text in texts):  # the common case, quickly
+        return
+    for position, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text at position {position} is {type(text).__name__}, not str")

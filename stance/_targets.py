@@ -1,0 +1,320 @@
+"""Targets and their profiles: what a sentence's stance is about.
+
+A target is a policy, a position or an actor, named by a string
+("sanctions against Russia"). A :class:`Target` profile says more: other
+names of the target itself (``aliases``), the actors on its side
+(``allies``) and those against it (``opponents``). The featuriser looks for
+mentions of all of them, and reads an attitude toward an opponent as the
+opposite attitude toward the target.
+
+A plain string is parsed into the same three roles: its words name the
+target, except the words that follow a word of restriction or removal
+("lifting", "ban", "sanctions", "against" is not one), which change side
+with each such word. So "sanctions against Russia" names *sanctions* and
+has *Russia* as an opponent, and "lifting sanctions against Russia" turns
+*sanctions* into an opponent and *Russia* into an ally.
+"""
+
+import re
+from dataclasses import dataclass
+
+from ._text import normalize_target
+
+__all__ = ["Target", "as_target", "target_key", "reversed_target", "signed_terms", "load_profiles", "stem"]
+
+#: Words that restrict or remove what follows them in a target's name.
+RESTRICTING = frozenset(
+    """
+    abolish abolishing abolition against anti ban banning bans cap capping caps curb curbing curbs cut
+    cuts cutting embargo end ending halt halting invasion levy lift lifting limit limiting limits
+    lower lowering moratorium no not oppose opposing opposition phase phasing reduce reducing
+    reduction repeal repealing restrict restricting restriction restrictions sanction sanctions
+    scrap scrapping stop stopping suspend suspending suspension tariff tariffs tax taxes withdraw
+    withdrawal withdrawing leaving leave
+    """.split()
+)
+#: Words that name nothing by themselves in a target's name.
+FUNCTION_WORDS = frozenset(
+    """
+    a an the of on to for in into at by from with and or its their his her our this that these those
+    is are be was were as new s 's out over under about between
+    """.split()
+)
+#: Words of restriction that also name the target ("a ban", "the sanctions").
+_NAMING = frozenset(
+    "ban bans embargo invasion levy moratorium restrictions sanctions tariffs tax taxes".split()
+)
+_WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+STEM_LENGTH = 6
+
+
+def stem(word):
+    """Return the crude stem that mentions are matched on: the first six letters.
+
+    Enough to match "Russia", "Russian" and "Russia's", or "sanction",
+    "sanctions" and "sanctioned", without a language-specific stemmer.
+
+    Examples
+    --------
+    >>> stem("Sanctioned"), stem("EU")
+    ('sancti', 'eu')
+    """
+    word = word.lower()
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word[:STEM_LENGTH]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target and what an analyst knows of it.
+
+    Parameters
+    ----------
+    name : str
+        The target, as it is named in data (for instance ``"sanctions
+        against Russia"``).
+    aliases : tuple of str
+        Other names of the target itself (``"the restrictive measures"``).
+    allies : tuple of str
+        Actors on the target's side: praising them is aligned with the
+        target, condemning them is opposed.
+    opponents : tuple of str
+        Actors against the target: condemning them is aligned, praising
+        them is opposed.
+
+    Examples
+    --------
+    >>> russia = Target("Russia", aliases=("Moscow", "the Kremlin"), opponents=("Ukraine", "Kyiv"))
+    >>> russia.key
+    'russia'
+    >>> Target("NATO enlargement").opponents
+    ()
+    """
+
+    name: str
+    aliases: tuple = ()
+    allies: tuple = ()
+    opponents: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or normalize_target(self.name) is None:
+            raise TypeError(f"a target's name must be a non-empty string, not {self.name!r}")
+        for field in ("aliases", "allies", "opponents"):
+            value = getattr(self, field)
+            if isinstance(value, str):
+                value = (value,)
+            if not all(isinstance(item, str) for item in value):
+                raise TypeError(f"a target's {field} must be strings")
+            object.__setattr__(self, field, tuple(item for item in value if item.strip()))
+
+    @property
+    def key(self):
+        """The normalised name: how the model knows the target."""
+        return normalize_target(self.name)
+
+
+def as_target(target, profiles=None):
+    """Return a :class:`Target` for ``target`` (a string, a Target or None).
+
+    A string that names a profile in ``profiles`` (a ``{key: Target}``
+    mapping) gets that profile.
+
+    Raises
+    ------
+    TypeError
+        ``target`` is neither a string, a Target nor None.
+
+    Examples
+    --------
+    >>> as_target("  NATO enlargement ").key
+    'nato enlargement'
+    >>> as_target(None) is None
+    True
+    """
+    if target is None or isinstance(target, Target):
+        return target
+    if not isinstance(target, str):
+        from ._text import is_missing
+
+        if is_missing(target):
+            return None
+        raise TypeError(f"a target must be a string or a stance.Target, not {type(target).__name__}")
+    key = normalize_target(target)
+    if key is None:
+        return None
+    if profiles and key in profiles:
+        return profiles[key]
+    return Target(target)
+
+
+def target_key(target):
+    """Return the normalised name of a target (a string or Target), None for none.
+
+    Examples
+    --------
+    >>> target_key(" NATO  Enlargement"), target_key(Target("Russia")), target_key(None)
+    ('nato enlargement', 'russia', None)
+    """
+    target = as_target(target)
+    return None if target is None else target.key
+
+
+#: Openings that make a target the reversal of what follows ("lifting sanctions against Russia").
+REVERSING = re.compile(
+    r"^(?:(?:ending|lifting|scrapping|abolishing|repealing|rejecting|halting|stopping|suspending|"
+    r"cancelling|canceling|dropping|reversing|opposing|withdrawing from|leaving|quitting)\s+"
+    r"|(?:opposition to|an end to|the end of|the abolition of|the repeal of|withdrawal from|"
+    r"against|no to)\s+)",
+    re.IGNORECASE,
+)
+
+
+def reversed_target(target):
+    """Return ``(base, True)`` if ``target`` reverses another target, else ``(target, False)``.
+
+    Supporting "ending X" is opposing X: the stance toward such a target is
+    the stance toward X with its sides swapped, which is how a model labels
+    a reversal it never saw. The base keeps the profile's actors, with
+    allies and opponents swapped (the allies of ending X oppose X).
+
+    Examples
+    --------
+    >>> base, reverses = reversed_target(Target("Lifting sanctions against Russia", allies=("Moscow",)))
+    >>> base.name, base.opponents, reverses
+    ('sanctions against Russia', ('Moscow',), True)
+    >>> reversed_target(Target("NATO enlargement"))[1]
+    False
+    """
+    match = REVERSING.match(target.name.strip())
+    rest = target.name.strip()[match.end() :] if match else ""
+    if not match or normalize_target(rest) is None:
+        return target, False
+    return Target(rest, allies=target.opponents, opponents=target.allies), True
+
+
+def _name_terms(name):
+    # The words of a target's name with their sides (+1 the target's, -1 its
+    # opponents'): each word of restriction flips the side of what follows,
+    # but "against" right after one ("sanctions against X") restricts once.
+    terms = []
+    sign = 1
+    previous = None
+    for word in _WORD.findall(name.lower()):
+        if word in FUNCTION_WORDS:
+            continue
+        if word not in RESTRICTING or word in _NAMING:
+            terms.append(((stem(word),), sign))
+        if word in RESTRICTING and not (word == "against" and previous in RESTRICTING):
+            sign = -sign
+        previous = word
+    return terms
+
+
+def _phrase(text):
+    # A name's words as they must follow one another in a text, without the
+    # function words it starts or ends with ("the Kremlin" is "Kremlin").
+    words = _WORD.findall(text.lower())
+    while words and words[0] in FUNCTION_WORDS:
+        words.pop(0)
+    while words and words[-1] in FUNCTION_WORDS:
+        words.pop()
+    return tuple(stem(word) for word in words)
+
+
+def signed_terms(target):
+    """Return the terms that mention ``target`` or its side, with their sides.
+
+    Returns
+    -------
+    list of (tuple of str, int, str)
+        Each term's word stems, its side (+1 the target's, -1 against it)
+        and its role (``target``, ``ally`` or ``opponent``).
+
+    Examples
+    --------
+    >>> [(words, side) for words, side, _ in signed_terms(Target("sanctions against Russia"))]
+    [(('sancti',), 1), (('russia',), -1)]
+    >>> [(words, side) for words, side, _ in signed_terms(Target("lifting sanctions against Russia"))]
+    [(('sancti',), -1), (('russia',), 1)]
+    >>> [(w, r) for w, _, r in signed_terms(Target("Russia", aliases=("the Kremlin",), allies=("Belarus",)))]
+    [(('russia',), 'target'), (('kremli',), 'target'), (('belaru',), 'ally')]
+    """
+    terms = []
+    for words, sign in _name_terms(target.name):
+        terms.append((words, sign, "target" if sign > 0 else "opponent"))
+    for alias in target.aliases:
+        terms.append((_phrase(alias), 1, "target"))
+    for ally in target.allies:
+        terms.append((_phrase(ally), 1, "ally"))
+    for opponent in target.opponents:
+        terms.append((_phrase(opponent), -1, "opponent"))
+    seen, unique = set(), []
+    for words, sign, role in terms:
+        if words and (words, sign) not in seen:
+            seen.add((words, sign))
+            unique.append((words, sign, role))
+    return unique
+
+
+def load_profiles(source=None):
+    """Read target profiles from TOML text or a path: ``{normalised name: Target}``.
+
+    The file holds one ``[[target]]`` table per target, each with ``name``
+    and optional lists ``aliases``, ``allies`` and ``opponents``. With no
+    ``source``, the profiles shipped for the bundled corpus's targets.
+
+    Raises
+    ------
+    ValueError
+        The text is not valid TOML or a table is malformed (naming it).
+
+    Examples
+    --------
+    >>> text = '[[target]]\\nname = "Russia"\\naliases = ["Moscow"]\\nopponents = ["Ukraine"]\\n'
+    >>> load_profiles(text)["russia"].opponents
+    ('Ukraine',)
+    >>> load_profiles()["sanctions against russia"].name
+    'sanctions against Russia'
+    """
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    from pathlib import Path
+
+    if source is None:
+        from importlib import resources
+
+        where, source = (
+            "shipped profiles",
+            resources.files("stance").joinpath("data", "targets.toml").read_text("utf-8"),
+        )
+    elif isinstance(source, Path):
+        where, source = str(source), source.read_text("utf-8")
+    else:
+        where = "profiles"
+    try:
+        tables = tomllib.loads(source).get("target", [])
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{where}: not valid TOML: {error}") from None
+    if not isinstance(tables, list):
+        raise ValueError(f"{where}: 'target' must be a list of [[target]] tables")
+    profiles = {}
+    for number, table in enumerate(tables, 1):
+        if not isinstance(table, dict) or not isinstance(table.get("name"), str):
+            raise ValueError(f"{where}: target table {number} needs a name (a string)")
+        unknown = set(table) - {"name", "aliases", "allies", "opponents"}
+        if unknown:
+            raise ValueError(f"{where}: target {table['name']!r} has unknown key {sorted(unknown)[0]!r}")
+        try:
+            target = Target(
+                table["name"],
+                tuple(table.get("aliases", ())),
+                tuple(table.get("allies", ())),
+                tuple(table.get("opponents", ())),
+            )
+        except TypeError as error:
+            raise ValueError(f"{where}: target {table['name']!r}: {error}") from None
+        profiles[target.key] = target
+    return profiles

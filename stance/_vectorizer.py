@@ -1,0 +1,114 @@
+"""StanceVectorizer: the featuriser as a scikit-learn transformer."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._featuriser import Featuriser
+from ._inputs import split_inputs
+from ._text import load_lexicon
+
+__all__ = ["StanceVectorizer"]
+
+
+class StanceVectorizer(TransformerMixin, BaseEstimator):
+    """Turn texts and their targets into the sparse features of a stance model.
+
+    The one implementation of the package's features (see
+    :class:`~stance._featuriser.Featuriser`): word n-grams with negation
+    scopes, lexicon categories, optional character n-grams, a copy per
+    training target, and the features that relate a text to its target
+    (mentions of the target, its allies and its opponents, and the cues
+    near them, signed by side).
+
+    Inputs ``X`` are a list of strings (no target), a pandas DataFrame with
+    a ``text`` and an optional ``target`` column, or a list of ``(text,
+    target)`` pairs; a target is a string or a :class:`~stance.Target`.
+
+    Parameters
+    ----------
+    word_ngram_range, char_ngram_range, negation, target_features, target_weight, lexicon, min_df, sublinear_tf
+        As the :class:`~stance.StanceClassifier` parameters of these names.
+    relation_weight : float, default=0.5
+        Scale of the features that relate the text to its target; 0 turns
+        them off (the text's attitude alone, whatever the target).
+
+    Attributes
+    ----------
+    featuriser_ : Featuriser
+        The fitted tables, as numpy arrays.
+
+    Examples
+    --------
+    >>> X = [("We back the treaty.", "the treaty"), ("We reject it.", "the treaty")]
+    >>> vectorizer = StanceVectorizer().fit(X)
+    >>> matrix = vectorizer.transform([("We back the treaty.", "the treaty")])
+    >>> matrix.shape[0], matrix.shape[1] == len(vectorizer.get_feature_names_out())
+    (1, True)
+    """
+
+    def __init__(
+        self,
+        word_ngram_range=(1, 2),
+        char_ngram_range=None,
+        negation=True,
+        target_features="words",
+        target_weight=0.5,
+        relation_weight=0.5,
+        lexicon=True,
+        min_df=1,
+        sublinear_tf=True,
+    ):
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.negation = negation
+        self.target_features = target_features
+        self.target_weight = target_weight
+        self.relation_weight = relation_weight
+        self.lexicon = lexicon
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+    def fit(self, X, y=None):
+        """Learn the vocabularies, idf weights and target blocks of ``X``."""
+        texts, targets = split_inputs(X)
+        self.featuriser_ = Featuriser.fit(
+            texts,
+            targets,
+            word_ngram_range=tuple(self.word_ngram_range),
+            negation=self.negation,
+            lexicon=load_lexicon() if self.lexicon else None,
+            char_ngram_range=tuple(self.char_ngram_range) if self.char_ngram_range is not None else None,
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+            target_features=self.target_features,
+            target_weight=self.target_weight,
+            relation_weight=self.relation_weight,
+        )
+        return self
+
+    def transform(self, X):
+        """Return the features of ``X``, a sparse matrix of ``len(X)`` rows."""
+        import scipy.sparse as sp
+
+        check_is_fitted(self, "featuriser_")
+        texts, targets = split_inputs(X)
+        rows, columns, values = self.featuriser_.transform(texts, targets)
+        return sp.csr_matrix((values, (rows, columns)), shape=(len(texts), self.featuriser_.n_features))
+
+    def get_feature_names_out(self, input_features=None):
+        """Return each column's name, prefixed by its block (``target=...:``, ``rel:``, ``toward:``)."""
+        check_is_fitted(self, "featuriser_")
+        prefixes = {"shared": "", "shared (characters)": "", "relevance": "rel:", "toward target": "toward:"}
+        names = []
+        for column in range(self.featuriser_.n_features):
+            name, source = self.featuriser_.feature_name(column)
+            prefix = prefixes.get(source, source.replace("target: ", "target=") + ":")
+            names.append(prefix + name)
+        return np.array(names, dtype=object)
