@@ -12,8 +12,8 @@ install:  ## install stance with the test extras (editable)
 test:  ## run the whole test suite
 	$(PYTHON) -m pytest
 
-model:  ## retrain the shipped model on the bundled corpus (rewrites models/stance-v2.*)
-	stance train --output models/stance-v2.joblib --model-version 2 --force
+model:  ## retrain the shipped model on the bundled corpus (rewrites models/stance-v3.*)
+	stance train --output models/stance-v3.joblib --model-version 3 --force
 
 clean:  ## remove build and test leftovers
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis
