@@ -136,9 +136,22 @@ def render_card(metadata):
     )
     streaming = metadata.get("streaming")
     if streaming is None:
+        hyper = metadata.get("hyperparameters", {})
+        relating = (
+            ",\nand features that relate the text to its target (mentions of the target, its allies and its\n"
+            "opponents, and the cues near each mention, signed by side)"
+            if hyper.get("relation_weight")
+            else ""
+        )
+        relevance = (
+            " A second linear model\njudges whether the sentence concerns its target at all; what it judges "
+            "unrelated goes to neutral."
+            if hyper.get("relevance") and metadata.get("labels", []).count("neutral")
+            else ""
+        )
         model = (
-            f"It is a linear SVM over {features},\nwith the word features repeated per training target, "
-            "and probabilities calibrated by\ntemperature scaling."
+            f"It is a linear SVM over {features},\nwith the word features repeated per training target{relating}; "
+            f"probabilities are calibrated by\ntemperature scaling.{relevance}"
         )
         unseen, estimator = "(see the grouped\n  figures below)", "StanceClassifier"
     else:
@@ -169,6 +182,9 @@ target when you know it; a target the model never saw uses the cues shared by al
   registers and topics far from the training data, and on targets it never saw {unseen}.
 - It reads words, not arguments: irony, stance carried by facts alone, and sentences whose
   stance depends on context outside the sentence are often missed.
+- Cross-validation on written sentences overstates accuracy on real text: on real news and web
+  sentences a model trained on the bundled corpus is far less accurate (the README's benchmarks
+  give the measured figures). Annotate a sample of your own documents and evaluate on it.
 - A document's sentences are labelled one by one; the document summary counts them.
 - Not for decisions about individuals.
 

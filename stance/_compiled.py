@@ -14,11 +14,12 @@ import math
 import numpy as np
 
 from ._featuriser import LAYOUT_VERSION, Featuriser, pack_strings, unpack_strings
-from ._head import linear_scores, probabilities, relevance_probability
+from ._head import LinearHeads
 
 __all__ = ["CompiledModel", "compile_estimator"]
 
-_HEAD = ("classes", "coef", "intercept", "temperature")  # and, optionally, relevance_*
+_HEAD = ("classes", "coef", "intercept", "temperature")
+_RELEVANCE = ("relevance_coef", "relevance_intercept", "relevance_temperature", "relevance_prior")  # optional
 
 
 class CompiledModel:
@@ -47,16 +48,17 @@ class CompiledModel:
             raise ValueError("the weights do not fit the features")
         self.targets = self.featuriser.targets
         self.profiles = self.featuriser.profiles
-        self._coef = arrays["coef"]
-        self._intercept = arrays["intercept"]
-        self._temperature = float(arrays["temperature"])
-        self._relevance = None
+        relevance = None
         if "relevance_coef" in arrays:
-            self._relevance = (arrays["relevance_coef"], arrays["relevance_intercept"])
             if arrays["relevance_coef"].shape != (1, self.featuriser.n_features):
                 raise ValueError("the relevance weights do not fit the features")
-            self._relevance_temperature = float(arrays["relevance_temperature"])
-            self._relevance_prior = float(arrays["relevance_prior"])
+            relevance = tuple(
+                arrays[name] if name.endswith(("coef", "intercept")) else float(arrays[name])
+                for name in _RELEVANCE
+            )
+        self._heads = LinearHeads(
+            self.classes, arrays["coef"], arrays["intercept"], float(arrays["temperature"]), relevance
+        )
 
     @classmethod
     def from_estimator(cls, estimator):
@@ -108,11 +110,6 @@ class CompiledModel:
     def __setstate__(self, arrays):
         self.__init__(arrays)
 
-    def decision_function(self, texts, targets=None):
-        """Return the linear scores, shape ``(len(texts), n_classes)``."""
-        features = self.featuriser.transform(texts, targets)
-        return linear_scores(features, self._coef, self._intercept, len(texts))
-
     def predict_proba(self, texts, targets=None):
         """Return calibrated probabilities, shape ``(len(texts), n_classes)``.
 
@@ -120,18 +117,7 @@ class CompiledModel:
         ``texts`` of target names, :class:`~stance.Target` profiles or None.
         A blank text gets probability 1 for ``neutral`` (if the model has it).
         """
-        if targets is None:
-            targets = [None] * len(texts)
-        features = self.featuriser.transform(texts, targets)
-        scores = linear_scores(features, self._coef, self._intercept, len(texts))
-        relevance = None
-        if self._relevance is not None:
-            relevance_scores = linear_scores(features, *self._relevance, len(texts))[:, 0]
-            relevance = relevance_probability(
-                relevance_scores, self._relevance_temperature, self._relevance_prior
-            )
-        polarity = self.featuriser.polarities(targets)
-        return probabilities(scores, self._temperature, self.classes, texts, polarity, relevance)
+        return self._heads.predict_proba(self.featuriser, texts, targets)
 
 
 def _check_head(arrays):

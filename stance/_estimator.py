@@ -8,7 +8,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._head import fit_temperature, linear_scores, probabilities, relevance_probability
+from ._head import LinearHeads, fit_temperature, linear_scores
 from ._inputs import split_inputs
 from ._targets import as_target, target_key
 from ._vectorizer import StanceVectorizer
@@ -52,7 +52,9 @@ def feature_setting_problems(estimator):
         "target_weight": not (is_number(estimator.target_weight) and estimator.target_weight >= 0),
     }
     if hasattr(estimator, "relation_weight"):  # the streaming estimator has no relating features
-        problems["relation_weight"] = not (is_number(estimator.relation_weight) and estimator.relation_weight >= 0)
+        problems["relation_weight"] = not (
+            is_number(estimator.relation_weight) and estimator.relation_weight >= 0
+        )
     return problems
 
 
@@ -248,9 +250,19 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             import scipy.sparse as sp
 
             both = sp.vstack([features, self.vectorizer_.transform(unrelated)], format="csr")
+            # Every pair once more as if its target were unknown (no per-target
+            # block): the model then also learns to judge relevance from
+            # mentions alone, as it must for a target it never saw, where a
+            # text that names nothing of the target is as likely about it as not.
+            both = sp.vstack(
+                [both, both @ sp.diags(self.vectorizer_.featuriser_.shared_mask())], format="csr"
+            )
             concerned = np.array(["relevant"] * len(pairs) + ["unrelated"] * len(unrelated), dtype=object)
+            concerned = np.concatenate([concerned, concerned])
             weight = (
-                None if sample_weight is None else np.concatenate([sample_weight, np.ones(len(unrelated))])
+                np.ones(len(concerned))
+                if sample_weight is None
+                else np.concatenate([sample_weight, np.ones(len(unrelated))] * 2)
             )
             self.relevance_svm_, self.relevance_temperature_ = _fit_calibrated(
                 clone(svm).set_params(class_weight=None),
@@ -309,16 +321,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "relevance_svm_")
         return -self.relevance_svm_.coef_, -np.atleast_1d(self.relevance_svm_.intercept_)
 
-    def _features(self, X):
-        texts, targets = split_inputs(X)
-        featuriser = self.vectorizer_.featuriser_
-        return texts, featuriser.transform(texts, targets), featuriser.polarities(targets)
-
     def decision_function(self, X):
         """Return the SVM's scores, shape ``(n_texts, n_classes)`` (before relevance and polarity)."""
         check_is_fitted(self, "svm_")
-        texts, features, _ = self._features(X)
-        return linear_scores(features, self.coef_, self.intercept_, len(texts))
+        texts, targets = split_inputs(X)
+        return linear_scores(
+            self.vectorizer_.featuriser_.transform(texts, targets), self.coef_, self.intercept_, len(texts)
+        )
 
     def predict_proba(self, X):
         """Return calibrated probabilities, shape ``(n_texts, n_classes)``.
@@ -327,15 +336,12 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         (when the model knows that label).
         """
         check_is_fitted(self, "svm_")
-        texts, features, polarity = self._features(X)
-        scores = linear_scores(features, self.coef_, self.intercept_, len(texts))
+        texts, targets = split_inputs(X)
         relevance = None
         if self.relevance_svm_ is not None:
-            relevance_scores = linear_scores(features, *self.relevance_weights_, len(texts))[:, 0]
-            relevance = relevance_probability(
-                relevance_scores, self.relevance_temperature_, self.relevance_prior
-            )
-        return probabilities(scores, self.temperature_, self.classes_, texts, polarity, relevance)
+            relevance = (*self.relevance_weights_, self.relevance_temperature_, self.relevance_prior)
+        heads = LinearHeads(self.classes_, self.coef_, self.intercept_, self.temperature_, relevance)
+        return heads.predict_proba(self.vectorizer_.featuriser_, texts, targets)
 
     def predict(self, X):
         """Return the most probable label of each text."""

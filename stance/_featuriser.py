@@ -469,6 +469,12 @@ class Featuriser:
     def _target_numbers(targets, index):
         return [-1 if t is None else index.get(t.key, -1) for t in map(as_target, targets)]
 
+    def shared_mask(self):
+        """Return 1.0 for every column but the per-target blocks' (0.0): the features of an unknown target."""
+        mask = np.ones(self.n_features)
+        mask[self._n_shared : self._relevance_start] = 0
+        return mask
+
     # -- the target's mentions -------------------------------------------------
 
     def mentions_in(self, text, target):

@@ -8,7 +8,36 @@ uses scipy.
 
 import numpy as np
 
-__all__ = ["linear_scores", "probabilities", "relevance_probability", "fit_temperature"]
+__all__ = ["LinearHeads", "linear_scores", "probabilities", "relevance_probability", "fit_temperature"]
+
+
+class LinearHeads:
+    """The weights that turn a featuriser's features into label probabilities.
+
+    The stance head (``coef``, ``intercept``: one row per class, and its
+    ``temperature``), and optionally the relevance head (``relevance``:
+    ``(coef, intercept, temperature, prior)`` with one row of weights).
+    """
+
+    def __init__(self, classes, coef, intercept, temperature, relevance=None):
+        self.classes, self.coef, self.intercept, self.temperature = classes, coef, intercept, temperature
+        self.relevance = relevance
+
+    def predict_proba(self, featuriser, texts, targets=None):
+        """Return the probabilities of ``texts`` toward ``targets``, shape ``(len(texts), n_classes)``."""
+        if targets is None:
+            targets = [None] * len(texts)
+        features = featuriser.transform(texts, targets)
+        scores = linear_scores(features, self.coef, self.intercept, len(texts))
+        relevance = None
+        if self.relevance is not None:
+            coef, intercept, temperature, prior = self.relevance
+            relevance = relevance_probability(
+                linear_scores(features, coef, intercept, len(texts))[:, 0], temperature, prior
+            )
+        return probabilities(
+            scores, self.temperature, self.classes, texts, featuriser.polarities(targets), relevance
+        )
 
 
 def linear_scores(features, coef, intercept, n):

@@ -80,6 +80,16 @@ _SGD_ARRAYS = (
 )
 
 
+def _labelled(X, y):
+    # Texts, target names and labels of a training call, checked.
+    texts, targets = split_inputs(X)
+    y = np.asarray(y, dtype=object)
+    if len(y) != len(texts):
+        raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
+    check_classification_targets(y)
+    return texts, [target_key(t) for t in targets], y
+
+
 def _softmax(scores):
     scores = scores - scores.max(axis=1, keepdims=True)
     proba = np.exp(scores)
@@ -258,12 +268,7 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         self.check_params()
-        texts, targets = split_inputs(X)
-        targets = [target_key(t) for t in targets]
-        y = np.asarray(y, dtype=object)
-        if len(y) != len(texts):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
-        check_classification_targets(y)
+        texts, targets, y = _labelled(X, y)
         self._forget()
         self._scan(texts, y)
         self._start(None)
@@ -323,12 +328,7 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        texts, targets = split_inputs(X)
-        targets = [target_key(t) for t in targets]
-        y = np.asarray(y, dtype=object)
-        if len(y) != len(texts):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
-        check_classification_targets(y)
+        texts, targets, y = _labelled(X, y)
         if not hasattr(self, "sgd_"):
             self._start(classes)
         elif classes is not None and not np.array_equal(

@@ -1,0 +1,322 @@
+"""Does the model take the target into account, and does it carry over to real text?
+
+Run on demand (not part of the test suite):
+
+    python benchmarks/realtext.py [--data-dir DIR] [--baseline REF] [--quick]
+
+Three systems side by side, in the same run:
+
+- ``stance``: this checkout (its shipped model, or its default recipe where
+  a figure needs training);
+- ``stance 1.1``: the same figures from the code and model of git revision
+  REF (default: the 1.1 release), checked out in a temporary folder and run
+  in a separate process;
+- ``plain``: a plain scikit-learn pipeline (word 1-2 and character 2-5
+  TF-IDF, LinearSVC) on the text alone, trained on the same data.
+
+Figures (goals from the issue tracker in brackets):
+
+1. Target sensitivity, on held-out corpus folds (5 stratified folds of the
+   corpus's training part): the share of sentences labelled neutral when
+   paired with an unrelated target from another domain (>= 90%), and the
+   share of aligned/opposed sentences whose label flips when paired with the
+   opposite of their target (>= 80%). The opposite is written with verbs
+   ("ending", "scrapping", "abolishing", "rejecting") that training never
+   uses, so the figure measures the model, not a memorised phrase.
+2. Real text, with each system's shipped model and no training on the set:
+   GWSD test macro-F1 (>= 55) and UKP test macro-F1 (>= 50); the train/dev
+   splits of the same sets are printed too (tuning looks at those only).
+3. IBM Claim Stance: trained on its train split, F_avg on its unseen test
+   motions (>= 65).
+4. Corpus cross-validation grouped by target, on the v2 sentences (no more
+   than 2 points below 1.1's 77.1).
+5. The corpus's held-out v3 part (420 sentences, labelled twice): macro-F1.
+
+SemEval-2016 is measured by ``benchmarks/semeval2016.py``. The data folder
+holds public research data sets that must not be redistributed; with no
+folder, the script says so and exits.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.model_selection import GroupKFold, StratifiedKFold  # noqa: E402
+from sklearn.pipeline import make_pipeline, make_union  # noqa: E402
+from sklearn.svm import LinearSVC  # noqa: E402
+
+import stance  # noqa: E402
+from stance._labels import normalize_label  # noqa: E402
+from stance._recipes import make_estimator  # noqa: E402
+from stance._targets import as_target, load_profiles  # noqa: E402
+
+LABELS = ["aligned", "neutral", "opposed"]
+BASELINE_REF = "a287ecf"  # stance 1.1
+OPPOSITE_VERBS = ("ending", "scrapping", "abolishing", "rejecting")
+
+# Run inside the baseline checkout: reads a job (JSON) on stdin, writes
+# probabilities (JSON) on stdout. Jobs: {"predict": [[text, target], ...]}
+# with the shipped model, or {"fit": [[text, target, label], ...], "predict": ...}.
+BASELINE_SCRIPT = r"""
+import json, sys
+import numpy as np
+job = json.load(sys.stdin)
+pairs = [(text, target) for text, target in job["predict"]]
+if "fit" in job:
+    from stance._recipes import make_estimator
+    model = make_estimator(job.get("recipe", "default"))
+    model.fit([(t, g) for t, g, _ in job["fit"]], [label for _, _, label in job["fit"]])
+    proba = model.predict_proba(pairs)
+    classes = [str(c) for c in model.classes_]
+else:
+    import stance
+    model = stance.load_model()
+    proba = model.predict_proba([t for t, _ in pairs], target=[g for _, g in pairs]).to_numpy()
+    classes = list(model.labels)
+json.dump({"classes": classes, "proba": np.asarray(proba).tolist()}, sys.stdout)
+"""
+
+
+class Baseline:
+    """Stance at another git revision, run in a separate process."""
+
+    def __init__(self, ref):
+        self.folder = Path(tempfile.mkdtemp(prefix="stance-baseline-"))
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(self.folder), ref], check=True,
+                       capture_output=True)
+
+    def close(self):
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(self.folder)], check=False,
+                       capture_output=True)
+
+    def labels(self, pairs, fit=None, recipe="default"):
+        job = {"predict": [[t, g] for t, g in pairs]}
+        if fit is not None:
+            job["fit"] = fit
+            job["recipe"] = recipe
+        result = subprocess.run(
+            [sys.executable, "-c", BASELINE_SCRIPT],
+            input=json.dumps(job), capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONPATH": str(self.folder)}, cwd=self.folder,
+        )
+        out = json.loads(result.stdout)
+        return np.array(out["classes"])[np.argmax(out["proba"], axis=1)]
+
+
+class Plain:
+    """Word and character TF-IDF with a LinearSVC, on the text alone."""
+
+    def __init__(self):
+        self.pipeline = make_pipeline(
+            make_union(
+                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            ),
+            LinearSVC(C=0.5, class_weight="balanced"),
+        )
+
+    def fit(self, rows):
+        self.pipeline.fit([t for t, _, _ in rows], [label for _, _, label in rows])
+        return self
+
+    def labels(self, pairs):
+        return self.pipeline.predict([t for t, _ in pairs])
+
+
+class Current:
+    """This checkout: its shipped model, or its default recipe fitted on rows."""
+
+    def __init__(self, rows=None, recipe="default", profiles=None):
+        self.profiles = profiles
+        if rows is None:
+            self.model = stance.load_model()
+        else:
+            self.model = make_estimator(recipe).fit(
+                [(t, as_target(g, profiles)) for t, g, _ in rows], [label for _, _, label in rows]
+            )
+
+    def labels(self, pairs):
+        texts = [t for t, _ in pairs]
+        targets = [as_target(g, self.profiles) if self.profiles and isinstance(g, str) else g for _, g in pairs]
+        if hasattr(self.model, "predict"):
+            if isinstance(self.model, stance.StanceModel):
+                return np.array(self.model.predict(texts, target=targets))
+            return self.model.predict(list(zip(texts, targets)))
+        raise TypeError(type(self.model))
+
+
+#: The data sets' own labels that stance's label aliases do not cover.
+LABEL_MAP = {
+    "agree": "aligned",
+    "disagree": "opposed",
+    "Argument_for": "aligned",
+    "Argument_against": "opposed",
+    "NoArgument": "neutral",
+}
+
+
+def read(path):
+    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+    frame["label"] = [LABEL_MAP.get(label) or normalize_label(label) for label in frame["label"]]
+    return frame
+
+
+def macro_f1(truth, predicted, labels=LABELS):
+    return 100 * f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)
+
+
+def f_avg(truth, predicted):
+    return 100 * f1_score(truth, predicted, labels=["aligned", "opposed"], average="macro", zero_division=0)
+
+
+def opposite(target, verb):
+    # "ending the death penalty", "scrapping sanctions against Russia"
+    return f"{verb} {target}"
+
+
+def sensitivity(corpus, systems, quick):
+    """Figure 1: unrelated targets give neutral; opposite targets flip the side.
+
+    Returns ``{system: (neutral with an unrelated target, flips of the
+    system's own side, flips to the other true side)}`` in percent. The
+    second counts the sentences the system labels aligned or opposed with
+    their own target whose label flips with the opposite target; the third
+    counts the true aligned/opposed sentences labelled with the other side.
+    """
+    rng = np.random.default_rng(0)
+    domains = corpus.groupby("target")["domain"].first().to_dict()
+    targets = sorted(domains)
+    folds = StratifiedKFold(3 if quick else 5, shuffle=True, random_state=0)
+    counts = {name: [[], [], []] for name in systems}
+    for train_rows, test_rows in folds.split(corpus, corpus["label"]):
+        train = corpus.iloc[train_rows]
+        test = corpus.iloc[test_rows]
+        rows = list(zip(train["text"], train["target"], train["label"]))
+        unrelated = [rng.choice([t for t in targets if domains[t] != domain]) for domain in test["domain"]]
+        verbs = rng.choice(OPPOSITE_VERBS, size=len(test))
+        opposites = [opposite(t, v) for t, v in zip(test["target"], verbs)]
+        swapped = {"aligned": "opposed", "opposed": "aligned", "neutral": "neutral"}
+        for name, make in systems.items():
+            model = make(rows)
+            own = model.labels(list(zip(test["text"], test["target"])))
+            counts[name][0].extend(model.labels(list(zip(test["text"], unrelated))) == "neutral")
+            flipped = model.labels(list(zip(test["text"], opposites)))
+            sided = own != "neutral"
+            counts[name][1].extend(flipped[sided] == np.array([swapped[label] for label in own[sided]]))
+            true_sided = (test["label"] != "neutral").to_numpy()
+            expected = np.array([swapped[label] for label in test["label"][true_sided]])
+            counts[name][2].extend(flipped[true_sided] == expected)
+    return {name: tuple(100 * np.mean(c) for c in values) for name, values in counts.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "datasets")
+    parser.add_argument("--baseline", default=BASELINE_REF, help="git revision of the baseline (default: 1.1)")
+    parser.add_argument("--quick", action="store_true", help="3 folds instead of 5, and no grouped CV")
+    parser.add_argument("--only", nargs="*", help="figures to run (sensitivity realtext ibm grouped heldout)")
+    args = parser.parse_args()
+    if not args.data_dir.is_dir():
+        print(f"no data folder at {args.data_dir}: nothing to measure (see --data-dir)")
+        return 0
+    only = set(args.only or ["sensitivity", "realtext", "ibm", "grouped", "heldout"])
+    corpus = stance.load_corpus()
+    profiles = load_profiles()
+    training = corpus[corpus["split"] != "heldout"]
+    baseline = Baseline(args.baseline)
+    started = time.perf_counter()
+    try:
+        print(f"# stance realtext benchmark   (baseline: {args.baseline}; {time.strftime('%Y-%m-%d')})\n")
+        if "sensitivity" in only:
+            v1 = training[training["version"] == "2"]
+
+            def baseline_fitted(rows):
+                class Fitted:
+                    def labels(self, pairs):
+                        return baseline.labels(pairs, fit=[list(r) for r in rows])
+                return Fitted()
+
+            systems = {
+                "stance": lambda rows: Current(rows, profiles=profiles),
+                "stance 1.1": baseline_fitted,
+                "plain": lambda rows: Plain().fit(rows),
+            }
+            print("1. target sensitivity (held-out folds of the corpus's training part)")
+            print(f"   {'system':<12} {'neutral w/ unrelated':>21} {'own side flips':>15} {'true side flips':>16}")
+            for name, (n, f, t) in sensitivity(training, systems, args.quick).items():
+                print(f"   {name:<12} {n:>20.1f}% {f:>14.1f}% {t:>15.1f}%")
+            print(f"   ({len(training)} sentences, v2 and v3; v2 only for 1.1's own corpus: "
+                  f"{len(v1)})\n")
+        if "realtext" in only:
+            print("2. real text, shipped models, no training on the set: macro-F1")
+            current = Current()
+            plain = Plain().fit(list(zip(training["text"], training["target"], training["label"])))
+            print(f"   {'set':<22} {'stance':>8} {'1.1':>8} {'plain':>8}")
+            for folder, split in (("gwsd", "train"), ("gwsd", "test"), ("ukp_sentential_am", "dev"),
+                                  ("ukp_sentential_am", "test")):
+                data = read(args.data_dir / folder / f"{split}.csv")
+                pairs = list(zip(data["text"], data["target"]))
+                scores = [macro_f1(data["label"], system.labels(pairs)) for system in (current,)]
+                scores.append(macro_f1(data["label"], baseline.labels(pairs)))
+                scores.append(macro_f1(data["label"], plain.labels(pairs)))
+                print(f"   {folder + ' ' + split:<22} " + " ".join(f"{s:>8.1f}" for s in scores))
+            print()
+        if "ibm" in only:
+            print("3. IBM Claim Stance: trained on train, F_avg on the unseen test motions")
+            train = read(args.data_dir / "ibm_claim_stance" / "train.csv")
+            test = read(args.data_dir / "ibm_claim_stance" / "test.csv")
+            rows = list(zip(train["text"], train["target"], train["label"]))
+            pairs = list(zip(test["text"], test["target"]))
+            scores = {
+                "stance": f_avg(test["label"], Current(rows).labels(pairs)),
+                "stance 1.1": f_avg(test["label"], baseline.labels(pairs, fit=[list(r) for r in rows])),
+                "plain": f_avg(test["label"], Plain().fit(rows).labels(pairs)),
+            }
+            print("   " + "   ".join(f"{name} {score:.1f}" for name, score in scores.items()) + "\n")
+        if "grouped" in only:
+            print("4. corpus cross-validation grouped by target, v2 sentences: macro-F1")
+            v2 = training[training["version"] == "2"].reset_index(drop=True)
+            results = {name: np.empty(len(v2), dtype=object) for name in ("stance", "stance 1.1")}
+            for train_rows, test_rows in GroupKFold(5).split(v2, v2["label"], v2["target"]):
+                rows = list(zip(v2["text"][train_rows], v2["target"][train_rows], v2["label"][train_rows]))
+                pairs = list(zip(v2["text"][test_rows], v2["target"][test_rows]))
+                results["stance"][test_rows] = Current(rows, profiles=profiles).labels(pairs)
+                results["stance 1.1"][test_rows] = baseline.labels(pairs, fit=[list(r) for r in rows])
+            print("   " + "   ".join(f"{n} {macro_f1(v2['label'], r):.1f}" for n, r in results.items()))
+            both = training.reset_index(drop=True)
+            labels = np.empty(len(both), dtype=object)
+            for train_rows, test_rows in GroupKFold(5).split(both, both["label"], both["target"]):
+                rows = list(zip(both["text"][train_rows], both["target"][train_rows], both["label"][train_rows]))
+                pairs = list(zip(both["text"][test_rows], both["target"][test_rows]))
+                labels[test_rows] = Current(rows, profiles=profiles).labels(pairs)
+            print(f"   stance on v2 and v3 together: {macro_f1(both['label'], labels):.1f}\n")
+        if "heldout" in only:
+            print("5. the corpus's held-out v3 part (written like real statements, labelled twice): macro-F1")
+            held = corpus[corpus["split"] == "heldout"]
+            pairs = list(zip(held["text"], held["target"]))
+            plain = Plain().fit(list(zip(training["text"], training["target"], training["label"])))
+            print(f"   stance {macro_f1(held['label'], Current().labels(pairs)):.1f}   "
+                  f"stance 1.1 {macro_f1(held['label'], baseline.labels(pairs)):.1f}   "
+                  f"plain {macro_f1(held['label'], plain.labels(pairs)):.1f}   "
+                  f"second annotator {macro_f1(held['label'], held['second_label']):.1f}\n")
+    finally:
+        baseline.close()
+    print(f"({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
