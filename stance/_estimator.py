@@ -8,7 +8,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._head import LinearHeads, fit_temperature, linear_scores
+from ._head import LinearHeads, fit_temperature, linear_scores, swap_sides
 from ._inputs import split_inputs
 from ._targets import as_target, target_key
 from ._vectorizer import StanceVectorizer
@@ -239,10 +239,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         # The vocabulary comes from the texts with their own targets only, so
         # that the relevance pairs change nothing of the stance model's features.
         self.vectorizer_.fit(pairs)
-        features = self.vectorizer_.transform(pairs)
+        features, sides = self.vectorizer_.transform_with_sides(pairs)
+        # The stance head learns the attitude toward what a text talks
+        # about; where that is the target's other side, the label says the
+        # opposite (see Featuriser.transform).
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         self.svm_, self.temperature_ = _fit_calibrated(
-            svm, features, y, sample_weight, self.calibration_folds, self.random_state
+            svm, features, swap_sides(y, sides), sample_weight, self.calibration_folds, self.random_state
         )
         self.classes_ = self.svm_.classes_
         self.relevance_svm_ = self.relevance_temperature_ = None
@@ -410,8 +413,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(top, int) or isinstance(top, bool) or top < 1:
             raise ValueError(f"top must be a positive whole number, not {top!r}")
         featuriser = self.vectorizer_.featuriser_
-        _, columns, values = featuriser.transform([text], [target])
-        label_index = int(np.argmax(self.predict_proba([(text, target)])[0]))
+        (_, columns, values), sides = featuriser.transform([text], [target], sides=True)
+        label = self.classes_[int(np.argmax(self.predict_proba([(text, target)])[0]))]
+        # The features pushed the head toward the attitude; on the target's
+        # other side, that attitude is the opposite label.
+        label_index = int(np.flatnonzero(self.classes_ == swap_sides([label], sides)[0])[0])
         contributions = values * self.coef_[label_index][columns]
         order = np.argsort(-np.abs(contributions), kind="stable")[:top]
         names = [featuriser.feature_name(column) for column in columns[order]]
@@ -423,7 +429,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 "value": values[order].astype(float),
             }
         )
-        table.attrs["label"] = str(self.classes_[label_index])
+        table.attrs["label"] = str(label)
+        table.attrs["side"] = int(sides[0])
         table.attrs["mentions"] = featuriser.mentions_in(text, as_target(target, featuriser.profiles))
         return table
 

@@ -130,6 +130,7 @@ class Featuriser:
         self._toward_start = self._relevance_start + len(RELEVANCE_FEATURES)
         self.n_features = self._toward_start + (self._n_words if self.settings["relation_weight"] else 0)
         self._names = None
+        self._stem_index = None
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -201,7 +202,7 @@ class Featuriser:
         }
         lines = normalized_lines(texts, spaced_out=True)
         table = {}
-        numbers, rows, _ = _numbers(lines, table.get, grow=table)
+        numbers, rows = _numbers(lines, table.get, grow=table)
         arrays = {"layout_version": np.array(LAYOUT_VERSION)}
         arrays.update(_token_arrays(table, lexicon or {}, low, high))
         arrays["settings"] = np.frombuffer(json.dumps(settings).encode("utf-8"), dtype=np.uint8)
@@ -272,12 +273,20 @@ class Featuriser:
 
     # -- transforming ----------------------------------------------------------
 
-    def transform(self, texts, targets=None):
+    def transform(self, texts, targets=None, sides=False):
         """Return the features of ``texts`` as ``(rows, columns, values)`` arrays.
 
         ``targets`` is None or a list as long as ``texts`` of strings,
         :class:`~stance.Target` profiles or None. Each (row, column) pair
         occurs once; the matrix is ``len(texts)`` by :attr:`n_features`.
+
+        With ``sides``, returns ``(features, sides)``: per text, +1, or -1
+        when what the text talks about is on the other side of its target
+        (the target reverses another, as "ending X"; or, with the features
+        that relate text and target, every mention in the text is of an
+        opponent, as "Moscow" for "sanctions against Russia"), so that the
+        attitude the text shows is the opposite stance toward the target;
+        0 for a text with no target.
         """
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         n = len(texts)
@@ -288,9 +297,11 @@ class Featuriser:
         parts = [(rows, columns, values)]
         if len(self.arrays["pair_keys"]):
             parts.append(self._target_block(rows, columns, values, resolved))
-        if self.settings["relation_weight"]:
-            parts.extend(self._relation_blocks(marks, resolved, n))
-        return tuple(np.concatenate(arrays) for arrays in zip(*parts))
+        mentions = self.mentions(marks, resolved) if self.settings["relation_weight"] else None
+        if mentions is not None:
+            parts.extend(self._relation_blocks(marks, resolved, n, mentions))
+        features = tuple(np.concatenate(arrays) for arrays in zip(*parts))
+        return (features, _sides(resolved, mentions, n)) if sides else features
 
     def _resolve(self, targets):
         # Each distinct target once: its block number, its signed terms and
@@ -324,22 +335,20 @@ class Featuriser:
             polarity = -polarity
         return self._target_index.get(profile.key, -1), signed_terms(profile), polarity
 
-    def polarities(self, targets):
-        """Return per target +1, -1 for one that reverses another (see :func:`~stance._targets.reversed_target`), 0 for none."""
-        return np.array([polarity for _, _, polarity in self._resolve(targets)], dtype=np.int8)
-
     def _shared_features(self, texts, resolved=None):
         """Word, lexicon and character features; with ``resolved`` targets, also the marks."""
-        stems = None
+        stems, unknown = None, None
         if resolved is not None:
             stems = {}
             for _, terms, _ in resolved:
                 for words, _, _ in terms:
                     for word in words:
                         stems.setdefault(word, len(stems))
-        numbers, token_rows, stem_ids = _numbers(
-            normalized_lines(texts, spaced_out=True), self._token_number.get, stems=stems
+            unknown = []
+        numbers, token_rows = _numbers(
+            normalized_lines(texts, spaced_out=True), self._token_number.get, unknown=unknown
         )
+        stem_ids = self._stem_ids(numbers, unknown, stems) if stems else None
         marked, token_rows, keep = self._mark(numbers, token_rows)
         grams = _NgramKeys(marked[keep], token_rows[keep], max(len(self._tokens), 1))
         rows, columns, values = self._tfidf(*self._word_columns(grams), len(texts))
@@ -477,6 +486,25 @@ class Featuriser:
 
     # -- the target's mentions -------------------------------------------------
 
+    def _stem_ids(self, numbers, unknown, stems):
+        # Each token's number in ``stems`` (-1 for none), looked up by token
+        # number: the stems of the known tokens are indexed once per
+        # featuriser, so only unknown tokens are stemmed one by one.
+        if self._stem_index is None:
+            index = {}
+            for number, token in enumerate(self._tokens):
+                index.setdefault(stem(token), []).append(number)
+            self._stem_index = {key: np.array(found, dtype=np.int64) for key, found in index.items()}
+        of_token = np.full(len(self._tokens) + 1, -1, dtype=np.int64)  # the last slot: unknown tokens
+        for word, word_id in stems.items():
+            found = self._stem_index.get(word)
+            if found is not None:
+                of_token[found] = word_id
+        ids = of_token[np.where(numbers >= 0, numbers, len(self._tokens))]
+        for position, token in unknown:
+            ids[position] = stems.get(stem(token), -1)
+        return ids
+
     def mentions_in(self, text, target):
         """Return the mentions of ``target`` (and of its side) in ``text``.
 
@@ -547,10 +575,10 @@ class Featuriser:
             for parts in (found_rows, found_starts, found_ends, found_sides, found_roles)
         )
 
-    def _relation_blocks(self, marks, resolved, n):
+    def _relation_blocks(self, marks, resolved, n, mentions):
         numbers, marked, keep, grams = marks.numbers, marks.marked, marks.keep, marks.grams
         weight = np.float32(self.settings["relation_weight"])
-        m_rows, m_starts, m_ends, m_sides, m_roles = self.mentions(marks, resolved)
+        m_rows, m_starts, m_ends, m_sides, m_roles = mentions
         # Relevance: which roles are mentioned, or none (for a row with a
         # target), and the share of the target's name that is mentioned.
         relevance = np.zeros((n, len(RELEVANCE_FEATURES)), dtype=np.float32)
@@ -750,6 +778,20 @@ def _check_arrays(arrays):
     )
 
 
+def _sides(resolved, mentions, n):
+    # See Featuriser.transform: the polarity of each row's target, turned
+    # over where every mention in the row is on the target's other side.
+    sides = np.array([polarity for _, _, polarity in resolved], dtype=np.int8)
+    if mentions is not None and len(mentions[0]):
+        m_rows, _, _, m_sides, _ = mentions
+        for_target = np.zeros(n, dtype=bool)
+        for_target[m_rows[m_sides > 0]] = True
+        against = np.zeros(n, dtype=bool)
+        against[m_rows[m_sides < 0]] = True
+        sides[against & ~for_target] *= -1
+    return sides
+
+
 class _Marks:
     """What transforming found of a batch's tokens, which the target's features read."""
 
@@ -791,16 +833,16 @@ def _distinct(resolved, index):
     return distinct
 
 
-def _numbers(lines, number, grow=None, stems=None):
-    """Return the numbers of the lines' tokens, one after another, their rows, and stem numbers.
+def _numbers(lines, number, grow=None, unknown=None):
+    """Return the numbers of the lines' tokens, one after another, and their rows.
 
     The tokens of :func:`~stance._text.tokenize` of each normalised line,
     found in one pass: a piece of text between spaces that is a known token
     is one token, so only unknown pieces need a closer look. With ``grow``
-    (a dict), unknown tokens are numbered in it; with ``stems`` (``{stem:
-    number}``), each token's stem number (-1 for none) comes too.
+    (a dict), unknown tokens are numbered in it; with ``unknown`` (a list),
+    the position and text of each unknown token are appended to it.
     """
-    numbers, lengths, stem_ids = [], [], []
+    numbers, lengths = [], []
     append = numbers.append
     for line in lines:
         before = len(numbers)
@@ -808,23 +850,16 @@ def _numbers(lines, number, grow=None, stems=None):
             found = number(piece)
             if found is not None:
                 append(found)
-                pieces = (piece,)
-            elif piece.isalnum():
-                append(_new(piece, grow))
-                pieces = (piece,)
-            else:
-                pieces = _TOKEN.findall(piece)
-                for token in pieces:
-                    found = number(token)
-                    append(found if found is not None else _new(token, grow))
-            if stems is not None:
-                stem_ids.extend(stems.get(stem(token), -1) for token in pieces)
+                continue
+            for token in (piece,) if piece.isalnum() else _TOKEN.findall(piece):
+                found = number(token)
+                if found is None:
+                    if unknown is not None:
+                        unknown.append((len(numbers), token))
+                    found = _new(token, grow)
+                append(found)
         lengths.append(len(numbers) - before)
-    return (
-        np.array(numbers, dtype=np.int64),
-        np.repeat(np.arange(len(lengths)), lengths),
-        np.array(stem_ids, dtype=np.int64),
-    )
+    return np.array(numbers, dtype=np.int64), np.repeat(np.arange(len(lengths)), lengths)
 
 
 def _wrapped(key):

@@ -8,7 +8,14 @@ uses scipy.
 
 import numpy as np
 
-__all__ = ["LinearHeads", "linear_scores", "probabilities", "relevance_probability", "fit_temperature"]
+__all__ = [
+    "LinearHeads",
+    "swap_sides",
+    "linear_scores",
+    "probabilities",
+    "relevance_probability",
+    "fit_temperature",
+]
 
 
 class LinearHeads:
@@ -25,9 +32,7 @@ class LinearHeads:
 
     def predict_proba(self, featuriser, texts, targets=None):
         """Return the probabilities of ``texts`` toward ``targets``, shape ``(len(texts), n_classes)``."""
-        if targets is None:
-            targets = [None] * len(texts)
-        features = featuriser.transform(texts, targets)
+        features, sides = featuriser.transform(texts, targets, sides=True)
         scores = linear_scores(features, self.coef, self.intercept, len(texts))
         relevance = None
         if self.relevance is not None:
@@ -35,9 +40,26 @@ class LinearHeads:
             relevance = relevance_probability(
                 linear_scores(features, coef, intercept, len(texts))[:, 0], temperature, prior
             )
-        return probabilities(
-            scores, self.temperature, self.classes, texts, featuriser.polarities(targets), relevance
-        )
+        return probabilities(scores, self.temperature, self.classes, texts, sides, relevance)
+
+
+def swap_sides(labels, sides):
+    """Return ``labels`` with aligned and opposed swapped where ``sides`` is -1.
+
+    What the stance head learns and predicts is the attitude a text shows
+    toward what it talks about; the side of that toward the target is the
+    stance.
+
+    Examples
+    --------
+    >>> swap_sides(np.array(["aligned", "neutral", "opposed"]), np.array([-1, -1, 1])).tolist()
+    ['opposed', 'neutral', 'opposed']
+    """
+    labels = np.asarray(labels, dtype=object).copy()
+    swap = np.asarray(sides) < 0
+    aligned, opposed = swap & (labels == "aligned"), swap & (labels == "opposed")
+    labels[aligned], labels[opposed] = "opposed", "aligned"
+    return labels
 
 
 def linear_scores(features, coef, intercept, n):
@@ -54,8 +76,9 @@ def probabilities(scores, temperature, classes, texts, polarity=None, relevance=
     """Return label probabilities from the stance scores, each row summing to 1.
 
     The softmax of ``temperature * scores``; then, for a row whose
-    ``polarity`` is -1 (a target that reverses another, "ending X"), the
-    probabilities of ``aligned`` and ``opposed`` swapped; then, given the
+    ``polarity`` is -1 (the text speaks of the other side of its target: see
+    :meth:`~stance._featuriser.Featuriser.transform`), the probabilities of
+    ``aligned`` and ``opposed`` swapped; then, given the
     probability that each text concerns its target (``relevance``), the
     rest of the probability goes to ``neutral``: a sentence about something
     else takes no side. A row whose polarity is 0 has no target, and no

@@ -44,6 +44,8 @@ FUNCTION_WORDS = frozenset(
 _NAMING = frozenset(
     "ban bans embargo invasion levy moratorium restrictions sanctions tariffs tax taxes".split()
 )
+#: Prepositions that start a phrase of their own after a restricted one.
+_PHRASE_STARTS = frozenset("in for at from with to under within across during".split())
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 STEM_LENGTH = 6
 
@@ -195,18 +197,25 @@ def reversed_target(target):
 
 def _name_terms(name):
     # The words of a target's name with their sides (+1 the target's, -1 its
-    # opponents'): each word of restriction flips the side of what follows,
-    # but "against" right after one ("sanctions against X") restricts once.
+    # opponents'): each word of restriction flips the side of the words that
+    # follow it ("against" right after one, as in "sanctions against X",
+    # restricts once), up to a preposition that starts a phrase of its own
+    # ("a ban on smartphones in schools": the schools are not banned).
     terms = []
-    sign = 1
-    previous = None
+    sign, before = 1, []
+    previous, restricted = None, False
     for word in _WORD.findall(name.lower()):
+        if word in _PHRASE_STARTS and restricted and before:
+            sign, restricted = before.pop(), False
         if word in FUNCTION_WORDS:
+            previous = word
             continue
         if word not in RESTRICTING or word in _NAMING:
             terms.append(((stem(word),), sign))
+            restricted = restricted or sign != (before[-1] if before else 1)
         if word in RESTRICTING and not (word == "against" and previous in RESTRICTING):
-            sign = -sign
+            before.append(sign)
+            sign, restricted = -sign, False
         previous = word
     return terms
 

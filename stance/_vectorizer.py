@@ -102,6 +102,16 @@ class StanceVectorizer(TransformerMixin, BaseEstimator):
         rows, columns, values = self.featuriser_.transform(texts, targets)
         return sp.csr_matrix((values, (rows, columns)), shape=(len(texts), self.featuriser_.n_features))
 
+    def transform_with_sides(self, X):
+        """Return the features of ``X`` and, per text, its side (see :meth:`Featuriser.transform`)."""
+        import scipy.sparse as sp
+
+        check_is_fitted(self, "featuriser_")
+        texts, targets = split_inputs(X)
+        (rows, columns, values), sides = self.featuriser_.transform(texts, targets, sides=True)
+        matrix = sp.csr_matrix((values, (rows, columns)), shape=(len(texts), self.featuriser_.n_features))
+        return matrix, sides
+
     def get_feature_names_out(self, input_features=None):
         """Return each column's name, prefixed by its block (``target=...:``, ``rel:``, ``toward:``)."""
         check_is_fitted(self, "featuriser_")
