@@ -35,6 +35,12 @@ def main(args):
     from .._io import read_table
     from .._training import prepare_training_data
 
+    model = load_model_argument(args)
+    from ._options import apply_remembered_options  # columns and label map the model was trained with
+
+    remembered = apply_remembered_options(args, model.metadata)
+    if remembered:
+        note(remembered)
     frame = pd.concat(read_table(args.data, args.format), ignore_index=True)
     data, notes = prepare_training_data(
         frame,
@@ -47,7 +53,6 @@ def main(args):
     )
     for message in notes:
         note(f"warning: {message}")
-    model = load_model_argument(args)
     predicted = []
     with progress_bar(total=len(data), description="labelling") as bar:
         for start in range(0, len(data), CHUNK_ROWS):

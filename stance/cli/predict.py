@@ -166,6 +166,9 @@ def main(args):
 
     else:
         model = load_model_argument(args)
+        from ._options import apply_remembered_options  # the text column the model was trained with
+
+        apply_remembered_options(args, model.metadata, columns=("text_column",))
 
         def labelled(bar):
             return _labelled_locally(args, model, bar)
