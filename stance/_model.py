@@ -3,7 +3,8 @@
 import threading
 from collections.abc import Iterable
 
-from ._text import MAX_TEXT_CHARS, is_missing, normalize_target, sentence_spans
+from ._sentences import sentence_spans
+from ._text import MAX_TEXT_CHARS, is_missing, normalize_target
 
 # pandas and numpy are imported inside the functions that use them, so that
 # ``import stance`` stays fast for command-line use.
