@@ -57,6 +57,10 @@ _QUOTE = re.compile(r"[\"\u201c\u201d]")
 _BRACKET = re.compile(r"[()\[\]]")
 #: A quotation or a bracket open for longer than this stops holding sentences together.
 _HOLD_CHARS = 600
+#: Abbreviations that come before a number ("No. 5", "para. 12"): no split only before one.
+_NUMBERED = frozenset(
+    "no nos art arts para paras p pp vol fig sect sec ch chap res doc annex ref".split()
+)
 #: Common first words of a sentence, for telling "the U.S. The" (a split) from "U.S. Senator" (none).
 _STARTERS = frozenset(
     "the a an this that these those it its we i he she they there in on at for but and however our my "
@@ -123,6 +127,8 @@ def _ends_here(text, match):
         # A dotted abbreviation (U.N., H.E.): a split only before a usual first word.
         next_word = re.match(r"\S{0,40}", text[following.start(2) : following.start(2) + 40]).group()
         return next_word.lower().strip("\"'\u201c,") in _STARTERS
+    if mark == "." and lower in _NUMBERED:
+        return not (first.isdigit() or first in "([")  # "No. 5", "para. 12", but "We said no. Then"
     if mark == "." and lower in _abbreviations():
         return False
     if len(word) == 1 and word.isalpha() and word.isupper():

@@ -78,6 +78,7 @@ def test_news_report_quotes_initials_ellipsis_and_acronyms():
         ("We met the U.S. The talks were long.", ["We met the U.S.", "The talks were long."]),
         ("It costs approx. five dollars. Fine.", ["It costs approx. five dollars.", "Fine."]),
         ("He asked (why not? who knows.) and left. Then?", ["He asked (why not? who knows.) and left.", "Then?"]),
+        ("We said no. Resolution No. 5 passed (para. 12).", ["We said no.", "Resolution No. 5 passed (para. 12)."]),
         ("\u2022 one point\n\u2022 another point", ["one point", "another point"]),
     ],
 )
