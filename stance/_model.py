@@ -39,6 +39,11 @@ def as_lists(texts, target=None):
     check_texts(texts)
     if target is None or isinstance(target, str):
         targets = [target] * len(texts)
+    elif not isinstance(target, Iterable) or isinstance(target, (bytes, dict)):
+        raise TypeError(
+            f"target must be a string (one target for every text) or a sequence of strings "
+            f"(one per text), not {type(target).__name__}: {target!r:.40}"
+        )
     else:
         targets = list(target)
         if len(targets) != len(texts):
