@@ -99,17 +99,22 @@ def _counts(part):
     return ", ".join(f"{label} {n}" for label, n in part["counts"].items())
 
 
+def _sentences(n):
+    return f"{n} sentence" if n == 1 else f"{n} sentences"
+
+
 def summary_lines(summary):
     """The summary for people: all sentences, the author's stance, the reported speakers'."""
     author, reported = summary["author"], summary["reported"]
     lines = [f"sentences: {summary['sentences']} ({_counts(summary)})"]
     if author["sentences"]:
-        lines.append(f"author's stance: {author['stance']} ({author['sentences']} sentences: {_counts(author)})")
+        lines.append(f"author's stance: {author['stance']} ({_sentences(author['sentences'])}: {_counts(author)})")
     else:
         lines.append("author's stance: none (no sentence in the author's own voice)")
     if reported["sentences"]:
         lines.append(
-            f"reported speakers' stance: {reported['stance']} ({reported['sentences']} sentences: {_counts(reported)})"
+            f"reported speakers' stance: {reported['stance']} ({_sentences(reported['sentences'])}: "
+            f"{_counts(reported)})"
         )
     else:
         lines.append("reported speakers' stance: none (no reported speech)")
