@@ -87,6 +87,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--weight", type=int, help="--user-weight (default: train's)")
     parser.add_argument("--suggest-n", type=int, default=100)
+    parser.add_argument("--balance", action="store_true", help="suggest letting the model's labels take turns")
+    parser.add_argument("--suggest-only", action="store_true", help="only suggested against random")
     args = parser.parse_args(argv)
     folder_name, topic, title = DATASETS[args.dataset]
     folder = Path(args.data_dir) / folder_name
@@ -101,7 +103,7 @@ def main(argv=None):
     ]
     started = time.perf_counter()
     print(f"{title}: pool {len(pool)} sentences, test {len(test)}; {args.repeats} random draws per size\n")
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [] if args.suggest_only else [int(s) for s in args.sizes.split(",")]
     rows = []
     for size in sizes:
         runs = []
@@ -125,7 +127,7 @@ def main(argv=None):
     # 100 suggested against 100 random, with the corpus (and alone).
     n = args.suggest_n
     proba = shipped.predict_proba(pool["text"].tolist(), pool["target"].tolist()).to_numpy()
-    positions, _ = suggest(pool["text"].tolist(), proba, n)
+    positions, _ = suggest(pool["text"].tolist(), proba, n, balance=args.balance)
     suggested = pool.iloc[positions].reset_index(drop=True)
     chosen = scores_for(suggested, corpus, test, args.weight)
     random_runs = [

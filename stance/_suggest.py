@@ -40,7 +40,7 @@ def _normal(text):
     return _SPACE.sub(" ", str(text).lower()).strip()
 
 
-def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None):
+def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None, balance=False):
     """Return the positions of ``n`` texts worth labelling, the most useful first.
 
     Parameters
@@ -53,6 +53,10 @@ def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None):
     near_duplicate : float
         Texts at least this similar (cosine of their sets of words) to one
         already chosen are never chosen.
+    balance : bool, default=False
+        Let the labels the model predicts take turns (the least certain text
+        the model calls aligned, then neutral, then opposed...), so that the
+        sample is not all of the label the model hesitates over most.
     pool : int, optional
         Consider only this many of the most uncertain texts (default
         ``max(20 * n, 2000)``), which bounds the time on large inputs.
@@ -67,8 +71,10 @@ def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None):
     >>> import numpy as np
     >>> texts = ["We may back it.", "We may back it!", "It rains.", "They might oppose it."]
     >>> proba = np.array([[0.5, 0.4, 0.1], [0.5, 0.4, 0.1], [0.0, 1.0, 0.0], [0.2, 0.35, 0.45]])
-    >>> suggest(texts, proba, 3)[0]
+    >>> suggest(texts, proba, 3)[0]  # the least certain first; never text 1, a repeat of 0
     [0, 3, 2]
+    >>> suggest(texts, proba, 3, balance=True)[0]  # the model's labels take turns: aligned, neutral, opposed
+    [0, 2, 3]
     """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -96,8 +102,14 @@ def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None):
     likeness = np.zeros(len(candidates))  # each candidate's highest similarity to a chosen text
     available = np.ones(len(candidates), dtype=bool)
     base = scores[candidates]
+    predicted = np.asarray(proba)[candidates].argmax(axis=1)
+    turns = np.unique(predicted)
     while len(chosen) < n and available.any():
-        value = np.where(available, base - DIVERSITY_WEIGHT * likeness, -np.inf)
+        allowed = available
+        if balance:  # the model's labels take turns, so that no one label fills the sample
+            turn = available & (predicted == turns[len(chosen) % len(turns)])
+            allowed = turn if turn.any() else available
+        value = np.where(allowed, base - DIVERSITY_WEIGHT * likeness, -np.inf)
         best = int(np.argmax(value))
         chosen.append(best)
         available[best] = False
