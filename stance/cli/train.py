@@ -294,6 +294,11 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
         ):
             report = adaptation[name]
             print(f"{title:<34} {report['accuracy']:>8.3f} {report['macro_f1']:>8.3f} {report['f_avg']:>8.3f}")
+        best = max(("baseline", "alone", "with_corpus"), key=lambda name: adaptation[name]["macro_f1"])
+        if best == "baseline":
+            note("on your rows the shipped model scored best: more labels may be needed before adapting pays")
+        elif best == "alone":
+            note("on your rows a model trained on them alone scored best: consider training without --with-corpus")
     with progress_bar(total=1, unit="fits", description="fitting") as bar:
         try:
             estimator, metadata = train(combined, estimator, 0, on_fit=bar.update)
