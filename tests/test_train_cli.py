@@ -142,3 +142,22 @@ def test_with_corpus_user_labels_win_where_they_disagree(capsys, tmp_path):
 def test_with_corpus_usage_errors(capsys, tmp_path, argv, message):
     status, _, err = run(capsys, "train", "-o", tmp_path / "m.skops", *argv)
     assert status == 2 and message in err and err.count("\n") == 1
+
+
+def test_predict_and_evaluate_reuse_remembered_columns_only_where_the_input_has_them(
+    capsys, tmp_path, renamed_csv, tiny_csv
+):
+    output = tmp_path / "renamed.skops"
+    status, _, err = run(
+        capsys, "train", "-d", renamed_csv, "-o", output, "--folds", "0", "--text-column", "sentence",
+        "--target-column", "topic", "--label-column", "stance", "--label-map", "S=aligned,O=opposed,N=neutral",
+    )
+    assert status == 0, err
+    # predict: the model's text column, with no flag.
+    status, out, err = run(capsys, "predict", "--input", renamed_csv, "--model", output)
+    assert status == 0, err
+    assert out.splitlines()[0].startswith("sentence,topic,stance,stance_label")
+    # A file with the default columns is read with them, not the remembered ones.
+    status, out, err = run(capsys, "evaluate", "-d", tiny_csv, "--model", output)
+    assert status == 0, err
+    assert "24 labelled texts" in out

@@ -104,16 +104,20 @@ def remembered_options(metadata):
     return dict((metadata or {}).get("options") or {})
 
 
-def apply_remembered_options(args, metadata, columns=("text_column", "target_column", "label_column")):
+def apply_remembered_options(args, metadata, columns=("text_column", "target_column", "label_column"), frame=None):
     """Fill the column flags and ``--label-map`` the user left at their defaults from the model's metadata.
 
-    Returns a note describing what was taken from the model, or None.
+    With ``frame`` (the input), a remembered column is used only where the
+    input has it and lacks the default one. Returns a note describing what
+    was taken from the model, or None.
     """
     options = remembered_options(metadata)
     used = []
     for option in columns:
         remembered = options.get(option)
         if not hasattr(args, option) or remembered is None:
+            continue
+        if frame is not None and (remembered not in frame.columns or DEFAULT_COLUMNS[option] in frame.columns):
             continue
         if getattr(args, option) == DEFAULT_COLUMNS[option] and remembered != DEFAULT_COLUMNS[option]:
             setattr(args, option, remembered)

@@ -36,12 +36,12 @@ def main(args):
     from .._training import prepare_training_data
 
     model = load_model_argument(args)
+    frame = pd.concat(read_table(args.data, args.format), ignore_index=True)
     from ._options import apply_remembered_options  # columns and label map the model was trained with
 
-    remembered = apply_remembered_options(args, model.metadata)
+    remembered = apply_remembered_options(args, model.metadata, frame=frame)
     if remembered:
         note(remembered)
-    frame = pd.concat(read_table(args.data, args.format), ignore_index=True)
     data, notes = prepare_training_data(
         frame,
         args.text_column,

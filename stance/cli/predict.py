@@ -166,9 +166,6 @@ def main(args):
 
     else:
         model = load_model_argument(args)
-        from ._options import apply_remembered_options  # the text column the model was trained with
-
-        apply_remembered_options(args, model.metadata, columns=("text_column",))
 
         def labelled(bar):
             return _labelled_locally(args, model, bar)
@@ -192,6 +189,9 @@ def _labelled_locally(args, model, bar):
     first = next(frames, None)
     if first is None:
         return
+    from ._options import apply_remembered_options  # the text column the model was trained with
+
+    apply_remembered_options(args, model.metadata, columns=("text_column",), frame=first)
     column = _target_column(args, first)
     require_columns(first, args.text_column, column)  # fail before any work
     chunks = itertools.chain([first], frames)
