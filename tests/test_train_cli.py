@@ -161,3 +161,20 @@ def test_predict_and_evaluate_reuse_remembered_columns_only_where_the_input_has_
     status, out, err = run(capsys, "evaluate", "-d", tiny_csv, "--model", output)
     assert status == 0, err
     assert "24 labelled texts" in out
+
+
+def test_evaluate_lists_column_problems_at_once_and_announces_label_mappings(capsys, tmp_path, tiny_corpus):
+    semeval = tiny_corpus.assign(label=tiny_corpus["label"].map({"aligned": "FAVOR", "opposed": "AGAINST",
+                                                                 "neutral": "NONE"}))
+    semeval.to_csv(tmp_path / "sem.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "sem.csv")
+    assert status == 0, err
+    assert "labels mapped: FAVOR -> aligned, AGAINST -> opposed, NONE -> neutral" in err
+    semeval.rename(columns={"text": "sentence", "label": "gold"}).to_csv(tmp_path / "other.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "other.csv")
+    assert status == 2 and err.count("\n") == 1
+    assert "set --text-column; 'sentence' looks like it" in err and "set --label-column; 'gold' looks like it" in err
+    numeric = tiny_corpus.assign(label=tiny_corpus["label"].map({"aligned": 1, "opposed": -1, "neutral": 0}))
+    numeric.to_csv(tmp_path / "num.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "num.csv")
+    assert status == 1 and "--label-map '1=aligned,-1=opposed,0=neutral'" in err

@@ -9,7 +9,7 @@ import re
 
 from .._errors import UsageError
 
-__all__ = ["check_columns", "remembered_options", "apply_remembered_options", "DEFAULT_COLUMNS"]
+__all__ = ["check_columns", "remembered_options", "apply_remembered_options", "resolve_label_column", "DEFAULT_COLUMNS"]
 
 #: The default of each column flag.
 DEFAULT_COLUMNS = {"text_column": "text", "target_column": "target", "label_column": "label"}
@@ -129,3 +129,18 @@ def apply_remembered_options(args, metadata, columns=("text_column", "target_col
     if not used:
         return None
     return f"using the model's training options: {', '.join(used)}"
+
+
+def resolve_label_column(frame, label_column, label_map=None):
+    """Map every label of ``frame[label_column]``, announcing other schemes' names; return the full map.
+
+    Raises :class:`DataError` listing every label that means nothing yet (see
+    :func:`stance._labels.resolve_labels`).
+    """
+    from .._labels import resolve_labels
+    from ._common import note
+
+    mapping, notes = resolve_labels(frame[label_column], label_map, label_column)
+    for message in notes:
+        note(message)
+    return mapping

@@ -42,12 +42,16 @@ def main(args):
     remembered = apply_remembered_options(args, model.metadata, frame=frame)
     if remembered:
         note(remembered)
+    from ._options import check_columns, resolve_label_column  # every problem at once; mappings announced
+
+    check_columns(frame, args.text_column, args.target_column, args.label_column)
+    label_map = resolve_label_column(frame, args.label_column, label_map_argument(args))
     data, notes = prepare_training_data(
         frame,
         args.text_column,
         args.target_column,
         args.label_column,
-        label_map_argument(args),
+        label_map,
         min_examples=0,
         min_labels=1,
     )
