@@ -15,5 +15,8 @@ test:  ## run the whole test suite
 model:  ## retrain the shipped model on the bundled corpus (rewrites models/stance-v3.*)
 	stance train --output models/stance-v3.joblib --model-version 3 --force
 
+notebooks:  ## run every notebook and save it with its outputs (needs the notebooks or test extra)
+	MPLBACKEND=Agg PYTHONPATH=$(CURDIR) jupyter execute --inplace notebooks/*.ipynb
+
 clean:  ## remove build and test leftovers
 	rm -rf build dist *.egg-info .pytest_cache .hypothesis

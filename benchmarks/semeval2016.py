@@ -94,7 +94,8 @@ class PlainPerTarget:
 
 def load(folder, split):
     frame = pd.concat(read_table(folder / f"{split}.csv"), ignore_index=True)
-    data, _ = prepare_training_data(frame, min_examples=1)
+    # IBM ArgQ's labels are numbers, which are never taken as labels without a map.
+    data, _ = prepare_training_data(frame, label_map={"1": "aligned", "-1": "opposed"}, min_examples=1)
     return data
 
 

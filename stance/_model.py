@@ -3,7 +3,8 @@
 import threading
 from collections.abc import Iterable
 
-from ._text import MAX_TEXT_CHARS, is_missing, sentence_spans
+from ._sentences import sentence_spans
+from ._text import MAX_TEXT_CHARS, is_missing
 
 # pandas and numpy are imported inside the functions that use them, so that
 # ``import stance`` stays fast for command-line use.
@@ -40,7 +41,12 @@ def as_lists(texts, target=None):
     check_texts(texts)
     if target is None or isinstance(target, (str, Target)):
         targets = [target] * len(texts)
-    elif isinstance(target, Iterable):
+    elif not isinstance(target, Iterable) or isinstance(target, (bytes, dict, set, frozenset)):
+        raise TypeError(
+            f"target must be a string or a stance.Target (one target for every text) or a sequence of them "
+            f"(one per text), not {type(target).__name__}: {target!r:.40}"
+        )
+    else:
         targets = list(target)
         if len(targets) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
@@ -49,10 +55,6 @@ def as_lists(texts, target=None):
                 raise TypeError(
                     f"target at position {position} is {type(item).__name__}; a target is a string or a stance.Target"
                 )
-    else:
-        raise TypeError(
-            f"target must be a string, a stance.Target or a sequence of them, not {type(target).__name__}"
-        )
     return texts, targets
 
 

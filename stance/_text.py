@@ -8,7 +8,6 @@ expressions are compiled once, at import, as module constants.
 import math
 import re
 import unicodedata
-from functools import lru_cache
 from importlib import resources
 
 __all__ = [
@@ -19,7 +18,6 @@ __all__ = [
     "word_features",
     "char_wb_features",
     "normalized_lines",
-    "sentence_spans",
 ]
 
 # Patterns start with a literal wherever they can, and check what precedes it
@@ -377,53 +375,3 @@ def char_wb_features(text, ngram_range):
                 break
             grams.extend([word[i : i + n] for i in range(length - n + 1)])
     return grams
-
-
-@lru_cache(maxsize=1)
-def _sentence_tokenizer():
-    # nltk is imported here, not at module level: it takes about a second to
-    # import and only sentence splitting needs it. Punkt runs on parameters
-    # shipped with the package (a list of abbreviations), so no NLTK data
-    # download is ever needed.
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-    params = PunktParameters()
-    listing = resources.files("stance").joinpath("data", "abbreviations.txt").read_text("utf-8")
-    params.abbrev_types = {
-        line.strip().lower() for line in listing.splitlines() if line.strip() and not line.startswith("#")
-    }
-    return PunktSentenceTokenizer(params)
-
-
-_PARAGRAPH = re.compile(r"\n\s*\n")
-
-
-def sentence_spans(document):
-    """Return ``(start, end)`` character offsets of the sentences in ``document``.
-
-    Paragraphs (separated by blank lines) never share a sentence; within a
-    paragraph, NLTK's Punkt algorithm splits sentences, knowing common
-    abbreviations (``Mr.``, ``U.N.``, ``e.g.``) so that it does not split
-    after them. Whitespace between sentences belongs to none of them.
-
-    Examples
-    --------
-    >>> doc = "Mr. Lee spoke first. The U.N. vote is today.\\n\\nNew topic"
-    >>> [doc[a:b] for a, b in sentence_spans(doc)]
-    ['Mr. Lee spoke first.', 'The U.N. vote is today.', 'New topic']
-    """
-    tokenizer = _sentence_tokenizer()
-    spans = []
-    start = 0
-    for match in [*_PARAGRAPH.finditer(document), None]:
-        end = match.start() if match else len(document)
-        paragraph = document[start:end]
-        for a, b in tokenizer.span_tokenize(paragraph):
-            sentence = paragraph[a:b]
-            stripped = sentence.strip()
-            if stripped:
-                a += len(sentence) - len(sentence.lstrip())
-                spans.append((start + a, start + a + len(stripped)))
-        if match:
-            start = match.end()
-    return spans

@@ -126,7 +126,9 @@ def clean_rows(frame, text_column="text", target_column="target", label_column="
     unknown = raw_labels[labels.isna()].astype(str).value_counts()
     if len(unknown):
         listing = ", ".join(f"{value!r} ({count} rows)" for value, count in unknown.head(8).items())
-        example = ",".join(f"{value}=neutral" for value in unknown.index[:2])
+        from ._labels import suggest_label_map
+
+        example = suggest_label_map(raw_labels.dropna().astype(str).unique(), label_map)
         raise DataError(
             f"unknown labels in column {label_column!r}: {listing}; "
             f"labels must be {', '.join(LABELS)} or a known alias; map others with --label-map '{example}'"

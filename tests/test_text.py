@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stance._sentences import sentence_spans
 from stance._text import (
     mark_negation,
     normalize_target,
     normalize_text,
     normalized_lines,
-    sentence_spans,
     tokenize,
     word_features,
 )
@@ -94,7 +94,7 @@ def test_sentence_splitting_needs_no_nltk_data(tmp_path):
     # NLTK looks for data in NLTK_DATA and a few fixed folders; point it at an
     # empty folder and make sure no download is attempted.
     code = (
-        "import nltk, stance._text as t\n"
+        "import nltk, stance._sentences as t\n"
         "nltk.download = lambda *a, **k: (_ for _ in ()).throw(RuntimeError('download attempted'))\n"
         "print(len(t.sentence_spans('One. Two. Three.')))\n"
     )

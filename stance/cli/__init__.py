@@ -13,7 +13,7 @@ import sys
 
 from .._errors import StanceError, UsageError
 from .._version import __version__
-from . import analyze, evaluate, export, info, predict, train
+from . import analyze, annotate, evaluate, export, info, predict, suggest, train
 
 __all__ = ["main"]
 
@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "predict": (predict, "label sentences (arguments, a file or standard input)"),
     "analyze": (analyze, "label a document sentence by sentence, with a summary"),
     "train": (train, "train a model on labelled data"),
+    "suggest": (suggest, "choose the sentences worth labelling, ready to annotate"),
+    "annotate": (annotate, "label sentences in a CSV file, one key at a time"),
     "evaluate": (evaluate, "score a model on labelled data"),
     "info": (info, "describe a model: what it knows and how it scored"),
     "export": (export, "convert a model, e.g. to the safe .skops format for sharing"),

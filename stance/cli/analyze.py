@@ -1,15 +1,23 @@
 """Label a document sentence by sentence and summarise its stance.
 
-Prints one row per sentence (character offsets, label, probabilities), then
-the document summary: sentences per label and the overall stance (the side
-with more sentences; mixed when both sides have as many; neutral when no
-sentence takes a side).
+Splits the document into sentences (paragraphs, numbered paragraphs and list
+items apart; no split after titles such as H.E. or Dr., inside brackets
+such as (see A/68/PV.80) or inside short quotations), tells the author's own
+sentences from reported speech (other delegations' views, quoted speakers,
+the speakers of a meeting record), and labels each one. Prints one row per
+sentence, the full sentence wrapped to the terminal (or --width), then the
+summary: the author's stance, from their own sentences, and separately the
+stance of the speakers the document reports. With --output-format csv or
+jsonl, writes the sentences with the columns sentence, start, end, voice,
+speaker, text, stance_label, stance_p_aligned, stance_p_neutral and
+stance_p_opposed (to 6 decimals, as 'stance predict' writes them); the
+summary goes to standard error.
 """
 
 import sys
 
-from .._errors import DataError
-from ._common import add_model_argument, load_model_argument
+from .._errors import DataError, UsageError
+from ._common import add_model_argument, load_model_argument, note
 
 
 def format_parser(parser):
@@ -20,6 +28,13 @@ def format_parser(parser):
         choices=("table", "csv", "jsonl"),
         default="table",
         help="table (default: for reading), or csv / jsonl of the sentences (summary on stderr)",
+    )
+    parser.add_argument(
+        "-o", "--output", default="-", metavar="FILE",
+        help="with --output-format csv or jsonl: where to write (default: standard output)",
+    )
+    parser.add_argument(
+        "--width", type=int, metavar="N", help="the table's width in characters (default: the terminal's)"
     )
     add_model_argument(parser)
 
@@ -48,41 +63,90 @@ def _read_document(path):
         raise DataError(f"{name} is not valid UTF-8 on line {line}; convert it to UTF-8 first") from None
 
 
-def format_table(table, summary):
-    """Render the sentence table and summary for a terminal."""
-    labels = [c for c in table.columns if c not in ("sentence", "start", "end", "text", "label")]
-    lines = [
-        f"{'#':>3} {'start':>6} {'end':>6}  {'label':<8} "
-        + " ".join(f"{l[:8]:>8}" for l in labels)
-        + "  sentence"
-    ]
-    for row in table.itertuples(index=False):
-        values = row._asdict()
-        text = " ".join(values["text"].split())
-        text = text if len(text) <= 90 else text[:87] + "..."
-        probabilities = " ".join(f"{values[l]:>8.2f}" for l in labels)
+def analyze_document(model, document, target=None):
+    """Return ``(table, summary)``: the sentences with their voice and stance columns, and the summary.
+
+    The table's columns: ``sentence``, ``start``, ``end``, ``voice``
+    (``author`` or ``reported``), ``speaker`` (a meeting record's speaker
+    label, else empty), ``text``, ``stance_label`` and ``stance_p_<label>``.
+    """
+    import pandas as pd
+
+    from .._sentences import sentence_spans, summarize, voices
+
+    spans = sentence_spans(document)
+    sentences = [document[a:b] for a, b in spans]
+    proba = model.predict_proba(sentences, target) if sentences else pd.DataFrame(columns=model.labels)
+    labels = [model.labels[i] for i in proba.to_numpy().argmax(axis=1)] if sentences else []
+    who = voices(document, spans)
+    table = pd.DataFrame(
+        {
+            "sentence": range(1, len(spans) + 1),
+            "start": [a for a, _ in spans],
+            "end": [b for _, b in spans],
+            "voice": [v for v, _ in who],
+            "speaker": [s for _, s in who],
+            "text": sentences,
+            "stance_label": labels,
+        }
+    )
+    for label in model.labels:
+        table[f"stance_p_{label}"] = proba[label].to_numpy() if sentences else []
+    return table, summarize(labels, table["voice"], model.labels)
+
+
+def _counts(part):
+    return ", ".join(f"{label} {n}" for label, n in part["counts"].items())
+
+
+def _sentences(n):
+    return f"{n} sentence" if n == 1 else f"{n} sentences"
+
+
+def summary_lines(summary):
+    """The summary for people: all sentences, the author's stance, the reported speakers'."""
+    author, reported = summary["author"], summary["reported"]
+    lines = [f"sentences: {summary['sentences']} ({_counts(summary)})"]
+    if author["sentences"]:
+        lines.append(f"author's stance: {author['stance']} ({_sentences(author['sentences'])}: {_counts(author)})")
+    else:
+        lines.append("author's stance: none (no sentence in the author's own voice)")
+    if reported["sentences"]:
         lines.append(
-            f"{values['sentence']:>3} {values['start']:>6} {values['end']:>6}  {values['label']:<8} {probabilities}  {text}"
+            f"reported speakers' stance: {reported['stance']} ({_sentences(reported['sentences'])}: "
+            f"{_counts(reported)})"
         )
-    counts = ", ".join(f"{label} {n}" for label, n in summary["counts"].items())
-    lines += ["", f"sentences: {summary['sentences']} ({counts})", f"overall stance: {summary['stance']}"]
-    return "\n".join(lines)
+    else:
+        lines.append("reported speakers' stance: none (no reported speech)")
+    lines.append(f"overall stance: {summary['stance']} (the author's)")
+    return lines
 
 
 def main(args):
+    from ._table import PROBABILITY_DECIMALS, fixed_decimals, format_labelled
+
+    if args.width is not None and args.width < 40:
+        raise UsageError(f"--width must be at least 40, not {args.width}")
+    if args.output != "-" and args.output_format == "table":
+        raise UsageError("--output needs --output-format csv or jsonl")
     document = _read_document(args.document)
     model = load_model_argument(args)
-    table = model.analyze(document, target=args.target)
-    summary = table.attrs["summary"]
+    table, summary = analyze_document(model, document, args.target)
+    if args.verbose:
+        note(f"{len(table)} sentences in {len(document)} characters; "
+             f"{summary['author']['sentences']} in the author's voice, {summary['reported']['sentences']} reported")
     if args.output_format == "table":
-        print(format_table(table, summary))
+        print(format_labelled(table, model.labels, width=args.width, extra=("voice",)))
+        print()
+        print("\n".join(summary_lines(summary)))
     else:
         from .._io import write_table
 
-        write_table([table], "-", args.output_format)
-        counts = ", ".join(f"{label} {n}" for label, n in summary["counts"].items())
-        print(
-            f"stance: {summary['sentences']} sentences ({counts}); overall stance: {summary['stance']}",
-            file=sys.stderr,
-        )
+        columns = [f"stance_p_{label}" for label in model.labels]
+        if args.output_format == "csv":
+            fixed_decimals(table, columns)
+        else:
+            table[columns] = table[columns].round(PROBABILITY_DECIMALS)
+        write_table([table], args.output, args.output_format)
+        note("; ".join(summary_lines(summary)))
     return 0

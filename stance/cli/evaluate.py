@@ -35,19 +35,28 @@ def main(args):
     from .._io import read_table
     from .._training import prepare_training_data
 
+    model = load_model_argument(args)
     frame = pd.concat(read_table(args.data, args.format), ignore_index=True)
+    from ._options import apply_remembered_options  # columns and label map the model was trained with
+
+    remembered = apply_remembered_options(args, model.metadata, frame=frame)
+    if remembered:
+        note(remembered)
+    from ._options import check_columns, resolve_label_column  # every problem at once; mappings announced
+
+    check_columns(frame, args.text_column, args.target_column, args.label_column)
+    label_map = resolve_label_column(frame, args.label_column, label_map_argument(args))
     data, notes = prepare_training_data(
         frame,
         args.text_column,
         args.target_column,
         args.label_column,
-        label_map_argument(args),
+        label_map,
         min_examples=0,
         min_labels=1,
     )
     for message in notes:
         note(f"warning: {message}")
-    model = load_model_argument(args)
     predicted = []
     with progress_bar(total=len(data), description="labelling") as bar:
         for start in range(0, len(data), CHUNK_ROWS):

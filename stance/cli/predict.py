@@ -171,8 +171,14 @@ def main(args):
             return _labelled_locally(args, model, bar)
 
     bar = progress_bar(description="labelling")
+    if args.output == "-" and not args.output_format and sys.stdout.isatty():  # a table for people
+        from ._table import print_labelled_table
+
+        with bar:
+            print_labelled_table(labelled(bar), model.labels, args.text_column)
+        return 0
     try:
-        write_table(_rounded(labelled(bar), len(model.labels)), args.output, output_format)
+        write_table(_rounded(labelled(bar), len(model.labels), output_format), args.output, output_format)
     finally:
         bar.close()
     return 0
@@ -183,6 +189,9 @@ def _labelled_locally(args, model, bar):
     first = next(frames, None)
     if first is None:
         return
+    from ._options import apply_remembered_options  # the text column the model was trained with
+
+    apply_remembered_options(args, model.metadata, columns=("text_column",), frame=first)
     column = _target_column(args, first)
     require_columns(first, args.text_column, column)  # fail before any work
     chunks = itertools.chain([first], frames)
@@ -191,11 +200,15 @@ def _labelled_locally(args, model, bar):
         yield frame
 
 
-def _rounded(frames, n_labels):
+def _rounded(frames, n_labels, output_format=None):
     # Probabilities are written with 6 decimals: more than any use needs,
     # and a third faster to write than all 17 digits. They are the columns
     # just before the last (stance_flag), whatever suffix their names got.
     for frame in frames:
         columns = frame.columns[-1 - n_labels : -1]
         frame[columns] = frame[columns].round(PROBABILITY_DECIMALS)
+        if output_format == "csv":  # 0.000043, not 4.3e-05 (as analyze writes them)
+            from ._table import fixed_decimals
+
+            fixed_decimals(frame, columns)
         yield frame

@@ -7,6 +7,15 @@ writes the model (NAME.skops, safe to share, or NAME.joblib), NAME.json
 (metadata) and NAME.md (model card), atomically. With no --data, trains on the corpus bundled with stance, which
 reproduces the shipped model.
 
+With --data FILE --with-corpus, trains on the rows of FILE together with
+the bundled corpus, FILE's rows repeated (--user-weight) so that they win
+where the two disagree: the way to adapt the model to your own documents
+with a few hundred labels. It prints, on FILE's rows held out fold by fold,
+the scores of the shipped model, of FILE's rows alone and of FILE's rows
+with the corpus. Rows with a blank label (not yet annotated) are left out.
+The columns and label map used are recorded in the model's metadata, and
+'stance evaluate' and 'stance predict' use them when not given.
+
 With --streaming, learns from a file of any size, chunk by chunk (hashed
 features and an incremental linear model): it holds out every 10th row (up to
 50,000), prints the streaming model's scores on them next to those of the
@@ -52,7 +61,20 @@ def format_parser(parser):
         "--targets",
         metavar="FILE",
         help="target profiles (TOML: [[target]] tables with name, aliases, allies, opponents) for the rows "
-        "whose target has a profile's name (default with the bundled corpus: its shipped profiles)",
+        "whose target has a profile's name (the bundled corpus's rows always use its shipped profiles)",
+    )
+    parser.add_argument(
+        "--with-corpus",
+        action="store_true",
+        help="train on --data's rows together with the bundled corpus, --data's rows weighted so that they "
+        "dominate where the two disagree (for adapting the model with a few hundred of your own labels)",
+    )
+    parser.add_argument(
+        "--user-weight",
+        type=int,
+        metavar="N",
+        help="with --with-corpus: how many times each of your rows counts (default: enough for your rows to "
+        "weigh about as much as the corpus, at most 10)",
     )
     parser.add_argument(
         "--model-version",
@@ -127,39 +149,82 @@ def parse_settings(settings):
 
 
 def read_profiles(path, bundled=False):
-    """Return the target profiles of ``--targets FILE`` (the shipped ones for the bundled corpus)."""
+    """Return the target profiles of ``--targets FILE``, over the shipped ones when the corpus trains too."""
     from .._targets import load_profiles
 
-    if path is None:
-        return load_profiles() if bundled else None
-    try:
-        return load_profiles(Path(path))
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
-    except ValueError as error:
-        raise DataError(str(error)) from None
+    profiles = load_profiles() if bundled else {}
+    if path is not None:
+        try:
+            profiles.update(load_profiles(Path(path)))
+        except OSError as error:
+            raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+        except ValueError as error:
+            raise DataError(str(error)) from None
+    return profiles or None
+
+
+def _read_training_rows(args, bundled, data_path):
+    """Read the rows to train on; check columns and labels, listing every problem at once.
+
+    Returns ``(data, options)``: prepared rows and the options to remember.
+    """
+    import pandas as pd
+
+    from .._io import read_table
+    from .._labels import resolve_labels
+    from .._training import corpus_training_rows, examples_needed, prepare_training_data
+    from ._options import check_columns
+
+    frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
+    if bundled:  # the held-out part of the corpus measures the model; it never trains it
+        frame = corpus_training_rows(frame)
+    target_column, notes = check_columns(frame, args.text_column, args.target_column, args.label_column)
+    labels = frame[args.label_column]
+    unlabelled = labels.isna() | labels.astype(str).str.strip().eq("")
+    if unlabelled.any():
+        notes.append(f"left out {int(unlabelled.sum())} rows with no label (not annotated yet)")
+        frame = frame[~unlabelled].reset_index(drop=True)
+    mapping, label_notes = resolve_labels(frame[args.label_column], label_map_argument(args), args.label_column)
+    notes += label_notes
+    folds = 5 if args.folds is None else args.folds
+    data, prepare_notes = prepare_training_data(
+        frame,
+        args.text_column,
+        target_column,
+        args.label_column,
+        mapping,
+        min_examples=0 if args.with_corpus else examples_needed(folds),
+        min_labels=1 if args.with_corpus else 2,
+    )
+    for message in notes + prepare_notes:
+        note(f"warning: {message}" if not message.startswith("labels mapped") else message)
+    options = {
+        "text_column": args.text_column,
+        "target_column": target_column,
+        "label_column": args.label_column,
+        "label_map": {k: v for k, v in mapping.items() if k.strip().lower() != v},
+    }
+    return data, options, len(frame)
 
 
 def main(args):
-    import pandas as pd
-
     from .._evaluation import format_report
-    from .._io import read_table
     from .._recipes import make_estimator
-    from .._training import (
-        corpus_path,
-        corpus_training_rows,
-        cross_validation_fits,
-        examples_needed,
-        prepare_training_data,
-        train,
-    )
+    from .._training import corpus_path, cross_validation_fits, train
 
     if args.streaming:
+        if args.with_corpus:
+            raise UsageError("--with-corpus does not apply to --streaming")
         return main_streaming(args)
     for option in ("chunk_rows", "epochs", "compare_rows"):
         if getattr(args, option) is not None:
             raise UsageError(f"--{option.replace('_', '-')} applies only with --streaming")
+    if args.with_corpus and args.data is None:
+        raise UsageError("--with-corpus adds the bundled corpus to your rows: give them with --data FILE")
+    if args.user_weight is not None and not args.with_corpus:
+        raise UsageError("--user-weight applies only with --with-corpus")
+    if args.user_weight is not None and args.user_weight < 1:
+        raise UsageError(f"--user-weight must be at least 1, not {args.user_weight}")
     folds = 5 if args.folds is None else args.folds
     if folds == 1 or folds < 0:
         raise UsageError("--folds must be 0 (no cross-validation) or at least 2")
@@ -168,6 +233,8 @@ def main(args):
     except ValueError as error:
         raise UsageError(str(error)) from None
     output = Path(args.output)
+    if not output.parent.exists() and output.suffix in (".skops", ".joblib"):
+        output.parent.mkdir(parents=True, exist_ok=True)
     check_model_output(output, args.force)
     if args.data == "-":
         raise UsageError(
@@ -175,27 +242,30 @@ def main(args):
         )
     bundled = args.data is None
     data_path = corpus_path() if bundled else Path(args.data)
-    frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
-    if bundled:  # the held-out part of the corpus measures the model; it never trains it
-        frame = corpus_training_rows(frame)
-    profiles = read_profiles(args.targets, bundled)
-    data, notes = prepare_training_data(
-        frame,
-        args.text_column,
-        args.target_column,
-        args.label_column,
-        label_map_argument(args),
-        min_examples=examples_needed(folds),
-    )
-    for message in notes:
-        note(f"warning: {message}")
+    data, options, rows_read = _read_training_rows(args, bundled, data_path)
+    if args.verbose:
+        note(f"columns: text {options['text_column']!r}, target {options['target_column']!r}, "
+             f"label {options['label_column']!r}")
+        counts = ", ".join(f"{k} {v}" for k, v in data["label"].value_counts().sort_index().items())
+        note(f"labels: {counts}")
+    if args.with_corpus:
+        return _main_with_corpus(args, estimator, data, options, data_path, rows_read, folds)
+    from .._adapt import SMALL_DATA_ROWS
+
+    if not bundled and len(data) < SMALL_DATA_ROWS:
+        note(
+            f"warning: {len(data)} labelled rows are too few to train a model that can be trusted alone "
+            f"(fewer than {SMALL_DATA_ROWS}); add --with-corpus to train on them together with the bundled corpus"
+        )
     note(f"training on {len(data)} rows, {data['target'].nunique()} targets")
     fits = (cross_validation_fits(data, folds) if folds else 0) + 1
     with progress_bar(
         total=fits, unit="fits", description="cross-validating and fitting" if folds else "fitting"
     ) as bar:
         try:
-            estimator, metadata = train(data, estimator, folds, on_fit=bar.update, profiles=profiles)
+            estimator, metadata = train(
+                data, estimator, folds, on_fit=bar.update, profiles=read_profiles(args.targets, bundled)
+            )
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
     cv = metadata["metrics"].get("cross_validation")
@@ -209,7 +279,62 @@ def main(args):
                 f"\ncross-validation grouped by target (unseen targets): "
                 f"accuracy {grouped['accuracy']:.3f}   macro-F1 {grouped['macro_f1']:.3f}   F_avg {grouped['f_avg']:.3f}"
             )
-    return _save(args, estimator, metadata, data_path, bundled, len(frame))
+    metadata["options"] = options
+    return _save(args, estimator, metadata, data_path, bundled, rows_read)
+
+
+def _main_with_corpus(args, estimator, data, options, data_path, rows_read, folds):
+    """``stance train --data FILE --with-corpus``: your rows, weighted, with the bundled corpus."""
+    from .._adapt import combine_with_corpus, cross_validate_adapted
+    from .._model import load_model
+    from .._persistence import sha256_file
+    from .._training import corpus_path, corpus_training_rows, load_corpus, prepare_training_data, train
+
+    corpus, _ = prepare_training_data(corpus_training_rows(load_corpus()), min_examples=0)
+    combined, info = combine_with_corpus(data, corpus, args.user_weight)
+    note(
+        f"training on your {info['user_rows']} rows (each counted {info['weight']} times) and "
+        f"{info['corpus_rows']} rows of the bundled corpus"
+        + (f" ({info['corpus_rows_replaced']} of its rows replaced by yours)" if info["corpus_rows_replaced"] else "")
+    )
+    metrics = {}
+    smallest = int(data["label"].value_counts().min())
+    if folds and (smallest < folds or data["label"].nunique() < 2):
+        note(
+            f"warning: no cross-validation on your rows: each label needs at least {folds} rows "
+            f"(or set --folds lower; --folds 0 skips it)"
+        )
+    elif folds:
+        with progress_bar(total=2 * folds, unit="fits", description="cross-validating on your rows") as bar:
+            adaptation = cross_validate_adapted(
+                estimator, data, corpus, folds, info["weight"], baseline=load_model(), on_fit=bar.update
+            )
+        metrics["adaptation"] = adaptation
+        print(f"your rows, {folds} folds: each fold labelled by a model that never saw it")
+        print(f"{'model':<34} {'accuracy':>8} {'macro-F1':>8} {'F_avg':>8}")
+        for name, title in (
+            ("baseline", "shipped model"),
+            ("alone", "trained on your rows alone"),
+            ("with_corpus", "your rows with the corpus"),
+        ):
+            report = adaptation[name]
+            print(f"{title:<34} {report['accuracy']:>8.3f} {report['macro_f1']:>8.3f} {report['f_avg']:>8.3f}")
+        best = max(("baseline", "alone", "with_corpus"), key=lambda name: adaptation[name]["macro_f1"])
+        if best == "baseline":
+            note("on your rows the shipped model scored best: more labels may be needed before adapting pays")
+        elif best == "alone":
+            note("on your rows a model trained on them alone scored best: consider training without --with-corpus")
+    with progress_bar(total=1, unit="fits", description="fitting") as bar:
+        try:
+            estimator, metadata = train(
+                combined, estimator, 0, on_fit=bar.update, profiles=read_profiles(args.targets, bundled=True)
+            )
+        except ValueError as error:
+            raise DataError(f"cannot train on this data: {error}") from None
+    metadata["metrics"].update(metrics)
+    metadata["options"] = options
+    metadata["with_corpus"] = {**info, "corpus_sha256": sha256_file(corpus_path())}
+    return _save(args, estimator, metadata, data_path, False, rows_read)
 
 
 def main_streaming(args):

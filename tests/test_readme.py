@@ -1,0 +1,120 @@
+"""Every README example runs as written, in order, from an empty folder.
+
+The bash and python code blocks of the README are extracted and run one
+after another in a new, empty folder (each python block after those before
+it, as in one interpreter session), as a new user would run them after
+'pip install .': ``stance`` is this checkout's command. Blocks that need the
+network (pip), a Dask cluster, data that is not part of the repository, or
+the whole test suite are skipped, each with its reason; the test fails if a
+block that is not skipped fails.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+
+#: Why a block is not run, by a pattern it contains.
+SKIPS = [
+    (re.compile(r"pip install"), "needs the network"),
+    (re.compile(r"^pytest|&& pytest", re.M), "runs the whole test suite"),
+    (re.compile(r"tcp://|--engine dask|dask\.dataframe|distributed"), "needs a Dask cluster"),
+    (re.compile(r"semeval2016_t6/|archive\.csv|benchmarks/"), "needs data that is not in the repository"),
+    (re.compile(r"^make |make model", re.M), "runs from the repository"),
+]
+
+#: Keys piped to blocks that run 'stance annotate' (one answer per suggested sentence).
+ANNOTATE_KEYS = "aonanaonan\n"
+
+
+def code_blocks():
+    """``(line, language, code)`` of each bash or python block of the README, in order."""
+    text = README.read_text("utf-8")
+    blocks = []
+    for match in re.finditer(r"^```(bash|python)\n(.*?)^```", text, re.S | re.M):
+        line = text[: match.start()].count("\n") + 1
+        blocks.append((line, match.group(1), match.group(2)))
+    return blocks
+
+
+def skip_reason(code):
+    for pattern, reason in SKIPS:
+        if pattern.search(code):
+            return reason
+    return None
+
+
+def test_the_readme_has_examples_of_every_new_command():
+    code = "\n".join(block for _, _, block in code_blocks())
+    for command in ("stance suggest", "stance annotate", "--with-corpus", "stance analyze", "stance evaluate"):
+        assert command in code
+
+
+def test_every_readme_example_runs_verbatim_from_an_empty_folder(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "stance"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m stance "$@"\n')
+    shim.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(REPO),
+        "COLUMNS": "100",
+    }
+    ran, skipped = [], []
+    session = ""  # python blocks continue the session of the ones before them, as in one interpreter
+    for line, language, code in code_blocks():
+        reason = skip_reason(code)
+        if reason:
+            skipped.append((line, reason))
+            continue
+        if language == "bash":
+            command = ["bash", "-e", "-o", "pipefail", "-c", code]
+        else:
+            session += code + "\n"
+            command = [sys.executable, "-c", session]
+        result = subprocess.run(
+            command, cwd=folder, env=env, input=ANNOTATE_KEYS if "annotate" in code else "",
+            capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, f"README line {line} failed:\n{code}\n{result.stderr[-2000:]}"
+        assert "Traceback" not in result.stderr, f"README line {line}:\n{result.stderr[-2000:]}"
+        ran.append(line)
+    assert len(ran) >= 5, (ran, skipped)
+    # Only what the README promised: nothing outside the folder.
+    assert (folder / "models" / "mine.skops").exists()
+    if skipped:
+        print("skipped README blocks:", skipped)
+
+
+def test_readme_first_steps_output_matches_the_command(tmp_path):
+    """The table printed in 'First steps' is what the command prints."""
+    from stance.cli import main
+
+    text = README.read_text("utf-8")
+    document = re.search(r"cat > statement.txt <<'EOF'\n(.*?)\nEOF\n", text, re.S).group(1) + "\n"
+    shown = re.search(r"^```\n(#  voice.*?)^```", text, re.S | re.M).group(1)
+    (tmp_path / "statement.txt").write_text(document)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["analyze", str(tmp_path / "statement.txt"), "--target",
+                     "the treaty on plastic pollution", "--width", "100"]) == 0
+    assert out.getvalue().strip() == shown.strip()
+
+
+@pytest.mark.parametrize("line, language, code", code_blocks())
+def test_python_blocks_compile(line, language, code):
+    if language == "python":
+        compile(code, f"README.md:{line}", "exec")

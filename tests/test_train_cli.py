@@ -1,0 +1,180 @@
+"""stance train: column and label problems, --with-corpus, and the options a model remembers."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from stance.cli import main
+
+SON = {"aligned": "S", "opposed": "O", "neutral": "N"}
+
+
+@pytest.fixture
+def renamed_csv(tmp_path, tiny_corpus):
+    """The tiny corpus with other column names and S/O/N labels."""
+    frame = tiny_corpus.rename(columns={"text": "sentence", "target": "topic", "label": "stance"})
+    frame["stance"] = frame["stance"].map(SON)
+    path = tmp_path / "mine.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_every_column_problem_at_once_with_the_flag_and_a_suggestion(capsys, tmp_path, renamed_csv):
+    status, out, err = run(capsys, "train", "-d", renamed_csv, "-o", tmp_path / "m.skops")
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1
+    assert "no column 'text' (set --text-column; 'sentence' looks like it)" in err
+    assert "no column 'label' (set --label-column; 'stance' looks like it)" in err
+
+
+def test_son_labels_get_a_correct_label_map_suggestion(capsys, tmp_path, renamed_csv):
+    status, _, err = run(
+        capsys, "train", "-d", renamed_csv, "-o", tmp_path / "m.skops",
+        "--text-column", "sentence", "--label-column", "stance",
+    )
+    assert status == 1 and err.count("\n") == 1
+    assert "--label-map 'S=aligned,O=opposed,N=neutral'" in err
+    assert "'S' (" in err and "'O' (" in err and "'N' (" in err
+
+
+def test_numeric_labels_with_a_partial_map_are_refused(capsys, tmp_path, tiny_corpus):
+    frame = tiny_corpus.assign(label=tiny_corpus["label"].map({"aligned": 2, "opposed": 1, "neutral": 0}))
+    frame.to_csv(tmp_path / "num.csv", index=False)
+    status, _, err = run(
+        capsys, "train", "-d", tmp_path / "num.csv", "-o", tmp_path / "m.skops", "--label-map", "2=aligned"
+    )
+    assert status == 1
+    assert "'1' (8 rows), '0' (8 rows)" in err and "numbers are never guessed" in err
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_semeval_labels_are_mapped_out_loud_and_small_data_warned(capsys, tmp_path, tiny_corpus):
+    frame = tiny_corpus.assign(label=tiny_corpus["label"].map({"aligned": "FAVOR", "opposed": "AGAINST",
+                                                               "neutral": "NONE"}))
+    frame.to_csv(tmp_path / "sem.csv", index=False)
+    output = tmp_path / "new-folder" / "m.skops"  # a missing folder is created
+    status, _, err = run(capsys, "train", "-d", tmp_path / "sem.csv", "-o", output, "--folds", "0")
+    assert status == 0 and output.exists()
+    assert "labels mapped: FAVOR -> aligned, AGAINST -> opposed, NONE -> neutral" in err
+    assert "too few to train a model that can be trusted alone" in err and "--with-corpus" in err
+    options = json.loads(output.with_suffix(".json").read_text())["options"]
+    assert options["label_map"] == {"FAVOR": "aligned", "AGAINST": "opposed", "NONE": "neutral"}
+
+
+def test_a_column_that_looks_like_a_target_is_suggested(capsys, tmp_path, tiny_corpus):
+    tiny_corpus.rename(columns={"target": "topic"}).to_csv(tmp_path / "t.csv", index=False)
+    status, _, err = run(capsys, "train", "-d", tmp_path / "t.csv", "-o", tmp_path / "m.skops", "--folds", "0")
+    assert status == 0
+    assert "column 'topic' looks like one: pass --target-column topic" in err
+
+
+def test_rows_not_yet_annotated_are_left_out(capsys, tmp_path, tiny_corpus):
+    frame = pd.concat([tiny_corpus, pd.DataFrame({"text": ["Unlabelled one.", "Two."], "label": ["", None]})])
+    frame.to_csv(tmp_path / "part.csv", index=False)
+    status, _, err = run(capsys, "train", "-d", tmp_path / "part.csv", "-o", tmp_path / "m.skops", "--folds", "0")
+    assert status == 0
+    assert "left out 2 rows with no label (not annotated yet)" in err
+
+
+def test_with_corpus_trains_on_both_remembers_options_and_evaluate_reuses_them(
+    capsys, tmp_path, renamed_csv
+):
+    output = tmp_path / "adapted.skops"
+    status, out, err = run(
+        capsys, "train", "-d", renamed_csv, "-o", output, "--with-corpus", "--folds", "3",
+        "--text-column", "sentence", "--target-column", "topic", "--label-column", "stance",
+        "--label-map", "S=aligned,O=opposed,N=neutral",
+    )
+    assert status == 0, err
+    assert "shipped model" in out and "your rows with the corpus" in out and "your rows alone" in out
+    assert "each counted 10 times" in err
+    metadata = json.loads(output.with_suffix(".json").read_text())
+    assert metadata["options"] == {
+        "text_column": "sentence", "target_column": "topic", "label_column": "stance",
+        "label_map": {"S": "aligned", "O": "opposed", "N": "neutral"},
+    }
+    assert metadata["with_corpus"]["weight"] == 10 and metadata["with_corpus"]["user_rows"] == 24
+    assert metadata["training"]["rows"] == 24 * 10 + metadata["with_corpus"]["corpus_rows"]
+    assert set(metadata["metrics"]["adaptation"]) >= {"alone", "with_corpus", "baseline"}
+    # The model knows both the corpus's targets and the user's.
+    assert len(metadata["targets"]) > 50
+    # evaluate needs no column or label flags again.
+    status, out, err = run(capsys, "evaluate", "-d", renamed_csv, "--model", output)
+    assert status == 0, err
+    assert "using the model's training options: --text-column sentence" in err
+    assert "24 labelled texts" in out
+
+
+def test_with_corpus_user_labels_win_where_they_disagree(capsys, tmp_path):
+    import stance
+
+    corpus = stance.load_corpus()
+    aligned = corpus[corpus["label"] == "aligned"].head(30)
+    # The user's documents call these sentences opposed: their labels must win.
+    user = pd.DataFrame({"text": aligned["text"], "target": aligned["target"], "label": "opposed"})
+    extra = corpus[corpus["label"] != "aligned"].head(20)
+    pd.concat([user, extra[["text", "target", "label"]]]).to_csv(tmp_path / "flip.csv", index=False)
+    output = tmp_path / "flip.skops"
+    status, _, err = run(capsys, "train", "-d", tmp_path / "flip.csv", "-o", output, "--with-corpus",
+                         "--folds", "0")
+    assert status == 0, err
+    assert "50 of its rows replaced by yours" in err
+    model = stance.load_model(output)
+    predicted = model.predict(user["text"].tolist(), user["target"].tolist())
+    assert sum(label == "opposed" for label in predicted) >= 27
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--with-corpus"], "--with-corpus adds the bundled corpus to your rows"),
+        (["--user-weight", "3"], "--user-weight applies only with --with-corpus"),
+        (["--with-corpus", "--streaming", "-d", "x.csv"], "--with-corpus does not apply to --streaming"),
+    ],
+)
+def test_with_corpus_usage_errors(capsys, tmp_path, argv, message):
+    status, _, err = run(capsys, "train", "-o", tmp_path / "m.skops", *argv)
+    assert status == 2 and message in err and err.count("\n") == 1
+
+
+def test_predict_and_evaluate_reuse_remembered_columns_only_where_the_input_has_them(
+    capsys, tmp_path, renamed_csv, tiny_csv
+):
+    output = tmp_path / "renamed.skops"
+    status, _, err = run(
+        capsys, "train", "-d", renamed_csv, "-o", output, "--folds", "0", "--text-column", "sentence",
+        "--target-column", "topic", "--label-column", "stance", "--label-map", "S=aligned,O=opposed,N=neutral",
+    )
+    assert status == 0, err
+    # predict: the model's text column, with no flag.
+    status, out, err = run(capsys, "predict", "--input", renamed_csv, "--model", output)
+    assert status == 0, err
+    assert out.splitlines()[0].startswith("sentence,topic,stance,stance_label")
+    # A file with the default columns is read with them, not the remembered ones.
+    status, out, err = run(capsys, "evaluate", "-d", tiny_csv, "--model", output)
+    assert status == 0, err
+    assert "24 labelled texts" in out
+
+
+def test_evaluate_lists_column_problems_at_once_and_announces_label_mappings(capsys, tmp_path, tiny_corpus):
+    semeval = tiny_corpus.assign(label=tiny_corpus["label"].map({"aligned": "FAVOR", "opposed": "AGAINST",
+                                                                 "neutral": "NONE"}))
+    semeval.to_csv(tmp_path / "sem.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "sem.csv")
+    assert status == 0, err
+    assert "labels mapped: FAVOR -> aligned, AGAINST -> opposed, NONE -> neutral" in err
+    semeval.rename(columns={"text": "sentence", "label": "gold"}).to_csv(tmp_path / "other.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "other.csv")
+    assert status == 2 and err.count("\n") == 1
+    assert "set --text-column; 'sentence' looks like it" in err and "set --label-column; 'gold' looks like it" in err
+    numeric = tiny_corpus.assign(label=tiny_corpus["label"].map({"aligned": 1, "opposed": -1, "neutral": 0}))
+    numeric.to_csv(tmp_path / "num.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "num.csv")
+    assert status == 1 and "--label-map '1=aligned,-1=opposed,0=neutral'" in err
