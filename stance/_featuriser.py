@@ -283,10 +283,13 @@ class Featuriser:
         With ``sides``, returns ``(features, sides)``: per text, +1, or -1
         when what the text talks about is on the other side of its target
         (the target reverses another, as "ending X"; or, with the features
-        that relate text and target, every mention in the text is of an
-        opponent, as "Moscow" for "sanctions against Russia"), so that the
-        attitude the text shows is the opposite stance toward the target;
-        0 for a text with no target.
+        that relate text and target, the text mentions an opponent named in
+        the target's profile and nothing on the target's side, as "Moscow"
+        for "sanctions against Russia"), so that the attitude the text shows
+        is the opposite stance toward the target; 0 for a text with no
+        target. (A word that the target's name restricts, as "Russia" in
+        the plain name "sanctions against Russia", is a weaker sign: it
+        only marks the cues near it, see ``toward target``.)
         """
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         n = len(texts)
@@ -311,9 +314,10 @@ class Featuriser:
         for target in targets:
             try:
                 entry = cache.get(target)
-            except TypeError:  # an unhashable value read from a file, say
-                entry = None
-                target = None
+            except TypeError:
+                raise TypeError(
+                    f"a target must be a string or a stance.Target, not {type(target).__name__}"
+                ) from None
             if entry is None:
                 entry = cache[target] = self._resolve_one(target)
             resolved.append(entry)
@@ -325,8 +329,11 @@ class Featuriser:
             return -1, (), 0
         polarity = 1
         # A reversal the model does not know by name is read as its base,
-        # sides swapped ("ending the death penalty": the death penalty, -1).
-        while profile.key not in self._target_index:
+        # sides swapped ("ending the death penalty": the death penalty, -1);
+        # a reversal of a reversal twice; more is no real target's name.
+        for _ in range(3):
+            if profile.key in self._target_index:
+                break
             base, reverses = reversed_target(profile)
             if not reverses:
                 break
@@ -539,7 +546,7 @@ class Featuriser:
         numbers, rows, stems, stem_ids = marks.numbers, marks.rows, marks.stems, marks.stem_ids
         empty = np.zeros(0, dtype=np.int64)
         if not stems or not len(numbers):
-            return empty, empty, empty, empty, np.zeros(0, dtype="<U8")
+            return empty, empty, empty, empty, np.zeros(0, dtype="<U10")
         # Term tables: a term of k stems is found by its key over the row's
         # target and the stem numbers. Keys of long terms wrap around 64 bits,
         # as numpy's arithmetic does: they are hashes then, whose collisions
@@ -567,9 +574,9 @@ class Featuriser:
             found_starts.append(starts[hit])
             found_ends.append(starts[hit] + size)
             found_sides.append(np.array([table[i][1] for i in chosen], dtype=np.int64))
-            found_roles.append(np.array([table[i][2] for i in chosen], dtype="<U8"))
+            found_roles.append(np.array([table[i][2] for i in chosen], dtype="<U10"))
         if not found_rows:
-            return empty, empty, empty, empty, np.zeros(0, dtype="<U8")
+            return empty, empty, empty, empty, np.zeros(0, dtype="<U10")
         return tuple(
             np.concatenate(parts)
             for parts in (found_rows, found_starts, found_ends, found_sides, found_roles)
@@ -582,8 +589,8 @@ class Featuriser:
         # Relevance: which roles are mentioned, or none (for a row with a
         # target), and the share of the target's name that is mentioned.
         relevance = np.zeros((n, len(RELEVANCE_FEATURES)), dtype=np.float32)
-        for column, role in enumerate(("target", "ally", "opponent")):
-            relevance[m_rows[m_roles == role], column] = 1
+        for column, roles in enumerate((["target"], ["ally"], ["opponent", "restricted"])):
+            relevance[m_rows[np.isin(m_roles, roles)], column] = 1
         with_terms = np.array([bool(terms) for _, terms, _ in resolved], dtype=bool)
         relevance[:, 3] = with_terms & (relevance[:, :3].sum(axis=1) == 0)
         name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in resolved])
@@ -780,14 +787,15 @@ def _check_arrays(arrays):
 
 def _sides(resolved, mentions, n):
     # See Featuriser.transform: the polarity of each row's target, turned
-    # over where every mention in the row is on the target's other side.
+    # over where the row mentions a profile's opponent and nothing on the
+    # target's side.
     sides = np.array([polarity for _, _, polarity in resolved], dtype=np.int8)
     if mentions is not None and len(mentions[0]):
-        m_rows, _, _, m_sides, _ = mentions
+        m_rows, _, _, m_sides, m_roles = mentions
         for_target = np.zeros(n, dtype=bool)
         for_target[m_rows[m_sides > 0]] = True
         against = np.zeros(n, dtype=bool)
-        against[m_rows[m_sides < 0]] = True
+        against[m_rows[m_roles == "opponent"]] = True
         sides[against & ~for_target] *= -1
     return sides
 

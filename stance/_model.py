@@ -268,6 +268,14 @@ class StanceModel:
                 for value, gone in zip(values, missing)
             ]
             flags = [_flag(value, gone) for value, gone in zip(values, missing)]
+        if targets is not None and not isinstance(targets, str):
+            # A table's target cells are names: a number or a list read from
+            # a file is taken by its string form, as a text cell is.
+            from ._targets import Target
+
+            targets = [
+                t if t is None or isinstance(t, (str, Target)) or is_missing(t) else str(t) for t in targets
+            ]
         proba = self._proba(*as_lists(texts, targets))
         labels = (
             np.array(self.labels, dtype=object)[proba.argmax(axis=1)]

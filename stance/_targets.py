@@ -101,14 +101,26 @@ class Target:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or normalize_target(self.name) is None:
-            raise TypeError(f"a target's name must be a non-empty string, not {self.name!r}")
+            raise TypeError(f"a target's name must be a non-empty string, not {self.name!r:.60}")
         for field in ("aliases", "allies", "opponents"):
             value = getattr(self, field)
             if isinstance(value, str):
                 value = (value,)
+            elif value is None or isinstance(value, (bytes, dict)) or not hasattr(value, "__iter__"):
+                raise TypeError(
+                    f"a target's {field} must be a string or a sequence of strings, not {value!r:.60}"
+                )
+            value = tuple(value)  # once: a generator is read here, and only here
             if not all(isinstance(item, str) for item in value):
                 raise TypeError(f"a target's {field} must be strings")
             object.__setattr__(self, field, tuple(item for item in value if item.strip()))
+        sides = {}
+        for field, side in (("aliases", 1), ("allies", 1), ("opponents", -1)):
+            for item in getattr(self, field):
+                words = _phrase(item)
+                if sides.get(words, side) != side:
+                    raise ValueError(f"target {self.name!r}: {item!r} is both on its side and against it")
+                sides[words] = side
 
     @property
     def key(self):
@@ -190,7 +202,7 @@ def reversed_target(target):
     """
     match = REVERSING.match(target.name.strip())
     rest = target.name.strip()[match.end() :] if match else ""
-    if not match or normalize_target(rest) is None:
+    if not match or not _name_terms(rest):  # "ending the" reverses nothing
         return target, False
     return Target(rest, allies=target.opponents, opponents=target.allies), True
 
@@ -238,7 +250,8 @@ def signed_terms(target):
     -------
     list of (tuple of str, int, str)
         Each term's word stems, its side (+1 the target's, -1 against it)
-        and its role (``target``, ``ally`` or ``opponent``).
+        and its role: ``target``, ``ally`` or ``opponent`` (from the
+        profile), or ``restricted`` (a word the name restricts).
 
     Examples
     --------
@@ -251,19 +264,20 @@ def signed_terms(target):
     """
     terms = []
     for words, sign in _name_terms(target.name):
-        terms.append((words, sign, "target" if sign > 0 else "opponent"))
+        terms.append((words, sign, "target" if sign > 0 else "restricted"))
     for alias in target.aliases:
         terms.append((_phrase(alias), 1, "target"))
     for ally in target.allies:
         terms.append((_phrase(ally), 1, "ally"))
     for opponent in target.opponents:
         terms.append((_phrase(opponent), -1, "opponent"))
-    seen, unique = set(), []
+    # One side per term: what the profile says overrides what the name's
+    # words suggest ("the climate pact" with "climate" among its opponents).
+    unique = {}
     for words, sign, role in terms:
-        if words and (words, sign) not in seen:
-            seen.add((words, sign))
-            unique.append((words, sign, role))
-    return unique
+        if words:
+            unique[words] = (words, sign, role)
+    return list(unique.values())
 
 
 def load_profiles(source=None):
@@ -295,35 +309,56 @@ def load_profiles(source=None):
     if source is None:
         from importlib import resources
 
-        where, source = (
-            "shipped profiles",
-            resources.files("stance").joinpath("data", "targets.toml").read_text("utf-8"),
-        )
+        where = "shipped profiles"
+        source = resources.files("stance").joinpath("data", "targets.toml").read_text("utf-8")
     elif isinstance(source, Path):
-        where, source = str(source), source.read_text("utf-8")
-    else:
+        where = str(source)
+        try:
+            source = source.read_text("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{where}: not a UTF-8 text file") from None
+        except OSError as error:
+            raise ValueError(f"{where}: cannot read it: {error.strerror or error}") from None
+    elif isinstance(source, str):
         where = "profiles"
+    else:
+        raise TypeError(f"profiles are TOML text (str) or a pathlib.Path, not {type(source).__name__}")
     try:
-        tables = tomllib.loads(source).get("target", [])
+        document = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{where}: not valid TOML: {error}") from None
+        hint = (
+            " (to read a file, pass a pathlib.Path)"
+            if "\n" not in source and source.endswith(".toml")
+            else ""
+        )
+        raise ValueError(f"{where}: not valid TOML{hint}: {error}") from None
+    unknown = set(document) - {"target"}
+    if unknown:
+        raise ValueError(f"{where}: unknown table {sorted(unknown)[0]!r}; profiles are [[target]] tables")
+    tables = document.get("target", [])
     if not isinstance(tables, list):
         raise ValueError(f"{where}: 'target' must be a list of [[target]] tables")
     profiles = {}
     for number, table in enumerate(tables, 1):
         if not isinstance(table, dict) or not isinstance(table.get("name"), str):
             raise ValueError(f"{where}: target table {number} needs a name (a string)")
+        name = table["name"]
         unknown = set(table) - {"name", "aliases", "allies", "opponents"}
         if unknown:
-            raise ValueError(f"{where}: target {table['name']!r} has unknown key {sorted(unknown)[0]!r}")
+            raise ValueError(f"{where}: target {name!r} has unknown key {sorted(unknown)[0]!r}")
+        lists = {}
+        for field in ("aliases", "allies", "opponents"):
+            value = table.get(field, [])
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ValueError(f"{where}: target {name!r}: {field} must be a list of strings")
+            lists[field] = tuple(value)
         try:
-            target = Target(
-                table["name"],
-                tuple(table.get("aliases", ())),
-                tuple(table.get("allies", ())),
-                tuple(table.get("opponents", ())),
-            )
+            target = Target(name, **lists)
         except TypeError as error:
-            raise ValueError(f"{where}: target {table['name']!r}: {error}") from None
+            raise ValueError(f"{where}: target {name!r}: {error}") from None
+        except ValueError as error:  # its message names the target
+            raise ValueError(f"{where}: {error}") from None
+        if target.key in profiles:
+            raise ValueError(f"{where}: target {name!r} has two profiles")
         profiles[target.key] = target
     return profiles

@@ -1,0 +1,132 @@
+"""Targets and their profiles: the label depends on the target, as a reader's would."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stance
+from stance._targets import Target, reversed_target, signed_terms
+
+RUSSIA_SANCTIONS = Target(
+    "sanctions against Russia",
+    aliases=("the restrictive measures",),
+    allies=("Kyiv",),
+    opponents=("Russia", "Moscow", "the Kremlin"),
+)
+
+
+def terms(target):
+    return [(words, side) for words, side, _ in signed_terms(target)]
+
+
+def test_a_plain_name_is_read_with_its_sides():
+    assert terms(Target("sanctions against Russia")) == [(("sancti",), 1), (("russia",), -1)]
+    assert terms(Target("lifting sanctions against Russia")) == [(("sancti",), -1), (("russia",), 1)]
+    # A restriction ends where a phrase of its own starts.
+    assert terms(Target("a ban on smartphones in schools")) == [
+        (("ban",), 1),
+        (("smartp",), -1),
+        (("school",), 1),
+    ]
+
+
+def test_a_profile_overrides_what_the_name_suggests():
+    pact = Target("the climate pact", opponents=("climate",))
+    assert dict(terms(pact))[("climat",)] == -1
+
+
+def test_reversals_name_their_base_with_sides_swapped():
+    base, reverses = reversed_target(Target("Ending the death penalty", allies=("abolitionists",)))
+    assert reverses and base.name == "the death penalty" and base.opponents == ("abolitionists",)
+    assert reversed_target(Target("ending the"))[1] is False  # reverses nothing
+    assert reversed_target(Target("NATO enlargement"))[1] is False
+
+
+@pytest.mark.parametrize(
+    "aliases, allies, opponents, message",
+    [
+        (None, (), (), "aliases must be a string or a sequence"),
+        ((5,), (), (), "aliases must be strings"),
+        ((), ("Kyiv",), ("kyiv",), "both on its side and against it"),
+    ],
+)
+def test_bad_profiles_are_refused_with_one_clear_message(aliases, allies, opponents, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        Target("x", aliases=aliases, allies=allies, opponents=opponents)
+
+
+def test_a_generator_of_aliases_is_read_once_and_kept():
+    assert Target("x", aliases=(a for a in ["y", "z"])).aliases == ("y", "z")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[[target]]\nname = "X"\naliases = "Moscow"\n', "aliases must be a list of strings"),
+        ('[[targets]]\nname = "X"\n', "unknown table 'targets'"),
+        ('[[target]]\nname = "X"\n[[target]]\nname = "x"\n', "two profiles"),
+        ('[[target]]\nname = "X"\ncolour = "red"\n', "unknown key 'colour'"),
+        ("[[target]]\naliases = []\n", "needs a name"),
+        ("targets.toml", "pass a pathlib.Path"),
+    ],
+)
+def test_bad_profile_files_are_refused_naming_the_problem(text, message):
+    with pytest.raises(ValueError, match=message):
+        stance.load_profiles(text)
+
+
+def test_profile_files_are_read_from_paths(tmp_path):
+    path = tmp_path / "targets.toml"
+    path.write_text('[[target]]\nname = "Widget tax"\nopponents = ["the widget lobby"]\n', encoding="utf-8")
+    assert stance.load_profiles(path)["widget tax"].opponents == ("the widget lobby",)
+    with pytest.raises(ValueError, match="cannot read it"):
+        stance.load_profiles(Path(tmp_path / "missing.toml"))
+    with pytest.raises(TypeError, match="pathlib.Path"):
+        stance.load_profiles(b"[[target]]")
+
+
+def test_every_corpus_target_has_a_profile_that_the_model_knows():
+    model = stance.load_model()
+    shipped = stance.load_profiles()
+    assert set(model.targets) == set(shipped)
+    assert model.profiles["sanctions against russia"] == shipped["sanctions against russia"]
+
+
+# -- the shipped model: the target changes the label -------------------------
+
+
+def test_the_same_sentence_takes_different_stances_toward_different_targets():
+    text = "We welcome the new sanctions package."
+    got = stance.predict(
+        [text] * 3,
+        target=["sanctions against Russia", "lifting sanctions against Russia", "the Paris Agreement"],
+    )
+    assert got == ["aligned", "opposed", "neutral"]
+
+
+def test_attitude_toward_an_opponent_is_the_opposite_stance():
+    assert stance.predict("We condemn Russia.", target="sanctions against Russia") == ["aligned"]
+    praise = "Moscow deserves praise for its restraint."
+    assert stance.predict(praise, target=RUSSIA_SANCTIONS) == ["opposed"]
+
+
+def test_a_reversed_target_flips_the_side_and_keeps_the_probabilities():
+    texts = ["We strongly support the death penalty for terrorists.", "The death penalty is a cruel relic."]
+    model = stance.load_model()
+    direct = model.predict_proba(texts, target="the death penalty").to_numpy()
+    reversed_ = model.predict_proba(texts, target="ending the death penalty").to_numpy()
+    np.testing.assert_allclose(reversed_, direct[:, ::-1])  # columns: aligned, neutral, opposed
+
+
+def test_explain_names_the_mentions_that_decided():
+    table = stance.explain("Moscow must end the war.", target=RUSSIA_SANCTIONS)
+    assert ("moscow", "opponent", -1) in table.attrs["mentions"]
+    assert table.attrs["side"] == -1
+
+
+def test_targets_of_the_wrong_type_are_refused():
+    with pytest.raises(TypeError, match="dict"):
+        stance.predict("x", target={"name": "x"})
+    with pytest.raises(TypeError, match="position 1"):
+        stance.predict(["x", "y"], target=["a", 5])
