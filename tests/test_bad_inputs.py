@@ -10,7 +10,7 @@ import json
 import joblib
 import pandas as pd
 import pytest
-from conftest import run_stance
+from cli_runner import run_cli as run_stance
 
 import stance
 

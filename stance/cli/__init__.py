@@ -2,12 +2,19 @@
 
 Each subcommand module exposes ``format_parser(parser)``, which adds its
 arguments, and ``main(args)``, which runs it and returns the exit status.
-Exit status: 0 success, 1 failure (missing or unreadable file, bad model,
-unusable data), 2 usage error (unknown option, column or label mapping),
-130 interrupted. Errors are one line on stderr, never a traceback.
+Exit status (:class:`ExitStatus`): 0 success, 1 failure (missing or
+unreadable file, bad model, unusable data, a full disk), 2 usage error
+(unknown option, column or label mapping), 130 interrupted (Ctrl-C), 128 +
+the signal's number when ended by SIGTERM (143) or SIGHUP (129). Errors are
+one line on stderr, never a traceback (``stance --traceback COMMAND`` shows
+one for an unexpected error, for a bug report). However the command ends,
+its worker processes end with it and its temporary files are removed.
 """
 
 import argparse
+import enum
+import errno
+import os
 import signal
 import sys
 
@@ -15,7 +22,27 @@ from .._errors import StanceError, UsageError
 from .._version import __version__
 from . import analyze, evaluate, export, info, predict, train
 
-__all__ = ["main"]
+__all__ = ["main", "ExitStatus"]
+
+
+class ExitStatus(enum.IntEnum):
+    """The exit statuses of the ``stance`` command."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    HANGUP = 128 + signal.SIGHUP
+    INTERRUPTED = 130
+    TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM or SIGHUP, so that clean-up runs as for Ctrl-C."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
 
 SUBCOMMANDS = {
     "predict": (predict, "label sentences (arguments, a file or standard input)"),
@@ -41,6 +68,11 @@ def build_parser():
         epilog="Run 'stance COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"stance {__version__}")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="on an unexpected error, print Python's traceback (for a bug report) instead of one line",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (module, summary) in SUBCOMMANDS.items():
@@ -51,7 +83,7 @@ def build_parser():
     return parser
 
 
-def fail(message, status=1):
+def fail(message, status=ExitStatus.FAILURE):
     print(f"stance: error: {message}", file=sys.stderr)
     return status
 
@@ -61,10 +93,37 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"stance: warning: {message}", file=sys.stderr)
 
 
+def _first_line(error):
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
+#: Errors of writing to standard output (a full disk, a closed descriptor).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _silence_stdout():
+    """Point standard output at the null device, so that Python's flush at exit cannot fail again."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def _writes_to_stdout(args):
+    if args.command in ("train", "export"):
+        return False  # they write files; what they print is a report
+    return not (args.command == "predict" and getattr(args, "output", "-") != "-")
+
+
 def main(argv=None):
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (an :class:`ExitStatus`, or 128 + a signal)."""
     import warnings
 
+    if sys.stderr is None:  # started with stderr closed: messages go nowhere, not into stdout
+        sys.stderr = open(os.devnull, "w")
     args = build_parser().parse_args(argv)
     warnings.showwarning = _show_warning
     # Output may contain lone surrogates from hostile input: escape them
@@ -73,23 +132,55 @@ def main(argv=None):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        return args.run(args)
+        if sys.stdout is None and _writes_to_stdout(args):
+            raise StanceError("standard output is closed; give an output file (-o FILE) or open it")
+        status = args.run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return status
     except UsageError as error:
-        return fail(error, 2)
+        return fail(error, ExitStatus.USAGE)
     except StanceError as error:
-        return fail(error, 1)
+        return fail(error)
     except KeyboardInterrupt:
         print("stance: interrupted", file=sys.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED
+    except Terminated as ended:
+        name = signal.Signals(ended.signum).name
+        print(f"stance: stopped by {name}", file=sys.stderr)
+        return 128 + ended.signum
     except BrokenPipeError:
         # The reader went away (``stance predict ... | head``): not an error.
-        # Point stdout at /dev/null so that Python's exit flush stays quiet.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        _silence_stdout()
+        return ExitStatus.OK
     except MemoryError:
-        return fail("out of memory; process the input in smaller files")
+        return fail("out of memory; process the input in smaller files (or fewer --jobs)")
+    except OSError as error:
+        if error.filename is None and error.errno in _OUTPUT_ERRNOS:
+            _silence_stdout()
+            return fail(f"cannot write to standard output: {error.strerror}")
+        if args.traceback:
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        return fail(f"{error.strerror or _first_line(error)}{where}")
+    except ImportError as error:
+        if args.traceback:
+            raise
+        hint = " (out of memory? a memory limit such as ulimit -v may be too low)" if _memory_error(error) else ""
+        return fail(f"cannot load a library stance needs: {_first_line(error)}{hint}")
+    except RecursionError:
+        return fail("the input nests too deeply to be processed")
+    except Exception as error:
+        if args.traceback:
+            raise
+        return fail(
+            f"unexpected error: {_first_line(error)}; run 'stance --traceback ...' to see where, and report it"
+        )
+
+
+def _memory_error(error):
+    text = str(error).lower()
+    return "memory" in text or "mmap" in text or "allocate" in text
 
 
 def _interrupt(signum, frame):
@@ -99,9 +190,30 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _terminate(signum, frame):
+    from .._io import INTERRUPTED
+
+    INTERRUPTED.set()
+    # Once: a second signal while cleaning up must not cut the clean-up short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
 def run():
-    """Entry point of the installed ``stance`` script."""
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """Entry point of the installed ``stance`` script.
+
+    SIGPIPE keeps Python's handling (a BrokenPipeError, a clean end), and
+    SIGTERM and SIGHUP raise :class:`Terminated`: every way the command ends
+    but SIGKILL runs its clean-up (workers stopped, temporary files removed).
+    """
     signal.signal(signal.SIGINT, _interrupt)
-    sys.exit(main())
+    signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _terminate)
+    try:
+        status = main()
+    except (KeyboardInterrupt, Terminated):  # arrived outside main's handlers
+        status = ExitStatus.INTERRUPTED
+    sys.exit(int(status))
