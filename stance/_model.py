@@ -182,8 +182,9 @@ class StanceModel:
         """
         import pandas as pd
 
+        index = texts.index if isinstance(texts, pd.Series) else None  # rows keep their labels
         texts, targets = as_lists(texts, target)
-        return pd.DataFrame(self._proba(texts, targets), columns=self.labels)
+        return pd.DataFrame(self._proba(texts, targets), columns=self.labels, index=index)
 
     def label_frame(self, frame, text_column="text", target_column=None, target=None):
         """Return a copy of ``frame`` with stance columns added; every row kept, in order.

@@ -396,6 +396,29 @@ def _sentence_tokenizer():
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
+#: Punkt gets at most this many characters at a time: NLTK runs its regular
+#: expressions under a wall-clock limit, which a paragraph of megabytes exceeds.
+MAX_PIECE_CHARS = 20_000
+
+
+def _pieces(document, start, end):
+    """Yield ``(offset, text)``: ``document[start:end]`` in pieces of at most MAX_PIECE_CHARS.
+
+    A long paragraph is cut after the last sentence end in a piece, else at its
+    last line break or space (a hard cut only in 20,000 characters without one).
+    """
+    while end - start > MAX_PIECE_CHARS:
+        window = document[start : start + MAX_PIECE_CHARS]
+        cut = None
+        for pattern in (r"[.!?][\"')\]\u2019\u201d]*\s+", r"\n", r"\s"):
+            found = [m.end() for m in re.finditer(pattern, window[MAX_PIECE_CHARS // 2 :])]
+            if found:
+                cut = MAX_PIECE_CHARS // 2 + found[-1]
+                break
+        cut = cut or MAX_PIECE_CHARS
+        yield start, document[start : start + cut]
+        start += cut
+    yield start, document[start:end]
 
 
 def sentence_spans(document):
@@ -417,13 +440,13 @@ def sentence_spans(document):
     start = 0
     for match in [*_PARAGRAPH.finditer(document), None]:
         end = match.start() if match else len(document)
-        paragraph = document[start:end]
-        for a, b in tokenizer.span_tokenize(paragraph):
-            sentence = paragraph[a:b]
-            stripped = sentence.strip()
-            if stripped:
-                a += len(sentence) - len(sentence.lstrip())
-                spans.append((start + a, start + a + len(stripped)))
+        for offset, paragraph in _pieces(document, start, end):
+            for a, b in tokenizer.span_tokenize(paragraph):
+                sentence = paragraph[a:b]
+                stripped = sentence.strip()
+                if stripped:
+                    a += len(sentence) - len(sentence.lstrip())
+                    spans.append((offset + a, offset + a + len(stripped)))
         if match:
             start = match.end()
     return spans

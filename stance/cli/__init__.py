@@ -83,8 +83,15 @@ def build_parser():
     return parser
 
 
+#: The longest error message printed: a message quoting a huge value is cut.
+MAX_MESSAGE_CHARS = 1000
+
+
 def fail(message, status=ExitStatus.FAILURE):
-    print(f"stance: error: {message}", file=sys.stderr)
+    text = " ".join(str(message).split()) if "\n" in str(message) else str(message)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 30] + f"... ({len(text):,} characters in all)"
+    print(f"stance: error: {text}", file=sys.stderr)
     return status
 
 
@@ -166,8 +173,11 @@ def main(argv=None):
     except ImportError as error:
         if args.traceback:
             raise
-        hint = " (out of memory? a memory limit such as ulimit -v may be too low)" if _memory_error(error) else ""
-        return fail(f"cannot load a library stance needs: {_first_line(error)}{hint}")
+        root = error  # numpy wraps the loader's error in a page of advice: say the loader's
+        while (root.__cause__ or root.__context__) is not None:
+            root = root.__cause__ or root.__context__
+        hint = " (out of memory? a memory limit such as ulimit -v may be too low)" if _memory_error(root) else ""
+        return fail(f"cannot load a library stance needs: {_first_line(root)}{hint}")
     except RecursionError:
         return fail("the input nests too deeply to be processed")
     except Exception as error:
@@ -180,7 +190,7 @@ def main(argv=None):
 
 def _memory_error(error):
     text = str(error).lower()
-    return "memory" in text or "mmap" in text or "allocate" in text
+    return any(word in text for word in ("memory", "map", "allocate"))
 
 
 def _interrupt(signum, frame):
