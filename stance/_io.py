@@ -175,8 +175,10 @@ class _Source:
         # Up to the end of the first line (for SemEval's header), at most 64 KB.
         head = b""
         while len(head) < _HEAD_BYTES and b"\n" not in head:
-            block = stream.read1(_HEAD_BYTES - len(head)) if hasattr(stream, "read1") else stream.read(
-                _HEAD_BYTES - len(head)
+            block = (
+                stream.read1(_HEAD_BYTES - len(head))
+                if hasattr(stream, "read1")
+                else stream.read(_HEAD_BYTES - len(head))
             )
             if not block:
                 break
@@ -574,7 +576,9 @@ def _defuse(value):
 
 
 def _safe_cells(frame):
-    columns = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")]
+    columns = [
+        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")
+    ]
     if not columns:
         return frame
     frame = frame.copy()
@@ -622,7 +626,9 @@ def _jsonl(frame):
             columns.append(column.tolist())  # numpy integers and booleans: exact Python values
         else:
             columns.append([_json_value(v) for v in column.astype(object).tolist()])
-    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")).encode
+    dumps = json.JSONEncoder(
+        ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")
+    ).encode
     return "".join(dumps(dict(zip(names, values))) + "\n" for values in zip(*columns))
 
 

@@ -438,7 +438,9 @@ def _check_estimator(path, estimator):
         targets = getattr(estimator, "targets_", [])
         if not classes or len(set(classes)) != len(classes) or not set(classes) <= set(LABELS):
             problem = f"its labels are {classes}"
-        elif not isinstance(targets, (list, tuple, np.ndarray)) or not all(isinstance(t, str) for t in targets):
+        elif not isinstance(targets, (list, tuple, np.ndarray)) or not all(
+            isinstance(t, str) for t in targets
+        ):
             problem = "its targets are not a list of strings"
         elif proba.shape != (2, len(classes)) or not np.isfinite(proba).all():
             problem = "it gives no valid probabilities"

@@ -151,7 +151,13 @@ def test_replace_together_puts_old_files_back_if_a_rename_fails(tmp_path, monkey
             assert path.read_bytes() == b"old " + path.name.encode()
     assert not (tmp_path / "new.txt").exists()
     assert keep.read_bytes() == b"old m.skops"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.skops", "m.json", "m.md", "m.npz", "m.skops"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "elsewhere.skops",
+        "m.json",
+        "m.md",
+        "m.npz",
+        "m.skops",
+    ]
 
 
 def test_check_output_path_refuses_sockets_and_allows_devices(tmp_path):

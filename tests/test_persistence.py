@@ -352,7 +352,9 @@ def test_a_zip_bomb_with_a_matching_checksum_is_refused_before_unpacking(tmp_pat
     "attribute, value",
     [("classes_", 5), ("classes_", np.array(["yes", "no"])), ("targets_", "oops"), ("calibrated_", [1, 2])],
 )
-def test_skops_model_with_a_wrong_typed_attribute_is_one_clear_error(tmp_path, tiny_estimator, attribute, value):
+def test_skops_model_with_a_wrong_typed_attribute_is_one_clear_error(
+    tmp_path, tiny_estimator, attribute, value
+):
     import skops.io
     from cli_runner import run_cli
 
@@ -387,7 +389,9 @@ def model_files(path):
 
 
 @pytest.mark.parametrize("failing_call", [1, 2, 3, 4])
-def test_a_full_disk_while_saving_leaves_the_old_model_whole(saved, other_estimator, monkeypatch, failing_call):
+def test_a_full_disk_while_saving_leaves_the_old_model_whole(
+    saved, other_estimator, monkeypatch, failing_call
+):
     import errno
     import os
 
@@ -460,9 +464,9 @@ def test_export_never_harms_its_source(tmp_path, tiny_estimator, tiny_corpus, so
         assert result.returncode == 0, result.stderr
         assert stance.load_model(target, trusted=True).predict(["We back the treaty."], "the treaty")
     texts = tiny_corpus["text"].tolist()
-    assert stance.load_model(source, trusted=True).predict(texts) == stance.StanceModel(tiny_estimator).predict(
-        texts
-    )
+    assert stance.load_model(source, trusted=True).predict(texts) == stance.StanceModel(
+        tiny_estimator
+    ).predict(texts)
     assert stance.load_model(source, trusted=True).estimator is not None
 
 

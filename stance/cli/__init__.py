@@ -176,7 +176,9 @@ def main(argv=None):
         root = error  # numpy wraps the loader's error in a page of advice: say the loader's
         while (root.__cause__ or root.__context__) is not None:
             root = root.__cause__ or root.__context__
-        hint = " (out of memory? a memory limit such as ulimit -v may be too low)" if _memory_error(root) else ""
+        hint = (
+            " (out of memory? a memory limit such as ulimit -v may be too low)" if _memory_error(root) else ""
+        )
         return fail(f"cannot load a library stance needs: {_first_line(root)}{hint}")
     except RecursionError:
         return fail("the input nests too deeply to be processed")
