@@ -72,10 +72,11 @@ def process_env():
 
 def run_process(*args, input=None, cwd=None, timeout=120, **kwargs):
     """Run this checkout's ``stance ARGS`` in a new process; return the CompletedProcess."""
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
     return subprocess.run(
         stance_process(*args),
         input=input,
-        capture_output=True,
         text=isinstance(input, str) or input is None,
         cwd=cwd,
         env=process_env(),
