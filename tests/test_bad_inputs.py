@@ -15,6 +15,7 @@ import pytest
 from cli_runner import run_cli as run_stance
 
 import stance
+import stance._persistence
 
 CSV_OK = "text,label\nWe back the plan.,aligned\nWe reject it.,opposed\n"
 
@@ -828,3 +829,62 @@ def test_predict_proba_keeps_the_index_of_a_series():
     table["p"] = stance.predict_proba(texts)["opposed"]
     assert table.index.tolist() == [10, 3, 7]
     assert table["p"].idxmax() == 3
+
+
+def test_info_shows_what_it_can_of_oddly_shaped_metadata(tmp_path):
+    odd = {
+        "cross_validation": {
+            "folds": [5],
+            "random": {"accuracy": "high", "macro_f1": None},
+            "grouped_by_target": 3,
+        },
+        "held_out": "none",
+    }
+    path = shipped_model_with(".json", metadata_where("training", {"rows": {"n": 1}}))(tmp_path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["metrics"] = odd
+    meta["streaming"] = {"passes": "many"}
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    result = run_stance("info", "--model", path)
+    assert result.returncode == 0, result.stderr
+    assert "random folds       accuracy ?  macro-F1 ?" in result.stdout
+    assert "trained on  ? rows" in result.stdout and "many passes" in result.stdout
+
+
+def test_an_unexpected_error_is_one_line_unless_traceback_is_asked(monkeypatch):
+    from stance.cli import ExitStatus, info
+
+    def broken(args):
+        raise RuntimeError("something stance did not expect\nsecond line")
+
+    monkeypatch.setattr(info, "main", broken)
+    result = run_stance("info")
+    assert result.returncode == ExitStatus.FAILURE == 1
+    assert result.stderr.splitlines() == [
+        "stance: error: unexpected error: RuntimeError: something stance did not expect; "
+        "run 'stance --traceback ...' to see where, and report it"
+    ]
+    with pytest.raises(RuntimeError, match="did not expect"):
+        run_stance("--traceback", "info")
+
+
+def test_exit_statuses_are_named():
+    from stance.cli import ExitStatus
+
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 129, 130, 143]
+
+
+def test_a_parser_out_of_memory_is_reported_as_memory(tmp_path, monkeypatch):
+    # pandas' C parser reports an allocation failure as "Error tokenizing data".
+    import pandas
+
+    def out_of_memory(*args, **kwargs):
+        raise pandas.errors.ParserError("Error tokenizing data. C error: out of memory")
+
+    monkeypatch.setattr(pandas, "read_csv", out_of_memory)
+    path = write("in.csv", CSV_OK)(tmp_path)
+    result = run_stance("predict", "-i", path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "stance: error: out of memory; process the input in smaller files (or fewer --jobs)"
+    ]
