@@ -118,9 +118,14 @@ def dependency_versions():
 
 
 def sha256_file(path):
-    """Return the hex SHA-256 of a file's bytes."""
+    """Return the hex SHA-256 of a regular file's bytes (a pipe's would be those left unread)."""
+    import os
+    import stat
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ModelError(f"{path} is not a regular file: it has no checksum to record")
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -578,6 +578,15 @@ CASES = [
         rows_out(3),
     ),
     (
+        "a FIFO as training data",
+        fifo_with("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "m.skops"],
+        None,
+        2,
+        "train reads a file, not a FIFO",
+        None,
+    ),
+    (
         "a device as input",
         lambda folder: "/dev/null",
         ["predict", "-i", "{}", "--format", "csv"],
@@ -755,7 +764,7 @@ def test_bad_input(case, tmp_path):
 
 def test_matrix_is_large_enough():
     # The README quotes this count.
-    assert len(CASES) == 73
+    assert len(CASES) == 74
 
 
 def test_read_only_output_is_left_as_it_was(tmp_path):
@@ -888,3 +897,23 @@ def test_a_parser_out_of_memory_is_reported_as_memory(tmp_path, monkeypatch):
     assert result.stderr.splitlines() == [
         "stance: error: out of memory; process the input in smaller files (or fewer --jobs)"
     ]
+
+
+def test_evaluate_reads_labelled_data_from_a_pipe(tiny_corpus):
+    # stance evaluate --data <(command) --format csv
+    read_end, write_end = os.pipe()
+    data = tiny_corpus.to_csv(index=False).encode()
+
+    def feed():
+        with os.fdopen(write_end, "wb") as stream:
+            stream.write(data)
+
+    import threading
+
+    threading.Thread(target=feed, daemon=True).start()
+    try:
+        result = run_stance("evaluate", "--data", f"/dev/fd/{read_end}", "--format", "csv", "--json")
+    finally:
+        os.close(read_end)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["texts"] == len(tiny_corpus)

@@ -23,6 +23,7 @@ from .._recipes import RECIPES
 from ._common import (
     add_data_arguments,
     check_model_output,
+    check_training_file,
     label_map_argument,
     note,
     note_model_written,
@@ -162,7 +163,7 @@ def main(args):
             "train reads a file, not standard input: its checksum goes into the model's metadata"
         )
     bundled = args.data is None
-    data_path = corpus_path() if bundled else Path(args.data)
+    data_path = corpus_path() if bundled else check_training_file(args.data)
     frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
     data, notes = prepare_training_data(
         frame,
@@ -232,7 +233,7 @@ def main_streaming(args):
     output = Path(args.output)
     check_model_output(output, args.force)
     bundled = args.data is None
-    data_path = corpus_path() if bundled else Path(args.data)
+    data_path = corpus_path() if bundled else check_training_file(args.data)
 
     def progress(description, total):
         return progress_bar(total=total, unit="rows" if total != 1 else "fits", description=description)
