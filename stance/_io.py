@@ -411,30 +411,29 @@ def _records_frame(pd, rows, columns):
     return pd.DataFrame(rows, columns=list(columns) or ["text"], dtype=object)
 
 
+def parquet_integer_types():
+    """Arrow's integer types mapped to pandas' nullable ones (for ``to_pandas(types_mapper=...get)``).
+
+    An integer column with nulls would otherwise become floats, and
+    9007199254740993 would come out as 9007199254740992.0. The local and the
+    Dask engine both read Parquet with it.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    return {
+        getattr(pa, name)(): getattr(pd, f"{name.capitalize().replace('Uint', 'UInt')}Dtype")()
+        for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+    }
+
+
 def _read_parquet(source, chunk_rows):
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
-    import pandas as pd
-    import pyarrow as pa
-
     parquet = pq.ParquetFile(source.stream)
-    # Integer columns with nulls become pandas' nullable integers, not
-    # floats: 9007199254740993 must come out as it went in.
-    integers = {
-        getattr(pa, name)(): dtype
-        for name, dtype in (
-            ("int8", pd.Int8Dtype()),
-            ("int16", pd.Int16Dtype()),
-            ("int32", pd.Int32Dtype()),
-            ("int64", pd.Int64Dtype()),
-            ("uint8", pd.UInt8Dtype()),
-            ("uint16", pd.UInt16Dtype()),
-            ("uint32", pd.UInt32Dtype()),
-            ("uint64", pd.UInt64Dtype()),
-        )
-    }
+    integers = parquet_integer_types()
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows

@@ -429,3 +429,18 @@ def test_a_socket_is_not_an_output(tmp_path):
             write_table([ROWS], where, "csv")
     finally:
         server.close()
+
+
+def test_the_dask_engine_reads_parquet_integers_with_nulls_exactly(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from stance._dask import read_dask_frame
+
+    source = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": pa.array(BIG, pa.int64()), "text": ["a", "b", "c"]}), source)
+    frame, _ = read_dask_frame(str(source))
+    computed = frame.compute(scheduler="synchronous")
+    assert [None if pd.isna(v) else int(v) for v in computed["id"]] == BIG
+    assert str(computed["id"].dtype) == "Int64"
