@@ -197,7 +197,6 @@ class _Source:
         """Copy a pipe to a temporary file (at most :data:`MAX_SPOOL_BYTES`) for a format that needs to seek."""
         if self.seekable:
             return
-        import shutil
         import tempfile
 
         try:
@@ -223,7 +222,6 @@ class _Source:
         self._close_stream()
         spool.seek(0)
         self.stream, self.seekable, self._start, self.owned = spool, True, 0, True
-        del shutil
 
     def _close_stream(self):
         if self.owned:
