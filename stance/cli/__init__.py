@@ -149,13 +149,14 @@ def main(argv=None):
         return fail(error, ExitStatus.USAGE)
     except StanceError as error:
         return fail(error)
-    except KeyboardInterrupt:
-        print("stance: interrupted", file=sys.stderr)
-        return ExitStatus.INTERRUPTED
-    except Terminated as ended:
-        name = signal.Signals(ended.signum).name
-        print(f"stance: stopped by {name}", file=sys.stderr)
-        return 128 + ended.signum
+    except (KeyboardInterrupt, Terminated) as ended:
+        # A library that caught the signal's exception re-raises it as an interrupt: the signal decides.
+        signum = getattr(ended, "signum", None) or _stopped_by
+        if signum is None:
+            print("stance: interrupted", file=sys.stderr)
+            return ExitStatus.INTERRUPTED
+        print(f"stance: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         # The reader went away (``stance predict ... | head``): not an error.
         _silence_stdout()
@@ -202,9 +203,15 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+#: The signal (SIGTERM, SIGHUP) that is ending the command, if any.
+_stopped_by = None
+
+
 def _terminate(signum, frame):
+    global _stopped_by
     from .._io import INTERRUPTED
 
+    _stopped_by = signum
     INTERRUPTED.set()
     # Once: a second signal while cleaning up must not cut the clean-up short.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
