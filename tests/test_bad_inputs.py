@@ -624,6 +624,15 @@ CASES = [
         None,
     ),
     (
+        "null labels in JSONL (train --streaming)",
+        write("in.jsonl", '{"text": "We back it.", "label": "aligned"}\n{"text": "No.", "label": null}\n'),
+        ["train", "-d", "{}", "-o", "m.skops", "--streaming"],
+        None,
+        1,
+        "1 rows have no label",
+        None,
+    ),
+    (
         "missing label key in JSONL (evaluate)",
         write("in.jsonl", '{"text": "We back it.", "label": "aligned"}\n{"text": "No."}\n'),
         ["evaluate", "-d", "{}"],
@@ -764,7 +773,7 @@ def test_bad_input(case, tmp_path):
 
 def test_matrix_is_large_enough():
     # The README quotes this count.
-    assert len(CASES) == 74
+    assert len(CASES) == 75
 
 
 def test_read_only_output_is_left_as_it_was(tmp_path):
