@@ -9,13 +9,16 @@ clear sentence.
 
 import csv
 import io
-import re
+import json
+import os
+import stat
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import DataError, UsageError
-from ._persistence import atomic_write
+from ._files import check_output_path, describe_kind, open_output
 
 __all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
 
@@ -73,55 +76,159 @@ def detect_format(path, fmt=None, default=None):
     )
 
 
-def _check_readable(path):
-    if path == _STDIO:
-        return
-    path = Path(path)
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, not a file")
-    if not path.exists():
-        raise DataError(f"{path} does not exist")
-    try:
-        with open(path, "rb") as stream:
-            first = stream.read(1)
-    except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror}") from None
-    if not first:
-        raise DataError(f"{path} is empty")
+#: The most of a pipe (standard input, a FIFO, ``<(...)``) kept in a
+#: temporary file for the formats that must read their input twice or
+#: out of order (JSON Lines, Parquet). Text, CSV and TSV stream through
+#: without a copy, however long.
+MAX_SPOOL_BYTES = 1 << 30
+#: The most bytes looked at to recognise a SemEval header.
+_HEAD_BYTES = 1 << 16
 
 
-def _first_bad_line(source):
-    """Return the 1-based number of the first line of a binary stream that is not UTF-8."""
-    for number, line in enumerate(source, start=1):
+class _Prefixed(io.RawIOBase):
+    """A stream that gives ``head`` first, then the rest of ``rest``: bytes looked at are not lost."""
+
+    def __init__(self, head, rest, owned):
+        self._head = memoryview(head)
+        self._rest = rest
+        self._owned = owned
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read1(len(buffer)) if hasattr(self._rest, "read1") else self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self):
         try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            return number
-    return None
+            if self._owned:
+                self._rest.close()
+        finally:
+            super().close()
 
 
-def _starts_with_semeval_header(source):
-    first = source.readline()
-    source.seek(0)
-    return first.lstrip(b"\xef\xbb\xbf").rstrip(b"\r\n").split(b"\t") == [h.encode() for h in SEMEVAL_HEADER]
+class _Source:
+    """An open input: a binary stream read once from its start, its name, and what it is.
 
+    The input is opened once and never read ahead of its reader: a pipe, a
+    FIFO or ``/dev/stdin`` gives its bytes once, so a byte looked at (to see
+    whether the input is empty, UTF-16 or SemEval) is put back in front of
+    the rest.
+    """
 
-def _open_source(path):
-    """Return a binary stream of the input (stdin for ``-``)."""
-    if path == _STDIO:
-        # Standard input is copied to a temporary file as it arrives (kept in
-        # memory up to 32 MB): readers look at it twice (to sniff the format,
-        # to collect JSON Lines keys), and memory must not grow with it.
-        import shutil
+    def __init__(self, path):
+        self.stdin = path == _STDIO
+        self.name = "standard input" if self.stdin else str(path)
+        if self.stdin:
+            if sys.stdin is None:
+                raise DataError("standard input is closed")
+            stream = sys.stdin.buffer
+            self.owned = False
+        else:
+            if os.path.isdir(path):
+                raise DataError(f"{path} is a folder, not a file")
+            try:
+                stream = open(path, "rb")
+            except FileNotFoundError:
+                raise DataError(f"{path} does not exist") from None
+            except OSError as error:
+                raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+            self.owned = True
+        try:
+            mode = os.fstat(stream.fileno()).st_mode
+        except (OSError, AttributeError, io.UnsupportedOperation):
+            mode = None  # an in-memory stream (tests, embedding): seekable
+        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+            self._close(stream)
+            raise DataError(f"cannot read {self.name}: it is a {describe_kind(mode)}")
+        self.regular = mode is None or stat.S_ISREG(mode)
+        try:
+            seekable = self.regular and stream.seekable()
+            start = stream.tell() if seekable else 0
+        except OSError:
+            seekable, start = False, 0
+        self.seekable, self._start = seekable, start
+        try:
+            self.head = self._read_head(stream)
+        except OSError as error:
+            self._close(stream)
+            raise DataError(f"cannot read {self.name}: {error.strerror or error}") from None
+        if not self.head:
+            self._close(stream)
+            raise DataError(f"{self.name} is empty")
+        if seekable:
+            stream.seek(start)
+            self.stream = stream
+        else:
+            self.stream = io.BufferedReader(_Prefixed(self.head, stream, self.owned), 1 << 16)
+            self.owned = True  # closing the wrapper leaves an unowned stream open
+
+    @staticmethod
+    def _read_head(stream):
+        # Up to the end of the first line (for SemEval's header), at most 64 KB.
+        head = b""
+        while len(head) < _HEAD_BYTES and b"\n" not in head:
+            block = (
+                stream.read1(_HEAD_BYTES - len(head))
+                if hasattr(stream, "read1")
+                else stream.read(_HEAD_BYTES - len(head))
+            )
+            if not block:
+                break
+            head += block
+        return head
+
+    def _close(self, stream):
+        if self.owned:
+            stream.close()
+
+    def rewind(self):
+        """Go back to the start (seekable sources only)."""
+        self.stream.seek(self._start)
+
+    def make_seekable(self, fmt):
+        """Copy a pipe to a temporary file (at most :data:`MAX_SPOOL_BYTES`) for a format that needs to seek."""
+        if self.seekable:
+            return
         import tempfile
 
-        spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)
-        shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
-        if not spool.tell():
-            raise DataError("standard input is empty")
+        try:
+            spool = tempfile.TemporaryFile()
+            copied = 0
+            while True:
+                block = self.stream.read(1 << 20)
+                if not block:
+                    break
+                copied += len(block)
+                if copied > MAX_SPOOL_BYTES:
+                    spool.close()
+                    raise DataError(
+                        f"{self.name} holds more than {MAX_SPOOL_BYTES >> 20} MB of {fmt}, which is read from "
+                        "a copy: save it to a file and give its path"
+                    )
+                spool.write(block)
+        except OSError as error:
+            raise DataError(
+                f"cannot keep a copy of {self.name} in the temporary folder ({tempfile.gettempdir()}): "
+                f"{error.strerror or error}; save the input to a file and give its path"
+            ) from None
+        self._close_stream()
         spool.seek(0)
-        return spool
-    return open(path, "rb")
+        self.stream, self.seekable, self._start, self.owned = spool, True, 0, True
+
+    def _close_stream(self):
+        if self.owned:
+            self.stream.close()
+
+    def close(self):
+        self._close_stream()
 
 
 def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
@@ -150,33 +257,58 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         Missing, unreadable, empty or undecodable input.
     """
     explicit = fmt
-    _check_readable(path)
-    fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
-    source = _open_source(path)
-    if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source):
-        fmt = "semeval"
-    name = "standard input" if str(path) == _STDIO else str(path)
+    source = _Source(str(path) if str(path) == _STDIO else path)
+    name = source.name
     try:
+        fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
+        if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source.head):
+            fmt = "semeval"
+        if fmt in _SEEKING:
+            source.make_seekable(fmt)
         yield from _READERS[fmt](source, chunk_rows)
     except UnicodeDecodeError:
-        source.seek(0)
-        if source.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        if source.head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise DataError(
                 f"{name} is UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8 first"
             ) from None
-        source.seek(0)
-        line = _first_bad_line(source)
+        line = None
+        if source.seekable:
+            source.rewind()
+            line = _first_bad_line(source.stream)
         where = f" on line {line}" if line else ""
         raise DataError(f"{name} is not valid UTF-8{where}; convert it to UTF-8 first") from None
     except (DataError, UsageError):
+        raise
+    except MemoryError:
         raise
     except Exception as error:  # parsers raise many types; all mean "bad file"
         if INTERRUPTED.is_set():
             raise KeyboardInterrupt from None
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "out of memory" in message.lower():
+            raise MemoryError(message) from None
         raise DataError(f"cannot read {name} as {fmt}: {message}") from None
     finally:
         source.close()
+
+
+def _first_bad_line(source):
+    """Return the 1-based number of the first line of a binary stream that is not UTF-8."""
+    for number, line in enumerate(source, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return None
+
+
+def _starts_with_semeval_header(head):
+    first = head.split(b"\n", 1)[0]
+    return first.lstrip(b"\xef\xbb\xbf").rstrip(b"\r\n").split(b"\t") == [h.encode() for h in SEMEVAL_HEADER]
+
+
+#: Formats whose readers read the input twice or out of order: a pipe is copied first.
+_SEEKING = ("jsonl", "parquet")
 
 
 def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
@@ -184,9 +316,9 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
 
     import pandas as pd
 
-    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
     reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
-    with reader:
+    with _detaching(text), reader:
         while True:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -200,6 +332,18 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
                     ) from None
             # A CSV cell is always a string: an empty line's cells are "" too.
             yield chunk.fillna("")
+
+
+@contextmanager
+def _detaching(text):
+    """Detach a text wrapper at the end: the binary stream under it is closed by its owner, or not at all."""
+    try:
+        yield text
+    finally:
+        try:
+            text.detach()
+        except ValueError:
+            pass
 
 
 def _read_csv(source, chunk_rows):
@@ -217,13 +361,20 @@ def _read_jsonl(source, chunk_rows):
     # Two passes: the first collects every key in the file, so that every
     # chunk has every column (a key first seen on line 90,000 must not shift
     # the columns of a CSV written chunk by chunk, nor change which column
-    # holds the targets).
+    # holds the targets). A pipe was copied to a file first.
     columns = {}
-    for _, record in _json_records(source):
+    lines = 0
+    for number, record in _json_records(source.stream):
         columns.update(dict.fromkeys(record))
-    source.seek(0)
+        lines = number
+    source.rewind()
     rows = []
-    for _, record in _json_records(source):
+    for number, record in _json_records(source.stream):
+        if number > lines or not columns.keys() >= record.keys():
+            raise DataError(
+                f"{source.name} changed while it was read (line {number} is new); "
+                "read a copy that nothing writes to"
+            )
         rows.append(record)
         if len(rows) == chunk_rows:
             yield _records_frame(pd, rows, columns)
@@ -234,8 +385,6 @@ def _read_jsonl(source, chunk_rows):
 
 def _json_records(source):
     """Yield ``(line number, object)``; a blank line is an empty object."""
-    import json
-
     text = io.TextIOWrapper(source, encoding="utf-8-sig")
     try:
         for number, line in enumerate(text, start=1):
@@ -260,25 +409,48 @@ def _records_frame(pd, rows, columns):
     return pd.DataFrame(rows, columns=list(columns) or ["text"], dtype=object)
 
 
+def parquet_integer_types():
+    """Arrow's integer types mapped to pandas' nullable ones (for ``to_pandas(types_mapper=...get)``).
+
+    An integer column with nulls would otherwise become floats, and
+    9007199254740993 would come out as 9007199254740992.0. The local and the
+    Dask engine both read Parquet with it.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    return {
+        getattr(pa, name)(): getattr(pd, f"{name.capitalize().replace('Uint', 'UInt')}Dtype")()
+        for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+    }
+
+
 def _read_parquet(source, chunk_rows):
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
-    parquet = pq.ParquetFile(source)
+    parquet = pq.ParquetFile(source.stream)
+    integers = parquet_integer_types()
+    rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
-        yield batch.to_pandas()
+        rows += batch.num_rows
+        yield batch.to_pandas(types_mapper=integers.get)
+    if not rows:  # no rows: the columns all the same, so that the output has its header
+        yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=integers.get)
 
 
 def _read_text(source, chunk_rows):
     import pandas as pd
 
     lines = []
-    for line in io.TextIOWrapper(source, encoding="utf-8-sig", newline=""):
-        lines.append(line.rstrip("\r\n"))
-        if len(lines) == chunk_rows:
-            yield pd.DataFrame({"text": lines})
-            lines = []
+    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+    with _detaching(text):
+        for line in text:
+            lines.append(line.rstrip("\r\n"))
+            if len(lines) == chunk_rows:
+                yield pd.DataFrame({"text": lines})
+                lines = []
     if lines:
         yield pd.DataFrame({"text": lines})
 
@@ -298,7 +470,7 @@ def _read_semeval(source, chunk_rows):
 
     rows = []
     header = None
-    for number, raw in enumerate(source, start=1):
+    for number, raw in enumerate(source.stream, start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -345,64 +517,134 @@ def require_columns(frame, *columns):
             raise UsageError(f"no column {column!r} in the input; available columns: {available}")
 
 
-def write_table(frames, path, fmt):
+def write_table(frames, path, fmt, safe_csv=False):
     """Write DataFrames one after another as CSV or JSON Lines.
 
-    ``path`` ``"-"`` writes to standard output; a file is written atomically:
-    it appears complete or not at all. Returns the number of rows written.
+    ``path`` ``"-"`` writes to standard output; a regular file is written
+    atomically: it appears complete or not at all, with the permissions of
+    the file it replaces. A character device or a FIFO (``/dev/null``, a
+    named pipe) is written to directly, never replaced. Returns the number
+    of rows written.
+
+    Values come out as they went in: integers of any size exactly (nullable
+    integer columns too), floats to the last digit, JSON's ``Infinity`` as
+    ``Infinity``. With ``safe_csv``, a CSV text cell that a spreadsheet would
+    run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return) gets a leading ``'``.
     """
     if fmt not in ("csv", "jsonl"):
         raise UsageError(f"cannot write {fmt}; output formats are csv and jsonl")
+    if safe_csv and fmt != "csv":
+        raise UsageError("--safe-csv applies to CSV output only")
     if path == _STDIO:
-        return _write_frames(frames, sys.stdout, fmt)
+        if sys.stdout is None:
+            raise DataError("standard output is closed; give an output file")
+        try:
+            return _write_frames(frames, sys.stdout, fmt, safe_csv)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise DataError(f"cannot write to standard output: {error.strerror or error}") from None
     path = check_writable(path)
     try:
-        with atomic_write(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
-            return _write_frames(frames, stream, fmt)
+        with open_output(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
+            return _write_frames(frames, stream, fmt, safe_csv)
+    except BrokenPipeError:
+        raise
     except OSError as error:
         raise DataError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def check_writable(path):
-    """Return ``path`` as a Path, or raise :class:`DataError` if it cannot be an output file."""
-    path = Path(path)
-    if path.is_dir():
-        raise DataError(f"cannot write {path}: it is a folder")
-    if not path.parent.is_dir():
-        raise DataError(f"cannot write {path}: folder {path.parent} does not exist")
-    return path
+    """Return ``path`` as a Path, or raise :class:`DataError` if it cannot be an output file.
+
+    A folder, a missing folder, a block device or a socket cannot; a regular
+    file, a character device or a FIFO can.
+    """
+    return check_output_path(path, DataError, special=True)
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: What a spreadsheet runs as a formula when a cell starts with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _escape_surrogates(frame):
-    """Write lone surrogates (invalid Unicode) as the text ``\\udXXX``, as CSV output does."""
-    columns = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "str"]
-    dirty = [
-        c for c in columns if frame[c].map(lambda v: isinstance(v, str) and bool(_SURROGATE.search(v))).any()
+def _defuse(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def _safe_cells(frame):
+    columns = [
+        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")
     ]
-    if not dirty:
+    if not columns:
         return frame
     frame = frame.copy()
-    for column in dirty:
-        frame[column] = frame[column].map(
-            lambda v: v.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(v, str) else v
-        )
+    for column in columns:
+        frame[column] = frame[column].map(_defuse).astype(object)
     return frame
 
 
-def _write_frames(frames, stream, fmt):
+def _json_value(value):
+    """A value as json.dumps writes it exactly: missing values are null, numpy scalars Python numbers."""
+    if value is None or value is _NA or value is _NAT:
+        return None
+    if isinstance(value, float):
+        return None if value != value else value
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()
+        return None if isinstance(value, float) and value != value else value
+    return value
+
+
+def _json_default(value):
+    # Types JSON has no notation for (timestamps, decimals, bytes): their text.
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def _jsonl(frame):
+    """Return a DataFrame's rows as JSON Lines text, every value exactly as it is."""
+    global _NA, _NAT
+    if _NA is None:
+        import pandas as pd
+
+        _NA, _NAT = pd.NA, pd.NaT
+    names = [str(name) for name in frame.columns]
+    columns = []
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        kind = column.dtype.kind if hasattr(column.dtype, "kind") else "O"
+        if kind in "iub" and not hasattr(column.dtype, "na_value"):
+            columns.append(column.tolist())  # numpy integers and booleans: exact Python values
+        else:
+            columns.append([_json_value(v) for v in column.astype(object).tolist()])
+    dumps = json.JSONEncoder(
+        ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")
+    ).encode
+    return "".join(dumps(dict(zip(names, values))) + "\n" for values in zip(*columns))
+
+
+_NA = _NAT = None
+
+
+def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
         if fmt == "csv":
+            if safe_csv:
+                frame = _safe_cells(frame)
             # RFC 4180 line ends: with "\r\n" as the terminator, the csv writer
             # quotes any field holding a bare "\r", which would otherwise split a row.
             frame.to_csv(stream, index=False, header=index == 0, lineterminator="\r\n")
-        elif len(frame):
-            # pandas ends JSON Lines output with a newline, so chunks concatenate
-            # (but writes a lone newline, a blank row, for an empty frame).
-            _escape_surrogates(frame).to_json(stream, orient="records", lines=True, force_ascii=False)
+        else:
+            # Lone surrogates (invalid Unicode from hostile input) are written
+            # by the stream as "\udXXX", which JSON reads back as the same escape.
+            stream.write(_jsonl(frame))
         rows += len(frame)
         stream.flush()
     return rows

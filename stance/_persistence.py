@@ -23,11 +23,8 @@ file naming any other type is refused.
 import hashlib
 import io
 import json
-import os
 import platform
-import tempfile
 import warnings
-from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from functools import partial
 from importlib import metadata as importlib_metadata
@@ -35,6 +32,7 @@ from pathlib import Path
 
 from ._card import render_card
 from ._errors import ModelError
+from ._files import atomic_write, check_output_path, check_zip, read_regular, replace_together
 from ._version import __version__
 
 __all__ = [
@@ -73,6 +71,19 @@ SKOPS_ALLOWED_TYPES = frozenset(
 #: Model file formats, by suffix; any other suffix is read as joblib.
 SKOPS_SUFFIX = ".skops"
 
+#: The largest model file (estimator or compiled form) stance reads.
+MAX_MODEL_BYTES = 1 << 30
+#: The largest metadata file stance reads (the shipped model's is 42 KB).
+MAX_METADATA_BYTES = 16 << 20
+#: The most a zipped model file (.skops, .npz) may unpack to: 64 MB plus 200
+#: times its size (real models unpack to 2-3 times theirs), at most 2 GB.
+MAX_UNPACK_RATIO = 200
+
+
+def unpack_limit(packed_bytes):
+    """Return the most a zipped model file of ``packed_bytes`` may unpack to."""
+    return min(2 << 30, (64 << 20) + MAX_UNPACK_RATIO * packed_bytes)
+
 
 class ModelVersionWarning(UserWarning):
     """The model was saved with other versions of its dependencies."""
@@ -106,65 +117,43 @@ def dependency_versions():
 
 
 def sha256_file(path):
-    """Return the hex SHA-256 of a file's bytes."""
+    """Return the hex SHA-256 of a regular file's bytes (a pipe's would be those left unread)."""
+    import os
+    import stat
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ModelError(f"{path} is not a regular file: it has no checksum to record")
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-@contextmanager
-def atomic_write(path, mode="w", **kwargs):
-    """Open a temporary file next to ``path``; on success, move it into place.
-
-    The destination holds either its old content or the complete new one,
-    never a partial file, even if the process is killed midway.
-    """
-    path = Path(path)
-    # Permission bits are checked by hand: root may write anything, but a file
-    # or folder its owner made read-only should stay as it is.
-    for existing in (path, path.parent):
-        if existing.exists() and not existing.stat().st_mode & 0o222:
-            raise PermissionError(13, f"{existing} is read-only")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    # mkstemp creates the file readable by its owner only; give it the
-    # permissions a plain open() would have.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)
-    try:
-        with open(handle, mode, **kwargs) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with _ignored(OSError):
-            os.unlink(temporary)
-        raise
-
-
-@contextmanager
-def _ignored(*errors):
-    try:
-        yield
-    except errors:
-        pass
 
 
 MODEL_SUFFIXES = (SKOPS_SUFFIX, ".joblib")
 
 
 def check_model_path(path):
-    """Raise :class:`ModelError` unless ``path`` can receive a model file."""
+    """Raise :class:`ModelError` unless ``path`` can receive a model file.
+
+    The model file and the files beside it (metadata, card, compiled form)
+    must each be a regular file or not exist yet; a model file of the other
+    format beside it (``NAME.skops`` when writing ``NAME.joblib``) would lose
+    its metadata, so it is refused too.
+    """
     path = Path(path)
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise ModelError(f"a model file must end in .skops (safe to share) or .joblib, not {path.name!r}")
-    if path.is_dir():
-        raise ModelError(f"cannot write {path}: it is a folder")
-    if not path.parent.is_dir():
-        raise ModelError(f"cannot write {path}: folder {path.parent} does not exist")
+    for sibling in sibling_paths(path):
+        check_output_path(sibling, error=ModelError, special=False)
+    for suffix in MODEL_SUFFIXES:
+        other = path.with_suffix(suffix)
+        if suffix != path.suffix.lower() and other.exists():
+            raise ModelError(
+                f"{other} exists and {path.name} would share its metadata and card "
+                f"({path.with_suffix('.json').name}, {path.with_suffix('.md').name}), leaving {other.name} "
+                f"unloadable; choose another name, e.g. {path.stem}-{suffix[1:]}{path.suffix}"
+            )
 
 
 def sibling_paths(path):
@@ -234,70 +223,118 @@ def save_model(estimator, path, metadata, overwrite=False):
         record["compiled"] = describe(compiled_path)
     elif compiled_path.exists():
         files[compiled_path] = None  # an old model's compiled form: removed
-    # All files are complete on disk before any of them replaces an old
-    # one; the replacements then follow each other within microseconds.
+    files[metadata_path] = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    files[card_path] = render_card(record).encode("utf-8")
+    # A model is its set of files: every new file is complete on disk before
+    # any old one is replaced, and a failure while replacing puts the old
+    # ones back (a full disk, an interrupt), so they are all new or all old.
     try:
-        return _write_all(files, record, model_path, metadata_path, card_path)
+        replace_together(files)
     except OSError as error:
         raise ModelError(f"cannot write {model_path}: {error.strerror or error}") from None
-
-
-def _write_all(files, record, model_path, metadata_path, card_path):
-    # Context managers exit innermost first: the model files replace the old
-    # ones first, so a failure after them leaves models whose metadata is
-    # stale (refused by its checksums) rather than new metadata beside old
-    # models.
-    with (
-        atomic_write(card_path, "w", encoding="utf-8") as card_stream,
-        atomic_write(metadata_path, "w", encoding="utf-8") as metadata_stream,
-        ExitStack() as model_streams,
-    ):
-        for path, data in files.items():
-            if data is None:
-                path.unlink()
-            else:
-                model_streams.enter_context(atomic_write(path, "wb")).write(data)
-        json.dump(record, metadata_stream, indent=2, ensure_ascii=False)
-        metadata_stream.write("\n")
-        card_stream.write(render_card(record))
     return record
 
 
+#: The sections of the metadata and the JSON types they must have when present.
+_SECTIONS = {
+    "format_version": int,
+    "name": str,
+    "model_version": str,
+    "created": str,
+    "recipe": str,
+    "versions": dict,
+    "training": dict,
+    "training_data": dict,
+    "metrics": dict,
+    "streaming": dict,
+    "targets": list,
+    "labels": list,
+    "compiled": dict,
+    "exported_from": dict,
+    "hyperparameters": dict,
+}
+#: How deep the metadata's JSON may nest (the shipped model's nests 5 deep).
+MAX_METADATA_DEPTH = 32
+
+
+def _depth(text):
+    """Return how deep the JSON ``text`` nests, counting brackets outside strings (no recursion)."""
+    import re
+
+    depth = deepest = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def read_metadata(path):
-    """Return the metadata recorded next to the model file ``path``."""
+    """Return the metadata recorded next to the model file ``path``.
+
+    The file must be a regular file of at most :data:`MAX_METADATA_BYTES`,
+    JSON nested at most :data:`MAX_METADATA_DEPTH` deep, with the sections
+    stance reads of the types it reads them as; anything else is refused
+    with a :class:`ModelError`.
+    """
     metadata_path = sibling_paths(path)[1]
-    try:
-        with open(metadata_path, encoding="utf-8") as stream:
-            record = json.load(stream)
-    except FileNotFoundError:
+    if not metadata_path.exists() and not metadata_path.is_symlink():
         raise ModelError(
             f"no metadata file {metadata_path} next to the model; stance saves a model as "
             "NAME.joblib with NAME.json beside it"
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"cannot read model metadata {metadata_path}: {error}") from None
+        )
+    data = read_regular(metadata_path, MAX_METADATA_BYTES, ModelError, "model's metadata")
+    try:
+        text = data.decode("utf-8")
+        if _depth(text) > MAX_METADATA_DEPTH:
+            raise ValueError(f"it nests more than {MAX_METADATA_DEPTH} levels deep")
+        record = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        # ValueError: invalid JSON, or an integer of thousands of digits.
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelError(f"cannot read model metadata {metadata_path}: {message}") from None
     if (
         not isinstance(record, dict)
         or record.get("format") != FORMAT
         or not isinstance(record.get("artifact"), dict)
-        or not isinstance(record.get("versions", {}), dict)
     ):
         raise ModelError(f"{metadata_path} is not the metadata of a stance model")
+    problems = [
+        f"{name!r} is a {type(record[name]).__name__}, not a {kind.__name__}"
+        for name, kind in _SECTIONS.items()
+        if name in record and record[name] is not None and not isinstance(record[name], kind)
+    ]
+    for name in ("artifact", "compiled"):
+        entry = record.get(name)
+        if isinstance(entry, dict) and not isinstance(entry.get("sha256"), str):
+            problems.append(f"{name!r} has no sha256")
+    if problems:
+        raise ModelError(f"{metadata_path} is not the metadata of a stance model: {'; '.join(problems)}")
     return record
 
 
-def _is_shipped(path):
+def _shipped_sha256():
+    """The SHA-256 of the shipped model file, from its metadata (None if it is missing)."""
     try:
-        return Path(path).resolve() == default_model_path().resolve()
+        return read_metadata(default_model_path())["artifact"]["sha256"]
     except ModelError:
-        return False
+        return None
 
 
-def _load_skops(path):
+def _check_trusted(trusted):
+    if trusted is not True and trusted is not False:
+        raise TypeError(f"trusted must be True or False, not {trusted!r}")
+
+
+def _load_skops(path, data):
     import skops.io
 
+    check_zip(data, unpack_limit(len(data)), path, ModelError)
     try:
-        named = set(skops.io.get_untrusted_types(file=path))
+        named = set(skops.io.get_untrusted_types(data=data))
     except Exception as error:  # a damaged archive can raise many things
         raise ModelError(f"cannot read {path} as a skops file: {type(error).__name__}: {error}") from None
     unexpected = sorted(named - SKOPS_ALLOWED_TYPES)
@@ -307,52 +344,55 @@ def _load_skops(path):
             "refusing to load it"
         )
     try:
-        return skops.io.load(path, trusted=sorted(named))
+        return skops.io.loads(data, trusted=sorted(named))
     except Exception as error:
         raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
 
 
-def _load_joblib(path):
+def _load_joblib(path, data):
     import joblib
 
     with warnings.catch_warnings():
         # scikit-learn warns about a version mismatch too; ours says what to do.
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
         try:
-            return joblib.load(path)
+            # The bytes whose checksum was verified, never the path again:
+            # the file may have been swapped since.
+            return joblib.load(io.BytesIO(data))
         except Exception as error:  # an unpickling failure can raise anything
             raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
 
 
 def _open_record(path, trusted):
-    """Return the metadata of the model file ``path`` once it may be read at all.
+    """Return ``(metadata, bytes)`` of the model file ``path`` once it may be read at all.
 
-    That is: the file exists, matches its checksum, and is either safe to
-    read (skops) or trusted (joblib).
+    That is: the file is a regular file, matches its checksum, and is either
+    safe to read (skops) or trusted (joblib): ``trusted`` is True, or its
+    bytes are the shipped model's. Trust is decided on the bytes read, which
+    are the bytes later loaded, not on the path (which may change meanwhile).
     """
+    _check_trusted(trusted)
     if path.is_dir():
         raise ModelError(f"{path} is a folder; give the path of a model file")
-    if not path.is_file():
+    if not path.exists():
         raise ModelError(f"model file {path} does not exist")
     record = read_metadata(path)
-    _verify(path, record.get("artifact"))
-    if path.suffix.lower() != SKOPS_SUFFIX and not (trusted or _is_shipped(path)):
-        raise ModelError(
-            f"{path} is a joblib (pickle) file, and loading one can run code hidden in it; load it only "
-            "if you trust its source, with load_model(path, trusted=True) or --trust-model, or ask for "
-            "a .skops file (stance export --format skops), which loads safely"
-        )
-    return record
+    data = _verify(path, record.get("artifact"))
+    if path.suffix.lower() != SKOPS_SUFFIX and trusted is not True:
+        if hashlib.sha256(data).hexdigest() != _shipped_sha256():
+            raise ModelError(
+                f"{path} is a joblib (pickle) file, and loading one can run code hidden in it; load it only "
+                "if you trust its source, with load_model(path, trusted=True) or --trust-model, or ask for "
+                "a .skops file (stance export --format skops), which loads safely"
+            )
+    return record, data
 
 
 def _verify(path, entry):
     """Return the bytes of ``path`` if their checksum is the one recorded in ``entry``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path} is missing; its metadata lists it as part of the model") from None
-    except OSError as error:
-        raise ModelError(f"cannot read {path}: {error.strerror or error}") from None
+    if not path.exists() and not path.is_symlink():
+        raise ModelError(f"{path} is missing; its metadata lists it as part of the model")
+    data = read_regular(path, MAX_MODEL_BYTES, ModelError, "model file")
     if not isinstance(entry, dict) or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
         raise ModelError(
             f"{path} does not match the checksum in its metadata: the file is truncated, "
@@ -361,12 +401,13 @@ def _verify(path, entry):
     return data
 
 
-def _read_estimator(path, record, verified=False):
+def _read_estimator(path, record, data=None):
+    """Load the estimator from ``data`` (the verified bytes of ``path``), read and verified now if None."""
     from ._estimator import StanceClassifier
     from ._streaming import StreamingStanceClassifier
 
-    if not verified:  # read later than its metadata: the file may have changed since
-        _verify(path, record.get("artifact"))
+    if data is None:  # read later than its metadata: the file may have changed since
+        data = _verify(path, record.get("artifact"))
     saved = record.get("versions", {}).get("scikit-learn")
     installed = dependency_versions()["scikit-learn"]
     if saved != installed:
@@ -376,10 +417,43 @@ def _read_estimator(path, record, verified=False):
             ModelVersionWarning,
             stacklevel=4,
         )
-    estimator = _load_skops(path) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path)
+    estimator = _load_skops(path, data) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path, data)
     if not isinstance(estimator, (StanceClassifier, StreamingStanceClassifier)):
         raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
+    _check_estimator(path, estimator)
     return estimator
+
+
+def _check_estimator(path, estimator):
+    """Refuse an estimator whose attributes are damaged: it must label a sentence, with finite probabilities.
+
+    A crafted file can hold a stance type whose attributes have other types
+    or shapes than fitting gives them; that fails here, once, with one line,
+    rather than later in whatever uses it.
+    """
+    import numpy as np
+
+    from ._labels import LABELS
+
+    try:
+        classes = [str(label) for label in estimator.classes_]
+        proba = np.asarray(estimator.predict_proba([("We support the plan.", None), ("", "x")]))
+        problem = None
+        targets = getattr(estimator, "targets_", [])
+        if not classes or len(set(classes)) != len(classes) or not set(classes) <= set(LABELS):
+            problem = f"its labels are {classes}"
+        elif not isinstance(targets, (list, tuple, np.ndarray)) or not all(
+            isinstance(t, str) for t in targets
+        ):
+            problem = "its targets are not a list of strings"
+        elif proba.shape != (2, len(classes)) or not np.isfinite(proba).all():
+            problem = "it gives no valid probabilities"
+        elif not np.allclose(proba.sum(axis=1), 1):
+            problem = "its probabilities do not sum to 1"
+    except Exception as error:  # any attribute of any type may be wrong
+        problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    if problem:
+        raise ModelError(f"{path} holds a damaged stance model ({problem}); refusing to use it")
 
 
 def load_estimator(path, trusted=False):
@@ -391,7 +465,8 @@ def load_estimator(path, trusted=False):
         A ``.skops`` or joblib model file with its ``.json`` metadata beside it.
     trusted : bool, default=False
         Load a joblib file that is not the shipped model. Only for files
-        from a source you trust: unpickling can run code.
+        from a source you trust: unpickling can run code. Only ``True``
+        counts; any other value than True or False is a TypeError.
 
     Returns
     -------
@@ -404,8 +479,8 @@ def load_estimator(path, trusted=False):
         types in a skops file, unreadable content, or not a stance model.
     """
     path = Path(path)
-    record = _open_record(path, trusted)
-    return _read_estimator(path, record, verified=True), record
+    record, data = _open_record(path, trusted)
+    return _read_estimator(path, record, data), record
 
 
 def load_model_files(path, trusted=False):
@@ -429,16 +504,17 @@ def load_model_files(path, trusted=False):
         As :func:`load_estimator`, for the compiled form too.
     """
     path = Path(path)
-    record = _open_record(path, trusted)
+    record, data = _open_record(path, trusted)
     entry = record.get("compiled")
     if entry is None:
-        return None, _read_estimator(path, record, verified=True), record
+        return None, _read_estimator(path, record, data), record
     compiled_path = sibling_paths(path)[3]
-    data = _verify(compiled_path, entry)
+    compiled_data = _verify(compiled_path, entry)
+    check_zip(compiled_data, unpack_limit(len(compiled_data)), compiled_path, ModelError)
     from ._compiled import CompiledModel
 
     try:
-        compiled = CompiledModel.load(io.BytesIO(data))
+        compiled = CompiledModel.load(io.BytesIO(compiled_data))
     except Exception as error:  # a damaged archive can raise many things
         raise ModelError(f"cannot load {compiled_path}: {type(error).__name__}: {error}") from None
     return compiled, partial(_read_estimator, path, record), record

@@ -7,7 +7,7 @@ from importlib import resources
 from ._errors import DataError
 from ._io import read_table, require_columns
 from ._labels import LABELS, normalize_label
-from ._text import normalize_target
+from ._text import is_missing, normalize_target
 
 __all__ = [
     "corpus_path",
@@ -122,6 +122,12 @@ def clean_rows(frame, text_column="text", target_column="target", label_column="
     blank = texts.isna() | texts.astype(str).str.strip().eq("")
     frame = frame[~blank]
     raw_labels = frame[label_column]
+    unlabelled = int(raw_labels.map(is_missing).sum())
+    if unlabelled:  # null, NaN or a missing key: never scored or learned as some label
+        raise DataError(
+            f"{unlabelled} rows have no label in column {label_column!r} (null or missing); "
+            "label them or leave them out"
+        )
     labels = raw_labels.map(lambda value: normalize_label(value, label_map))
     unknown = raw_labels[labels.isna()].astype(str).value_counts()
     if len(unknown):

@@ -6,13 +6,16 @@ at the output of a successful run. No case may print a traceback.
 
 import io
 import json
+import os
+import stat
 
 import joblib
 import pandas as pd
 import pytest
-from conftest import run_stance
+from cli_runner import run_cli as run_stance
 
 import stance
+import stance._persistence
 
 CSV_OK = "text,label\nWe back the plan.,aligned\nWe reject it.,opposed\n"
 
@@ -80,6 +83,88 @@ def read_only(folder):
     path = folder / "out.csv"
     path.write_text("keep me\n")
     path.chmod(0o444)
+    return path
+
+
+def fifo_with(name, content):
+    """A FIFO that a thread writes ``content`` into, as another process would."""
+
+    def make(folder):
+        import os
+        import threading
+
+        path = folder / name
+        os.mkfifo(path)
+
+        def write():
+            try:
+                path.write_text(content)
+            except OSError:
+                pass
+
+        threading.Thread(target=write, daemon=True).start()
+        return path
+
+    return make
+
+
+def shipped_model_with(part, make_part):
+    """A copy of the shipped model whose ``part`` (.json or .npz) is replaced by ``make_part(path)``."""
+
+    def make(folder):
+        source = stance._persistence.default_model_path()
+        path = folder / "m.joblib"
+        path.symlink_to(source)
+        for suffix in (".json", ".npz"):
+            path.with_suffix(suffix).write_bytes(source.with_suffix(suffix).read_bytes())
+        path.with_suffix(part).unlink()
+        make_part(path.with_suffix(part))
+        return path
+
+    return make
+
+
+def metadata_where(key, value):
+    def make_part(target):
+        meta = json.loads(stance._persistence.default_model_path().with_suffix(".json").read_text())
+        meta[key] = value
+        target.write_text(json.dumps(meta))
+
+    return make_part
+
+
+def link_to_dev_null(name):
+    # A symlink to /dev/null, not /dev/null itself: a version of stance that
+    # replaced its output with a regular file must not break the machine.
+    def make(folder):
+        (folder / name).symlink_to("/dev/null")
+        return folder / name
+
+    make.dev_null_link = True
+    return make
+
+
+def a_socket(folder):
+    import socket
+
+    path = folder / "out.csv"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    return path
+
+
+def skops_beside(folder):
+    (folder / "m.skops").write_bytes(b"someone's model")
+    (folder / "in.csv").write_text(CSV_OK)
+    return folder / "in.csv"
+
+
+def parquet_with_null_label(folder):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = folder / "in.parquet"
+    pq.write_table(pa.table({"text": ["We back it.", "We reject it."], "label": ["aligned", None]}), path)
     return path
 
 
@@ -481,6 +566,190 @@ CASES = [
         "not the metadata",
         None,
     ),
+    # Round 2 (issue 11): special files, pipes, nulls, crafted models, limits.
+    ("a FIFO as CSV input", fifo_with("in.csv", CSV_OK), ["predict", "-i", "{}"], None, 0, None, rows_out(2)),
+    (
+        "a FIFO as text input",
+        fifo_with("in.txt", "one\ntwo\nthree\n"),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        rows_out(3),
+    ),
+    (
+        "a FIFO as training data",
+        fifo_with("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "m.skops"],
+        None,
+        2,
+        "train reads a file, not a FIFO",
+        None,
+    ),
+    (
+        "a device as input",
+        lambda folder: "/dev/null",
+        ["predict", "-i", "{}", "--format", "csv"],
+        None,
+        1,
+        "is empty",
+        None,
+    ),
+    ("a socket as output", a_socket, ["predict", "hi", "-o", "{}"], None, 1, "it is a socket", None),
+    (
+        "a device as a model output",
+        link_to_dev_null("m.skops"),
+        ["export", "-o", "{}", "--force"],
+        None,
+        2,
+        "it is a character device, not a regular file",
+        None,
+    ),
+    (
+        "a device as a table output",
+        link_to_dev_null("out.csv"),
+        ["predict", "hi", "-o", "{}"],
+        None,
+        0,
+        None,
+        None,
+    ),
+    (
+        "null labels in JSONL (train)",
+        write("in.jsonl", '{"text": "We back it.", "label": "aligned"}\n{"text": "No.", "label": null}\n'),
+        ["train", "-d", "{}", "-o", "m.skops"],
+        None,
+        1,
+        "1 rows have no label",
+        None,
+    ),
+    (
+        "null labels in JSONL (train --streaming)",
+        write("in.jsonl", '{"text": "We back it.", "label": "aligned"}\n{"text": "No.", "label": null}\n'),
+        ["train", "-d", "{}", "-o", "m.skops", "--streaming"],
+        None,
+        1,
+        "1 rows have no label",
+        None,
+    ),
+    (
+        "missing label key in JSONL (evaluate)",
+        write("in.jsonl", '{"text": "We back it.", "label": "aligned"}\n{"text": "No."}\n'),
+        ["evaluate", "-d", "{}"],
+        None,
+        1,
+        "1 rows have no label",
+        None,
+    ),
+    (
+        "a null label in Parquet",
+        parquet_with_null_label,
+        ["evaluate", "-d", "{}"],
+        None,
+        1,
+        "have no label",
+        None,
+    ),
+    (
+        "Infinity and 64-bit integers in JSONL",
+        write("in.jsonl", '{"text": "a", "x": Infinity, "id": 9007199254740993}\n'),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        lambda stdout: stdout.splitlines()[1].startswith("a,inf,9007199254740993,"),
+    ),
+    (
+        "model metadata is a symlink to /dev/zero",
+        shipped_model_with(".json", lambda target: target.symlink_to("/dev/zero")),
+        ["predict", "hi", "--model", "{}"],
+        None,
+        1,
+        "not a regular file",
+        None,
+    ),
+    (
+        "compiled model is a FIFO",
+        shipped_model_with(".npz", lambda target: __import__("os").mkfifo(target)),
+        ["predict", "hi", "--model", "{}"],
+        None,
+        1,
+        "FIFO (named pipe), not a regular file",
+        None,
+    ),
+    (
+        "metadata whose training is a list",
+        shipped_model_with(".json", metadata_where("training", [])),
+        ["info", "--model", "{}"],
+        None,
+        1,
+        "'training' is a list, not a dict",
+        None,
+    ),
+    (
+        "metadata whose metrics is a string",
+        shipped_model_with(".json", metadata_where("metrics", "oops")),
+        ["info", "--model", "{}"],
+        None,
+        1,
+        "'metrics' is a str, not a dict",
+        None,
+    ),
+    (
+        "a model of the other format shares the name",
+        skops_beside,
+        ["train", "-d", "{}", "-o", "m.joblib", "--force"],
+        None,
+        2,
+        "would share its metadata",
+        None,
+    ),
+    (
+        "trust given as text",
+        None,
+        ["predict", "hi", "--trust-model=yes"],
+        None,
+        2,
+        "ignored explicit argument",
+        None,
+    ),
+    (
+        "a negative random_state",
+        write("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "m.skops", "--set", "random_state=-1"],
+        None,
+        2,
+        "invalid setting random_state=-1",
+        None,
+    ),
+    (
+        "a setting of 100,000 minus signs",
+        write("in.csv", CSV_OK),
+        ["train", "-d", "{}", "-o", "m.skops", "--set", "C=" + "-" * 100_000 + "1"],
+        None,
+        2,
+        "nests too deeply",
+        None,
+    ),
+    ("--jobs above the cores", None, ["predict", "hi", "--jobs", "512"], None, 0, "using", rows_out(1)),
+    (
+        "--safe-csv with JSON Lines",
+        None,
+        ["predict", "hi", "--safe-csv", "-o", "x.jsonl"],
+        None,
+        2,
+        "CSV output only",
+        None,
+    ),
+    (
+        "formulas with --safe-csv",
+        write("in.csv", "text\n=HYPERLINK(1)\n@SUM(A1)\n"),
+        ["predict", "-i", "{}", "--safe-csv"],
+        None,
+        0,
+        None,
+        lambda stdout: stdout.splitlines()[1].startswith("'=HYPERLINK(1),"),
+    ),
 ]
 
 
@@ -497,12 +766,14 @@ def test_bad_input(case, tmp_path):
         assert len(lines) == 1, result.stderr
         assert pattern in lines[0], lines[0]
     if check:
-        check(result.stdout)
+        assert check(result.stdout) is not False, result.stdout
+    if getattr(setup, "dev_null_link", False):  # written to, never replaced
+        assert os.path.islink(path) and stat.S_ISCHR(os.stat(path).st_mode)
 
 
 def test_matrix_is_large_enough():
     # The README quotes this count.
-    assert len(CASES) == 52
+    assert len(CASES) == 75
 
 
 def test_read_only_output_is_left_as_it_was(tmp_path):
@@ -552,3 +823,106 @@ def test_bad_api_input(case):
     _, call, error, pattern = case
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_a_huge_document_is_split_in_bounded_pieces(monkeypatch):
+    # NLTK runs Punkt's regular expressions under a wall-clock limit (5 s by
+    # default), which a paragraph of megabytes exceeded on a loaded machine.
+    # With a tenth of a second, a 1 MB paragraph must still be split.
+    import nltk.redos
+
+    monkeypatch.setattr(nltk.redos, "DEFAULT_TIMEOUT", 0.1)
+    document = "We support the plan. The minister spoke on Monday. " * 20_000
+    spans = stance._text.sentence_spans(document)
+    assert len(spans) == 40_000
+    assert [document[a:b] for a, b in spans[:2]] == ["We support the plan.", "The minister spoke on Monday."]
+    # A paragraph without any space is cut hard, and still covers every character.
+    solid = "x" * 50_001
+    assert stance._text.sentence_spans(solid) == [(0, 20_000), (20_000, 40_000), (40_000, 50_001)]
+
+
+def test_predict_proba_keeps_the_index_of_a_series():
+    texts = pd.Series(["We back the plan.", "We reject it.", "The vote is today."], index=[10, 3, 7])
+    table = pd.DataFrame({"text": texts})
+    table["p"] = stance.predict_proba(texts)["opposed"]
+    assert table.index.tolist() == [10, 3, 7]
+    assert table["p"].idxmax() == 3
+
+
+def test_info_shows_what_it_can_of_oddly_shaped_metadata(tmp_path):
+    odd = {
+        "cross_validation": {
+            "folds": [5],
+            "random": {"accuracy": "high", "macro_f1": None},
+            "grouped_by_target": 3,
+        },
+        "held_out": "none",
+    }
+    path = shipped_model_with(".json", metadata_where("training", {"rows": {"n": 1}}))(tmp_path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["metrics"] = odd
+    meta["streaming"] = {"passes": "many"}
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    result = run_stance("info", "--model", path)
+    assert result.returncode == 0, result.stderr
+    assert "random folds       accuracy ?  macro-F1 ?" in result.stdout
+    assert "trained on  ? rows" in result.stdout and "many passes" in result.stdout
+
+
+def test_an_unexpected_error_is_one_line_unless_traceback_is_asked(monkeypatch):
+    from stance.cli import ExitStatus, info
+
+    def broken(args):
+        raise RuntimeError("something stance did not expect\nsecond line")
+
+    monkeypatch.setattr(info, "main", broken)
+    result = run_stance("info")
+    assert result.returncode == ExitStatus.FAILURE == 1
+    assert result.stderr.splitlines() == [
+        "stance: error: unexpected error: RuntimeError: something stance did not expect; "
+        "run 'stance --traceback ...' to see where, and report it"
+    ]
+    with pytest.raises(RuntimeError, match="did not expect"):
+        run_stance("--traceback", "info")
+
+
+def test_exit_statuses_are_named():
+    from stance.cli import ExitStatus
+
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 129, 130, 143]
+
+
+def test_a_parser_out_of_memory_is_reported_as_memory(tmp_path, monkeypatch):
+    # pandas' C parser reports an allocation failure as "Error tokenizing data".
+    import pandas
+
+    def out_of_memory(*args, **kwargs):
+        raise pandas.errors.ParserError("Error tokenizing data. C error: out of memory")
+
+    monkeypatch.setattr(pandas, "read_csv", out_of_memory)
+    path = write("in.csv", CSV_OK)(tmp_path)
+    result = run_stance("predict", "-i", path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "stance: error: out of memory; process the input in smaller files (or fewer --jobs)"
+    ]
+
+
+def test_evaluate_reads_labelled_data_from_a_pipe(tiny_corpus):
+    # stance evaluate --data <(command) --format csv
+    read_end, write_end = os.pipe()
+    data = tiny_corpus.to_csv(index=False).encode()
+
+    def feed():
+        with os.fdopen(write_end, "wb") as stream:
+            stream.write(data)
+
+    import threading
+
+    threading.Thread(target=feed, daemon=True).start()
+    try:
+        result = run_stance("evaluate", "--data", f"/dev/fd/{read_end}", "--format", "csv", "--json")
+    finally:
+        os.close(read_end)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["texts"] == len(tiny_corpus)

@@ -174,3 +174,273 @@ def test_semeval_format_checks_its_header_and_fields(tmp_path):
     path.write_text("id,text\n1,x\n")
     with pytest.raises(DataError, match="header"):
         read_all(path, "semeval")
+
+
+# --- Pipes, FIFOs and special files (issue 11) -------------------------------
+
+LINES = [f"line {i} of the input" for i in range(5000)]
+CONTENT = {
+    "text": "\n".join(LINES) + "\n",
+    "csv": "text\n" + "\n".join(LINES) + "\n",
+    "jsonl": "".join(json.dumps({"text": line}) + "\n" for line in LINES),
+}
+
+
+def feed(fd, data):
+    """Write ``data`` to the pipe ``fd`` from a thread, as another process would."""
+    import os
+    import threading
+
+    def write():
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(data.encode())
+        except BrokenPipeError:
+            pass  # the reader stopped early, as it may
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "jsonl"])
+def test_a_pipe_given_by_path_loses_no_bytes(fmt):
+    # What `-i /dev/stdin` with piped input and `-i <(...)` give: a path to a pipe.
+    import os
+
+    read_end, write_end = os.pipe()
+    feed(write_end, CONTENT[fmt])
+    try:
+        table = read_all(f"/dev/fd/{read_end}", fmt, chunk_rows=1000)
+    finally:
+        os.close(read_end)
+    assert table["text"].tolist() == LINES
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv"])
+def test_a_fifo_is_read_once_from_its_start(tmp_path, fmt):
+    import os
+    import threading
+
+    fifo = tmp_path / ("in.txt" if fmt == "text" else "in.csv")
+    os.mkfifo(fifo)
+    threading.Thread(target=lambda: fifo.write_text(CONTENT[fmt]), daemon=True).start()
+    assert read_all(fifo, chunk_rows=1000)["text"].tolist() == LINES
+
+
+def with_stdin_pipe(monkeypatch, data):
+    import io
+    import os
+    import sys
+
+    read_end, write_end = os.pipe()
+    feed(write_end, data)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(open(read_end, "rb")))
+
+
+def test_piped_text_streams_without_a_copy(monkeypatch):
+    from stance import _io
+
+    monkeypatch.setattr(_io, "MAX_SPOOL_BYTES", 1000)  # far less than the input
+    with_stdin_pipe(monkeypatch, CONTENT["text"])
+    assert read_all("-", chunk_rows=1000)["text"].tolist() == LINES
+
+
+def test_piped_jsonl_is_copied_up_to_a_limit(monkeypatch):
+    from stance import _io
+
+    monkeypatch.setattr(_io, "MAX_SPOOL_BYTES", 1000)
+    with_stdin_pipe(monkeypatch, CONTENT["jsonl"])
+    with pytest.raises(DataError, match="more than 0 MB of jsonl"):
+        read_all("-", "jsonl")
+
+
+def test_piped_jsonl_within_the_limit_is_read_whole(monkeypatch):
+    with_stdin_pipe(monkeypatch, CONTENT["jsonl"])
+    assert read_all("-", "jsonl", chunk_rows=999)["text"].tolist() == LINES
+
+
+def test_a_full_temporary_folder_while_copying_is_one_error(monkeypatch):
+    import errno
+    import tempfile
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    with_stdin_pipe(monkeypatch, CONTENT["jsonl"])
+    with pytest.raises(DataError, match="cannot keep a copy of standard input .*No space left"):
+        read_all("-", "jsonl")
+
+
+def test_closed_standard_streams_are_errors(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(DataError, match="standard input is closed"):
+        read_all("-")
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(DataError, match="standard output is closed"):
+        write_table([ROWS], "-", "csv")
+
+
+def test_a_full_disk_on_standard_output_is_one_error(monkeypatch):
+    import io
+    import sys
+
+    full = open("/dev/full", "w")
+    monkeypatch.setattr(sys, "stdout", full)
+    with pytest.raises(DataError, match="cannot write to standard output: No space left"):
+        write_table([ROWS] * 1000, "-", "csv")
+    with pytest.raises(OSError):
+        full.close()  # what is still buffered cannot be written either
+    assert isinstance(full, io.TextIOBase)
+
+
+def test_jsonl_rows_appended_between_the_two_passes_are_refused(tmp_path, monkeypatch):
+    from stance import _io
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "a"}\n{"text": "b"}\n')
+    rewind = _io._Source.rewind
+
+    def append_then_rewind(source):
+        with open(path, "a") as stream:
+            stream.write('{"text": "c", "late": 1}\n')
+        rewind(source)
+
+    monkeypatch.setattr(_io._Source, "rewind", append_then_rewind)
+    with pytest.raises(DataError, match="changed while it was read"):
+        read_all(path)
+
+
+# --- Values come out as they went in -----------------------------------------
+
+BIG = [9007199254740993, None, 1234567890123456789]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_parquet_integers_with_nulls_come_out_exact(tmp_path, fmt, chunk_rows):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "ids.parquet"
+    table = pa.table(
+        {
+            "id": pa.array(BIG, pa.int64()),
+            "small": pa.array([1, None, 3], pa.int8()),
+            "unsigned": pa.array([2**64 - 1, None, 0], pa.uint64()),
+            "text": ["a", "b", "c"],
+        }
+    )
+    pq.write_table(table, source)
+    out = tmp_path / f"out.{fmt}"
+    write_table(read_table(source, chunk_rows=chunk_rows), out, fmt)
+    if fmt == "csv":
+        lines = out.read_text().splitlines()
+        assert lines[1:] == ["9007199254740993,1,18446744073709551615,a", ",,,b", "1234567890123456789,3,0,c"]
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [row["id"] for row in rows] == BIG
+        assert [row["unsigned"] for row in rows] == [2**64 - 1, None, 0]
+
+
+def test_zero_row_parquet_gives_its_header(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"id": pa.array([], pa.int64()), "text": pa.array([], pa.string())}), source)
+    out = tmp_path / "out.csv"
+    assert write_table(read_table(source), out, "csv") == 0
+    assert out.read_text().splitlines() == ["id,text"]
+
+
+def test_jsonl_values_round_trip_exactly(tmp_path):
+    lines = [
+        '{"text":"a","n":123456789012345678901234567890,"x":Infinity,"f":0.1234567890123456789}',
+        '{"text":"b","n":-9007199254740993,"x":-Infinity,"f":1e-300,"nested":{"k":[1,null,"\\ud800"]}}',
+        '{"text":"c","n":null,"x":NaN,"f":3}',
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    write_table(read_table(source), out, "jsonl")
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    expected = [json.loads(line) for line in lines]
+    expected[2]["x"] = None  # NaN is a missing value: null
+    assert [{k: v for k, v in row.items() if v is not None} for row in written] == [
+        {k: v for k, v in row.items() if v is not None} for row in expected
+    ]
+    assert "Infinity" in out.read_text() and "123456789012345678901234567890" in out.read_text()
+
+
+def test_safe_csv_defuses_formulas(tmp_path):
+    frame = pd.DataFrame({"text": ["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "fine", "a=b"], "n": range(7)})
+    out = tmp_path / "out.csv"
+    write_table([frame], out, "csv", safe_csv=True)
+    back = pd.read_csv(out, keep_default_na=False)
+    assert back["text"].tolist() == ["'=1+1", "'+A1", "'-2", "'@SUM(A1)", "'\tx", "fine", "a=b"]
+    assert back["n"].tolist() == list(range(7))
+    with pytest.raises(UsageError, match="CSV output only"):
+        write_table([frame], tmp_path / "out.jsonl", "jsonl", safe_csv=True)
+
+
+def test_rewriting_an_output_keeps_its_permissions(tmp_path):
+    import stat
+
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    out.chmod(0o600)
+    write_table([ROWS], out, "csv")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert len(pd.read_csv(out)) == len(ROWS)
+
+
+def test_special_files_are_written_to_not_replaced(tmp_path):
+    import os
+    import stat
+    import threading
+
+    null = tmp_path / "null.csv"
+    null.symlink_to("/dev/null")  # not /dev/null itself: an old stance would replace it
+    assert write_table([ROWS], null, "csv") == len(ROWS)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and null.is_symlink()
+    fifo = tmp_path / "out.csv"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_table([ROWS], fifo, "csv")
+    reader.join(10)
+    assert received[0].startswith("text,label")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_socket_is_not_an_output(tmp_path):
+    import socket
+
+    where = tmp_path / "out.csv"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(where))
+    try:
+        with pytest.raises(DataError, match="it is a socket"):
+            write_table([ROWS], where, "csv")
+    finally:
+        server.close()
+
+
+def test_the_dask_engine_reads_parquet_integers_with_nulls_exactly(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from stance._dask import read_dask_frame
+
+    source = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": pa.array(BIG, pa.int64()), "text": ["a", "b", "c"]}), source)
+    frame, _ = read_dask_frame(str(source))
+    computed = frame.compute(scheduler="synchronous")
+    assert [None if pd.isna(v) else int(v) for v in computed["id"]] == BIG
+    assert str(computed["id"].dtype) == "Int64"

@@ -11,7 +11,8 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_stance, stance_command
+from cli_runner import process_env, stance_process
+from cli_runner import run_process as run_stance
 
 import stance
 
@@ -31,11 +32,12 @@ def start(*args):
     # A session of its own, so that a Ctrl-C can reach the whole process group
     # (the command and any worker processes), as a terminal's does.
     return subprocess.Popen(
-        [stance_command(), *args],
+        stance_process(*args),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=process_env(),
     )
 
 
@@ -104,7 +106,10 @@ def test_killed_train_leaves_old_or_complete_files(tmp_path, tiny_csv, delay):
     assert metadata == OLD or json.loads(metadata)["format"] == "stance-model"
     card = model.with_suffix(".md").read_text()
     assert card == OLD or card.startswith("# Model card") and card.endswith("```\n")
-    if OLD not in (metadata, card) and OLD.encode() not in (model.read_bytes(), model.with_suffix(".npz").read_bytes()):
+    if OLD not in (metadata, card) and OLD.encode() not in (
+        model.read_bytes(),
+        model.with_suffix(".npz").read_bytes(),
+    ):
         assert stance.load_model(model).targets
 
 
@@ -184,3 +189,154 @@ def test_predictions_do_not_depend_on_the_process(tmp_path):
     ]
     # The command writes probabilities rounded to 6 decimals.
     np.testing.assert_allclose(inside, outside.to_numpy(), atol=5e-7, rtol=0)
+
+
+# --- Every way the command ends ends its workers and removes its temporary files (issue 11) ---
+
+
+def group(pgid):
+    """The processes alive in process group ``pgid`` (the command started in a session of its own)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stream:
+                fields = stream.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry))
+    return members
+
+
+def wait_until_gone(pgid, seconds=10):
+    deadline = time.monotonic() + seconds
+    while group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return group(pgid)
+
+
+def start_labelling(big_csv, out, *extra, stdout=subprocess.DEVNULL):
+    process = subprocess.Popen(
+        stance_process("predict", "--input", big_csv, "--jobs", "2", "--chunk-rows", "500", *extra)
+        + (["--output", str(out)] if out else []),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=process_env(),
+    )
+    return process
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_stop_workers_and_remove_temporary_files(tmp_path, big_csv, name):
+    out = tmp_path / "labelled.csv"
+    out.write_text(OLD)
+    process = start_labelling(big_csv, out)
+    time.sleep(2.5)  # started, model loaded, workers labelling
+    assert len(group(process.pid)) >= 2, "the workers did not start in time"
+    process.send_signal(getattr(signal, name))  # to the main process only, as timeout(1) does
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("labelling finished before the signal arrived")
+    assert process.returncode == 128 + getattr(signal, name)
+    assert stderr.strip().splitlines() == [f"stance: stopped by {name}"]
+    assert wait_until_gone(process.pid) == []
+    assert out.read_text() == OLD
+    assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
+
+
+def test_a_closed_pipe_stops_workers(big_csv):
+    # stance predict --jobs 2 | head -1
+    process = start_labelling(big_csv, None, stdout=subprocess.PIPE)
+    assert process.stdout.readline().startswith("text,")
+    time.sleep(1.0)
+    process.stdout.close()
+    process.wait(timeout=60)
+    assert process.returncode == 0, process.stderr.read()
+    assert "Traceback" not in process.stderr.read()
+    assert wait_until_gone(process.pid) == []
+
+
+def test_workers_end_when_the_main_process_is_killed(tmp_path, big_csv):
+    process = start_labelling(big_csv, tmp_path / "labelled.csv")
+    time.sleep(2.5)
+    assert len(group(process.pid)) >= 2, "the workers did not start in time"
+    process.send_signal(signal.SIGKILL)  # no clean-up can run: the workers notice on their own
+    process.wait()
+    assert wait_until_gone(process.pid, seconds=10) == []
+
+
+def one_line_error(result, status, pattern):
+    assert result.returncode == status, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and pattern in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("command", [["info"], ["predict", "hi"], ["analyze", "-"]])
+def test_a_full_disk_on_standard_output_is_one_line(command):
+    with open("/dev/full", "w") as full:
+        result = run_stance(*command, stdout=full, input="We back it." if command[-1] == "-" else None)
+    one_line_error(result, 1, "cannot write to standard output: No space left on device")
+
+
+def test_closed_standard_output_and_input_are_one_line():
+    result = run_stance("predict", "hi", preexec_fn=lambda: os.close(1))
+    one_line_error(result, 1, "standard output is closed")
+    result = run_stance("predict", "-i", "-", stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
+    one_line_error(result, 1, "standard input is closed")
+
+
+def test_closed_standard_error_does_not_pollute_standard_output(tmp_path):
+    result = run_stance("predict", "-i", tmp_path / "missing.csv", preexec_fn=lambda: os.close(2))
+    assert result.returncode == 1 and result.stdout == ""
+
+
+def test_dev_stdin_from_a_pipe_loses_no_line():
+    lines = [f"line {i}" for i in range(5000)]
+    result = run_stance("predict", "-i", "/dev/stdin", "--format", "text", input="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout), keep_default_na=False)
+    assert table["text"].tolist() == lines
+
+
+def test_endless_standard_input_streams_without_a_copy():
+    # yes | stance predict | head -3: output starts at once, and nothing is spooled to disk.
+    process = subprocess.Popen(
+        stance_process("predict", "--chunk-rows", "100"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=process_env(),
+    )
+
+    def endless():
+        try:
+            while True:
+                process.stdin.write(b"y\n" * 10_000)
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    feeder = threading.Thread(target=endless, daemon=True)
+    feeder.start()
+    lines = [process.stdout.readline() for _ in range(3)]
+    process.stdout.close()
+    process.wait(timeout=60)
+    assert lines[0].startswith(b"text,") and lines[1].startswith(b"y,")
+    assert process.returncode == 0
+
+
+def test_a_memory_limit_is_one_line():
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (60 << 20, 60 << 20))
+
+    result = run_stance("info", preexec_fn=limit)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "memory" in result.stderr

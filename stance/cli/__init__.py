@@ -2,12 +2,19 @@
 
 Each subcommand module exposes ``format_parser(parser)``, which adds its
 arguments, and ``main(args)``, which runs it and returns the exit status.
-Exit status: 0 success, 1 failure (missing or unreadable file, bad model,
-unusable data), 2 usage error (unknown option, column or label mapping),
-130 interrupted. Errors are one line on stderr, never a traceback.
+Exit status (:class:`ExitStatus`): 0 success, 1 failure (missing or
+unreadable file, bad model, unusable data, a full disk), 2 usage error
+(unknown option, column or label mapping), 130 interrupted (Ctrl-C), 128 +
+the signal's number when ended by SIGTERM (143) or SIGHUP (129). Errors are
+one line on stderr, never a traceback (``stance --traceback COMMAND`` shows
+one for an unexpected error, for a bug report). However the command ends,
+its worker processes end with it and its temporary files are removed.
 """
 
 import argparse
+import enum
+import errno
+import os
 import signal
 import sys
 
@@ -15,7 +22,27 @@ from .._errors import StanceError, UsageError
 from .._version import __version__
 from . import analyze, annotate, evaluate, export, info, predict, suggest, train
 
-__all__ = ["main"]
+__all__ = ["main", "ExitStatus"]
+
+
+class ExitStatus(enum.IntEnum):
+    """The exit statuses of the ``stance`` command."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    HANGUP = 128 + signal.SIGHUP
+    INTERRUPTED = 130
+    TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM or SIGHUP, so that clean-up runs as for Ctrl-C."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
 
 SUBCOMMANDS = {
     "predict": (predict, "label sentences (arguments, a file or standard input)"),
@@ -43,6 +70,11 @@ def build_parser():
         epilog="Run 'stance COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"stance {__version__}")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="on an unexpected error, print Python's traceback (for a bug report) instead of one line",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (module, summary) in SUBCOMMANDS.items():
@@ -53,8 +85,15 @@ def build_parser():
     return parser
 
 
-def fail(message, status=1):
-    print(f"stance: error: {message}", file=sys.stderr)
+#: The longest error message printed: a message quoting a huge value is cut.
+MAX_MESSAGE_CHARS = 1000
+
+
+def fail(message, status=ExitStatus.FAILURE):
+    text = " ".join(str(message).split()) if "\n" in str(message) else str(message)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 30] + f"... ({len(text):,} characters in all)"
+    print(f"stance: error: {text}", file=sys.stderr)
     return status
 
 
@@ -63,10 +102,37 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"stance: warning: {message}", file=sys.stderr)
 
 
+def _first_line(error):
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
+
+
+#: Errors of writing to standard output (a full disk, a closed descriptor).
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _silence_stdout():
+    """Point standard output at the null device, so that Python's flush at exit cannot fail again."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def _writes_to_stdout(args):
+    if args.command in ("train", "export"):
+        return False  # they write files; what they print is a report
+    return not (args.command == "predict" and getattr(args, "output", "-") != "-")
+
+
 def main(argv=None):
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (an :class:`ExitStatus`, or 128 + a signal)."""
     import warnings
 
+    if sys.stderr is None:  # started with stderr closed: messages go nowhere, not into stdout
+        sys.stderr = open(os.devnull, "w")
     args = build_parser().parse_args(argv)
     warnings.showwarning = _show_warning
     # Output may contain lone surrogates from hostile input: escape them
@@ -75,23 +141,61 @@ def main(argv=None):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        return args.run(args)
+        if sys.stdout is None and _writes_to_stdout(args):
+            raise StanceError("standard output is closed; give an output file (-o FILE) or open it")
+        status = args.run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return status
     except UsageError as error:
-        return fail(error, 2)
+        return fail(error, ExitStatus.USAGE)
     except StanceError as error:
-        return fail(error, 1)
-    except KeyboardInterrupt:
-        print("stance: interrupted", file=sys.stderr)
-        return 130
+        return fail(error)
+    except (KeyboardInterrupt, Terminated) as ended:
+        # A library that caught the signal's exception re-raises it as an interrupt: the signal decides.
+        signum = getattr(ended, "signum", None) or _stopped_by
+        if signum is None:
+            print("stance: interrupted", file=sys.stderr)
+            return ExitStatus.INTERRUPTED
+        print(f"stance: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         # The reader went away (``stance predict ... | head``): not an error.
-        # Point stdout at /dev/null so that Python's exit flush stays quiet.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        _silence_stdout()
+        return ExitStatus.OK
     except MemoryError:
-        return fail("out of memory; process the input in smaller files")
+        return fail("out of memory; process the input in smaller files (or fewer --jobs)")
+    except OSError as error:
+        if error.filename is None and error.errno in _OUTPUT_ERRNOS:
+            _silence_stdout()
+            return fail(f"cannot write to standard output: {error.strerror}")
+        if args.traceback:
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        return fail(f"{error.strerror or _first_line(error)}{where}")
+    except ImportError as error:
+        if args.traceback:
+            raise
+        root = error  # numpy wraps the loader's error in a page of advice: say the loader's
+        while (root.__cause__ or root.__context__) is not None:
+            root = root.__cause__ or root.__context__
+        hint = (
+            " (out of memory? a memory limit such as ulimit -v may be too low)" if _memory_error(root) else ""
+        )
+        return fail(f"cannot load a library stance needs: {_first_line(root)}{hint}")
+    except RecursionError:
+        return fail("the input nests too deeply to be processed")
+    except Exception as error:
+        if args.traceback:
+            raise
+        return fail(
+            f"unexpected error: {_first_line(error)}; run 'stance --traceback ...' to see where, and report it"
+        )
+
+
+def _memory_error(error):
+    text = str(error).lower()
+    return any(word in text for word in ("memory", "map", "allocate"))
 
 
 def _interrupt(signum, frame):
@@ -101,9 +205,36 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+#: The signal (SIGTERM, SIGHUP) that is ending the command, if any.
+_stopped_by = None
+
+
+def _terminate(signum, frame):
+    global _stopped_by
+    from .._io import INTERRUPTED
+
+    _stopped_by = signum
+    INTERRUPTED.set()
+    # Once: a second signal while cleaning up must not cut the clean-up short.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
 def run():
-    """Entry point of the installed ``stance`` script."""
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """Entry point of the installed ``stance`` script.
+
+    SIGPIPE keeps Python's handling (a BrokenPipeError, a clean end), and
+    SIGTERM and SIGHUP raise :class:`Terminated`: every way the command ends
+    but SIGKILL runs its clean-up (workers stopped, temporary files removed).
+    """
     signal.signal(signal.SIGINT, _interrupt)
-    sys.exit(main())
+    signal.signal(signal.SIGTERM, _terminate)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, _terminate)
+    try:
+        status = main()
+    except (KeyboardInterrupt, Terminated):  # arrived outside main's handlers
+        status = ExitStatus.INTERRUPTED
+    sys.exit(int(status))

@@ -95,6 +95,30 @@ def check_model_output(path, force):
         raise UsageError(f"{existing[0]} exists; pass --force to replace it")
 
 
+def check_training_file(path):
+    """Return ``path`` as a Path if it is a regular file: training records its checksum (and
+    ``--streaming`` reads it several times), which a pipe, a FIFO or ``<(...)`` cannot give."""
+    import os
+    import stat
+    from pathlib import Path
+
+    from .._errors import DataError
+    from .._files import describe_kind
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist") from None
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(
+            f"train reads a file, not a {describe_kind(mode)}: its checksum goes into the model's "
+            "metadata; save the data to a file and pass --data FILE"
+        )
+    return Path(path)
+
+
 def note(message):
     print(f"stance: {message}", file=sys.stderr)
 

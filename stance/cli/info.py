@@ -10,56 +10,70 @@ def format_parser(parser):
     add_model_argument(parser)
 
 
+def _get(mapping, *keys, default="?"):
+    """``mapping[k1][k2]...``, or ``default`` when a level is missing or not a dict (crafted metadata)."""
+    for key in keys:
+        if not isinstance(mapping, dict) or key not in mapping:
+            return default
+        mapping = mapping[key]
+    return default if mapping is None or isinstance(mapping, (dict, list)) else mapping
+
+
+def _score(value):
+    return f"{value:.3f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "?"
+
+
 def main(args):
     model = load_model_argument(args)
     meta = model.metadata
     if args.json:
         print(json.dumps(meta, indent=2, ensure_ascii=False))
         return 0
-    versions = meta.get("versions", {})
-    training = meta.get("training", {})
     lines = [
-        f"model       {meta.get('name', '?')}, version {meta.get('model_version', '?')}  ({model.path})",
-        f"created     {meta.get('created', '?')} with stance {versions.get('stance', '?')}, "
-        f"scikit-learn {versions.get('scikit-learn', '?')}",
-        f"sha256      {meta.get('artifact', {}).get('sha256', '?')}",
+        f"model       {_get(meta, 'name')}, version {_get(meta, 'model_version')}  ({model.path})",
+        f"created     {_get(meta, 'created')} with stance {_get(meta, 'versions', 'stance')}, "
+        f"scikit-learn {_get(meta, 'versions', 'scikit-learn')}",
+        f"sha256      {_get(meta, 'artifact', 'sha256')}",
         f"labels      {', '.join(model.labels)}",
-        f"trained on  {training.get('rows', '?')} rows of {meta.get('training_data', {}).get('path', '?')}",
+        f"trained on  {_get(meta, 'training', 'rows')} rows of {_get(meta, 'training_data', 'path')}",
         f"targets     {len(model.targets)}:",
         *(f"  - {target}" for target in model.targets),
     ]
-    cv = meta.get("metrics", {}).get("cross_validation")
+    cv = _section(meta, "metrics", "cross_validation")
     if cv:
-        lines.append(f"cross-validated ({cv['folds']} folds):")
+        lines.append(f"cross-validated ({_get(cv, 'folds')} folds):")
         for name, title in (("random", "random folds"), ("grouped_by_target", "grouped by target")):
-            if name in cv:
-                r = cv[name]
-                lines.append(
-                    f"  {title:<18} accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  F_avg {r['f_avg']:.3f}"
-                )
-    streaming = meta.get("streaming")
+            if isinstance(cv.get(name), dict):
+                lines.append(_scores_line(title, cv[name], width=18))
+    streaming = _section(meta, "streaming")
     if streaming:
         lines.append(
-            f"streaming   trained chunk by chunk: {streaming.get('passes', '?')} passes over "
-            f"{streaming.get('rows_read', '?')} rows, {streaming.get('chunk_rows', '?')} at a time"
+            f"streaming   trained chunk by chunk: {_get(streaming, 'passes')} passes over "
+            f"{_get(streaming, 'rows_read')} rows, {_get(streaming, 'chunk_rows')} at a time"
         )
-        metrics = meta.get("metrics", {})
-        held_out = metrics.get("held_out")
+        held_out = _section(meta, "metrics", "held_out")
         if held_out:
-            lines.append(f"held-out rows ({held_out['texts']}, never learned from):")
+            lines.append(f"held-out rows ({_get(held_out, 'texts')}, never learned from):")
             lines.append(_scores_line("streaming model", held_out))
-        comparison = metrics.get("in_memory_comparison") or {}
-        if "held_out" in comparison:
-            lines.append(_scores_line(f"in-memory '{comparison['recipe']}'", comparison["held_out"]))
-            lines.append(
-                f"  gap in macro-F1      {comparison['gap_points']:+.1f} points (in-memory minus streaming)"
-            )
+        comparison = _section(meta, "metrics", "in_memory_comparison")
+        if isinstance(comparison.get("held_out"), dict):
+            lines.append(_scores_line(f"in-memory '{_get(comparison, 'recipe')}'", comparison["held_out"]))
+            gap = _get(comparison, "gap_points")
+            gap = f"{gap:+.1f}" if isinstance(gap, (int, float)) else "?"
+            lines.append(f"  gap in macro-F1      {gap} points (in-memory minus streaming)")
     print("\n".join(lines))
     return 0
 
 
-def _scores_line(title, report):
+def _section(meta, *keys):
+    """A nested dict of the metadata, or ``{}`` if it is missing or of another type."""
+    for key in keys:
+        meta = meta.get(key) if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _scores_line(title, report, width=20):
     return (
-        f"  {title:<20} accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}  "
-        f"F_avg {report['f_avg']:.3f}"
+        f"  {title:<{width}} accuracy {_score(report.get('accuracy'))}  "
+        f"macro-F1 {_score(report.get('macro_f1'))}  F_avg {_score(report.get('f_avg'))}"
     )

@@ -16,7 +16,8 @@ import sys
 
 from .._errors import DataError, StanceError, UsageError
 from .._io import check_writable, detect_format, read_table, require_columns, write_table
-from ._common import add_data_arguments, add_model_argument, load_model_argument, progress_bar
+from .._parallel import available_cores
+from ._common import add_data_arguments, add_model_argument, load_model_argument, note, progress_bar
 
 #: Decimals of the probabilities written.
 PROBABILITY_DECIMALS = 6
@@ -67,6 +68,12 @@ def format_parser(parser):
         metavar="ADDRESS",
         help="with --engine dask: the scheduler to use, e.g. tcp://host:8786 (default: start a local "
         "cluster of --jobs workers, closed at the end)",
+    )
+    parser.add_argument(
+        "--safe-csv",
+        action="store_true",
+        help="in CSV output, put a ' before text cells that start with =, +, -, @, a tab or a carriage "
+        "return, so that a spreadsheet shows them instead of running them as formulas",
     )
     add_data_arguments(parser, labels=False)
     add_model_argument(parser)
@@ -146,19 +153,25 @@ def main(args):
         raise UsageError("--chunk-rows must be at least 1")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    cores = available_cores()
+    if args.jobs > cores and not args.scheduler:
+        note(f"warning: --jobs {args.jobs} is more than the {cores} cores here; using {cores}")
+        args.jobs = cores
     if args.target and args.target_column != "target":
         raise UsageError("give --target or --target-column, not both")
-    if not args.texts and not args.input and sys.stdin.isatty():
+    if not args.texts and not args.input and sys.stdin is not None and sys.stdin.isatty():
         raise UsageError("nothing to label: give sentences, --input FILE, or pipe text to standard input")
     output_format = args.output_format or detect_format(args.output, default="csv")
     if output_format not in ("csv", "jsonl"):
         raise UsageError(f"cannot write {output_format}; use --output-format csv or jsonl")
+    if args.safe_csv and output_format != "csv":
+        raise UsageError("--safe-csv applies to CSV output only")
+    if args.output != "-":
+        check_writable(args.output)  # before the model is loaded: mistakes fail fast
     if args.engine == "dask":
         # Files, columns and the output are checked before the model is
         # loaded and a cluster is started or contacted: mistakes fail fast.
         frame, column = _read_for_dask(args)
-        if args.output != "-":
-            check_writable(args.output)
         model = load_model_argument(args)
 
         def labelled(bar):
@@ -178,7 +191,12 @@ def main(args):
             print_labelled_table(labelled(bar), model.labels, args.text_column)
         return 0
     try:
-        write_table(_rounded(labelled(bar), len(model.labels), output_format), args.output, output_format)
+        write_table(
+            _rounded(labelled(bar), len(model.labels), output_format),
+            args.output,
+            output_format,
+            safe_csv=args.safe_csv,
+        )
     finally:
         bar.close()
     return 0

@@ -32,6 +32,7 @@ from .._recipes import RECIPES
 from ._common import (
     add_data_arguments,
     check_model_output,
+    check_training_file,
     label_map_argument,
     note,
     note_model_written,
@@ -145,6 +146,15 @@ def parse_settings(settings):
             params[name.strip()] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
             params[name.strip()] = value.strip()
+        except (MemoryError, RecursionError):  # Python's parser on thousands of nested signs or brackets
+            raise UsageError(f"--set {name.strip()}: the value nests too deeply to be read") from None
+    if "random_state" in params:  # checked by numpy only when fitting starts, as a ValueError
+        from sklearn.utils import check_random_state
+
+        try:
+            check_random_state(params["random_state"])
+        except ValueError as error:
+            raise UsageError(f"invalid setting random_state={params['random_state']!r}: {error}") from None
     return params
 
 
@@ -241,7 +251,7 @@ def main(args):
             "train reads a file, not standard input: its checksum goes into the model's metadata"
         )
     bundled = args.data is None
-    data_path = corpus_path() if bundled else Path(args.data)
+    data_path = corpus_path() if bundled else check_training_file(args.data)
     data, options, rows_read = _read_training_rows(args, bundled, data_path)
     if args.verbose:
         note(f"columns: text {options['text_column']!r}, target {options['target_column']!r}, "
@@ -372,7 +382,7 @@ def main_streaming(args):
     output = Path(args.output)
     check_model_output(output, args.force)
     bundled = args.data is None
-    data_path = corpus_path() if bundled else Path(args.data)
+    data_path = corpus_path() if bundled else check_training_file(args.data)
 
     def progress(description, total):
         return progress_bar(total=total, unit="rows" if total != 1 else "fits", description=description)
