@@ -78,6 +78,11 @@ class CompiledModel:
             arrays["relevance_prior"] = np.array(float(estimator.relevance_prior))
         return cls(arrays)
 
+    @property
+    def arrays_(self):
+        """The arrays the model is made of (read only: a copy of the mapping, sharing the arrays)."""
+        return dict(self._arrays)
+
     def save(self, stream):
         """Write the arrays to a binary stream (or path) in numpy's ``.npz`` format."""
         np.savez_compressed(stream, **self._arrays)

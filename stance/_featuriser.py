@@ -50,7 +50,7 @@ from ._text import (
     normalized_lines,
 )
 
-__all__ = ["Featuriser", "pack_strings", "unpack_strings"]
+__all__ = ["Featuriser", "pack_strings", "unpack_strings", "pack_profiles"]
 
 #: Version of the array layout; a reader refuses others.
 LAYOUT_VERSION = 2
@@ -245,7 +245,7 @@ class Featuriser:
         known = sorted({t.key for t in map(as_target, targets) if t is not None}) if target_features else []
         profiles = {t.key: t for t in map(as_target, targets) if t is not None and _is_profile(t)}
         arrays["targets"] = pack_strings(known)
-        arrays["profiles"] = pack_strings([json.dumps({k: _profile_json(t) for k, t in profiles.items()})])
+        arrays["profiles"] = pack_profiles(profiles)
         arrays["pair_keys"] = np.zeros(0, dtype=np.int64)
         shared = cls._partial(arrays, n)
         if known:
@@ -816,13 +816,13 @@ def _is_profile(target):
     return bool(target.aliases or target.allies or target.opponents)
 
 
-def _profile_json(target):
-    return {
-        "name": target.name,
-        "aliases": target.aliases,
-        "allies": target.allies,
-        "opponents": target.opponents,
+def pack_profiles(profiles):
+    """Return ``{key: Target}`` profiles as a uint8 array of JSON (see :func:`pack_strings`)."""
+    entries = {
+        key: {"name": t.name, "aliases": t.aliases, "allies": t.allies, "opponents": t.opponents}
+        for key, t in profiles.items()
     }
+    return pack_strings([json.dumps(entries)])
 
 
 def as_target_from_json(entry):

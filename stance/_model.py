@@ -140,6 +140,38 @@ class StanceModel:
             return list(self._compiled.targets)
         return list(self.estimator.targets_)
 
+    def with_profiles(self, profiles):
+        """Return this model with more target profiles: ``{name: Target}`` or an iterable of Targets.
+
+        A text whose target is named by one of them (in any case or
+        spacing) is labelled with that profile, over the model's own.
+
+        Examples
+        --------
+        >>> import stance
+        >>> mine = stance.Target("the widget levy", opponents=("the widget lobby",))
+        >>> stance.load_model().with_profiles([mine]).profiles["the widget levy"] == mine
+        True
+        """
+
+        from ._targets import Target
+
+        if isinstance(profiles, dict):
+            profiles = profiles.values()
+        profiles = list(profiles)
+        if not all(isinstance(profile, Target) for profile in profiles):
+            raise TypeError("profiles must be stance.Target objects")
+        if self._compiled is None:
+            from ._errors import ModelError
+
+            raise ModelError("this model has no compiled form to add profiles to")
+        from ._compiled import CompiledModel
+        from ._featuriser import pack_profiles
+
+        merged = {**self._compiled.profiles, **{profile.key: profile for profile in profiles}}
+        arrays = {**self._compiled.arrays_, "profiles": pack_profiles(merged)}
+        return StanceModel(self._estimator, self.metadata, self.path, compiled=CompiledModel(arrays))
+
     def knows_target(self, target):
         """Return whether ``target`` (in any case or spacing, or a Target of that name) was seen in training."""
         from ._targets import as_target
@@ -157,7 +189,8 @@ class StanceModel:
         """
         if self._compiled is not None:
             return dict(self._compiled.profiles)
-        return dict(self.estimator.vectorizer_.featuriser_.profiles)
+        vectorizer = getattr(self.estimator, "vectorizer_", None)  # a streaming model has none
+        return dict(vectorizer.featuriser_.profiles) if vectorizer is not None else {}
 
     def _proba(self, texts, targets):
         """Probabilities of checked ``texts`` (a list) as a numpy array."""

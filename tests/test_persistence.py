@@ -350,7 +350,7 @@ def test_a_zip_bomb_with_a_matching_checksum_is_refused_before_unpacking(tmp_pat
 
 @pytest.mark.parametrize(
     "attribute, value",
-    [("classes_", 5), ("classes_", np.array(["yes", "no"])), ("targets_", "oops"), ("calibrated_", [1, 2])],
+    [("classes_", 5), ("classes_", np.array(["yes", "no"])), ("temperature_", "oops"), ("svm_", [1, 2])],
 )
 def test_skops_model_with_a_wrong_typed_attribute_is_one_clear_error(
     tmp_path, tiny_estimator, attribute, value

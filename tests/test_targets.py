@@ -130,3 +130,49 @@ def test_targets_of_the_wrong_type_are_refused():
         stance.predict("x", target={"name": "x"})
     with pytest.raises(TypeError, match="position 1"):
         stance.predict(["x", "y"], target=["a", 5])
+
+
+# -- profiles from the command line ------------------------------------------
+
+
+def test_predict_reads_profiles_for_the_rows_that_name_them(tmp_path, capsys):
+    from stance.cli import main
+
+    sentences = tmp_path / "s.txt"
+    sentences.write_text("Moscow deserves praise for its restraint.\n", encoding="utf-8")
+    profiles = tmp_path / "p.toml"
+    profiles.write_text(
+        '[[target]]\nname = "The Eastern Partnership"\nallies = ["Kyiv"]\nopponents = ["Moscow"]\n', encoding="utf-8"
+    )
+    args = ["predict", "-i", str(sentences), "--target", "the eastern partnership", "-o", "-", "--output-format", "csv"]
+    assert main([*args, "--targets", str(profiles)]) == 0
+    with_profile = capsys.readouterr().out
+    assert main(args) == 0
+    without = capsys.readouterr().out
+    assert ",opposed," in with_profile and ",opposed," not in without
+
+
+def test_a_bad_profiles_file_is_one_line_and_exit_1(tmp_path, capsys):
+    from stance.cli import main
+
+    bad = tmp_path / "p.toml"
+    bad.write_text('[[target]]\nname = "X"\naliases = "not a list"\n', encoding="utf-8")
+    assert main(["predict", "We back it.", "--targets", str(bad)]) == 1
+    assert capsys.readouterr().err.strip().endswith("aliases must be a list of strings")
+
+
+def test_info_lists_the_models_profiles(capsys):
+    from stance.cli import main
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "profiles    84" in out and "  - sanctions against Russia:" in out
+
+
+def test_added_profiles_reach_worker_processes():
+    import pickle
+
+    mine = Target("the widget levy", opponents=("the widget lobby",))
+    model = stance.load_model().with_profiles([mine])
+    copy = pickle.loads(pickle.dumps(model._compiled))
+    assert copy.profiles["the widget levy"] == mine

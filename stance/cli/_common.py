@@ -2,7 +2,7 @@
 
 import sys
 
-from .._errors import UsageError
+from .._errors import DataError, UsageError
 from .._io import FORMATS
 from .._labels import parse_label_map
 
@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 
-def add_model_argument(parser):
+def add_model_argument(parser, profiles=True):
     parser.add_argument(
         "--model",
         metavar="PATH",
@@ -29,6 +29,13 @@ def add_model_argument(parser):
         help="allow loading a .joblib model that is not the shipped one; joblib files can run code "
         "when loaded, so only for files from a source you trust",
     )
+    if profiles:
+        parser.add_argument(
+            "--targets",
+            metavar="FILE",
+            help="target profiles (TOML: [[target]] tables with name, aliases, allies, opponents), used for "
+            "the rows whose target has a profile's name, over the model's own profiles",
+        )
 
 
 def add_data_arguments(parser, labels=True):
@@ -74,7 +81,19 @@ def label_map_argument(args):
 def load_model_argument(args):
     from .._model import load_model
 
-    return load_model(args.model, trusted=args.trust_model)
+    model = load_model(args.model, trusted=args.trust_model)
+    path = getattr(args, "targets", None)
+    if path is None:
+        return model
+    from pathlib import Path
+
+    from .._targets import load_profiles
+
+    try:
+        profiles = load_profiles(Path(path))
+    except ValueError as error:  # unreadable or malformed: the message names the file
+        raise DataError(str(error)) from None
+    return model.with_profiles(profiles)
 
 
 def check_model_output(path, force):
@@ -102,7 +121,6 @@ def check_training_file(path):
     import stat
     from pathlib import Path
 
-    from .._errors import DataError
     from .._files import describe_kind
 
     try:

@@ -22,7 +22,7 @@ def format_parser(parser):
         help="skops (default: safe to share and to load) or joblib (loads faster; a pickle)",
     )
     parser.add_argument("--force", action="store_true", help="replace an existing model at PATH")
-    add_model_argument(parser)
+    add_model_argument(parser, profiles=False)
 
 
 def main(args):

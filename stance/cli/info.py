@@ -7,7 +7,7 @@ from ._common import add_model_argument, load_model_argument
 
 def format_parser(parser):
     parser.add_argument("--json", action="store_true", help="print the whole metadata as JSON")
-    add_model_argument(parser)
+    add_model_argument(parser, profiles=False)
 
 
 def _get(mapping, *keys, default="?"):
@@ -39,6 +39,14 @@ def main(args):
         f"targets     {len(model.targets)}:",
         *(f"  - {target}" for target in model.targets),
     ]
+    profiles = model.profiles
+    if profiles:
+        lines.append(f"profiles    {len(profiles)} (aliases; allies; opponents):")
+        for profile in profiles.values():
+            lines.append(
+                f"  - {profile.name}: {', '.join(profile.aliases) or '-'}; {', '.join(profile.allies) or '-'}; "
+                f"{', '.join(profile.opponents) or '-'}"
+            )
     cv = _section(meta, "metrics", "cross_validation")
     if cv:
         lines.append(f"cross-validated ({_get(cv, 'folds')} folds):")
