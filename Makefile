@@ -1,13 +1,16 @@
 # Common tasks; 'make help' lists them.
 PYTHON ?= python
 
-.PHONY: help install test model notebooks clean
+.PHONY: help install test lint model notebooks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 install:  ## install stance with the test extras (editable)
 	$(PYTHON) -m pip install -e ".[test]"
+
+lint:  ## check the code with ruff (installed by the test extras)
+	$(PYTHON) -m ruff check stance tests benchmarks
 
 test:  ## run the whole test suite
 	$(PYTHON) -m pytest
