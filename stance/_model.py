@@ -441,50 +441,56 @@ class StanceModel:
         pandas.DataFrame
             One row per sentence: ``sentence`` (its number), ``start`` and
             ``end`` (character offsets: ``document[start:end]`` is the
-            sentence), ``text``, ``label`` and one probability column per
-            label. ``df.attrs["summary"]`` holds the document-level summary:
-            ``sentences``, ``counts`` per label, ``stance`` (see
-            :func:`overall_stance`: aligned, opposed, neutral or mixed) and
+            sentence), ``voice`` (``author``, or ``reported`` for what the
+            document reports others to have said), ``speaker`` (a meeting
+            record's speaker label, else empty), ``text``, ``label`` and one
+            probability column per label. ``df.attrs["summary"]`` holds the
+            document-level summary: ``sentences``, ``counts`` per label,
+            ``stance`` (the author's: see :func:`overall_stance`: aligned,
+            opposed, neutral or mixed), ``author`` and ``reported`` (each
+            with ``sentences``, ``counts`` and ``stance``) and
             ``mean_probabilities``.
 
         Examples
         --------
         >>> import stance
-        >>> doc = "The minister spoke on Monday. She said the sanctions must stay."
+        >>> doc = "We firmly support the sanctions. Some delegations said the sanctions must go."
         >>> table = stance.analyze(doc, target="sanctions against Russia")
-        >>> table[["start", "end", "label"]].values.tolist()
-        [[0, 29, 'neutral'], [30, 63, 'aligned']]
-        >>> table.attrs["summary"]["stance"]
-        'aligned'
+        >>> table[["start", "end", "voice", "label"]].values.tolist()
+        [[0, 32, 'author', 'aligned'], [33, 77, 'reported', 'opposed']]
+        >>> summary = table.attrs["summary"]
+        >>> summary["stance"], summary["reported"]["stance"]
+        ('aligned', 'opposed')
         """
         import numpy as np
         import pandas as pd
 
         if not isinstance(document, str):
             raise TypeError(f"document is {type(document).__name__}, not str")
+        from ._sentences import summarize, voices
+
         spans = sentence_spans(document)
         sentences = [document[start:end] for start, end in spans]
         proba = self.predict_proba(sentences, target)
         labels = [self.labels[i] for i in np.argmax(proba.to_numpy(), axis=1)] if len(proba) else []
+        who = voices(document, spans)
         table = pd.DataFrame(
             {
                 "sentence": range(1, len(spans) + 1),
                 "start": [start for start, _ in spans],
                 "end": [end for _, end in spans],
+                "voice": [v for v, _ in who],
+                "speaker": [speaker for _, speaker in who],
                 "text": sentences,
                 "label": labels,
             }
         )
         table = pd.concat([table, proba], axis=1)
-        counts = {label: int(sum(lab == label for lab in labels)) for label in self.labels}
-        table.attrs["summary"] = {
-            "sentences": len(spans),
-            "counts": counts,
-            "stance": overall_stance(labels),
-            "mean_probabilities": {
-                label: float(proba[label].mean()) if len(proba) else 0.0 for label in self.labels
-            },
+        summary = summarize(labels, table["voice"], self.labels)
+        summary["mean_probabilities"] = {
+            label: float(proba[label].mean()) if len(proba) else 0.0 for label in self.labels
         }
+        table.attrs["summary"] = summary
         return table
 
     def explain(self, text, target=None, top=10):

@@ -918,3 +918,11 @@ def test_evaluate_reads_labelled_data_from_a_pipe(tiny_corpus):
         os.close(read_end)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["texts"] == len(tiny_corpus)
+
+
+def test_analyze_reads_a_bounded_document_from_an_endless_device(monkeypatch, capsys):
+    from stance.cli import analyze, main
+
+    monkeypatch.setattr(analyze, "MAX_DOCUMENT_BYTES", 1 << 20)
+    assert main(["analyze", "/dev/zero"]) == 1
+    assert "larger than 1 MB" in capsys.readouterr().err

@@ -30,7 +30,10 @@ def format_parser(parser):
         help="table (default: for reading), or csv / jsonl of the sentences (summary on stderr)",
     )
     parser.add_argument(
-        "-o", "--output", default="-", metavar="FILE",
+        "-o",
+        "--output",
+        default="-",
+        metavar="FILE",
         help="with --output-format csv or jsonl: where to write (default: standard output)",
     )
     parser.add_argument(
@@ -39,23 +42,35 @@ def format_parser(parser):
     add_model_argument(parser)
 
 
+#: The largest document analyze reads (a document is labelled in memory, sentence by sentence).
+MAX_DOCUMENT_BYTES = 256 << 20
+
+
 def _read_document(path):
+    # Read at most MAX_DOCUMENT_BYTES + 1 bytes, from standard input, a file,
+    # a pipe or a device alike: /dev/zero or an endless pipe is refused after
+    # that much, not read until memory runs out.
     from pathlib import Path
 
     if path == "-":
-        data = sys.stdin.buffer.read()
-        name = "standard input"
+        stream, name = sys.stdin.buffer, "standard input"
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
     else:
-        file = Path(path)
+        file, name = Path(path), path
         if file.is_dir():
             raise DataError(f"{path} is a folder, not a file")
         try:
-            data = file.read_bytes()
+            with open(file, "rb") as stream:
+                data = stream.read(MAX_DOCUMENT_BYTES + 1)
         except FileNotFoundError:
             raise DataError(f"{path} does not exist") from None
         except OSError as error:
             raise DataError(f"cannot read {path}: {error.strerror}") from None
-        name = path
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DataError(
+            f"{name} is larger than {MAX_DOCUMENT_BYTES >> 20} MB; split it, or label its sentences with "
+            "'stance predict', which reads any size"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -70,29 +85,12 @@ def analyze_document(model, document, target=None):
     (``author`` or ``reported``), ``speaker`` (a meeting record's speaker
     label, else empty), ``text``, ``stance_label`` and ``stance_p_<label>``.
     """
-    import pandas as pd
-
-    from .._sentences import sentence_spans, summarize, voices
-
-    spans = sentence_spans(document)
-    sentences = [document[a:b] for a, b in spans]
-    proba = model.predict_proba(sentences, target) if sentences else pd.DataFrame(columns=model.labels)
-    labels = [model.labels[i] for i in proba.to_numpy().argmax(axis=1)] if sentences else []
-    who = voices(document, spans)
-    table = pd.DataFrame(
-        {
-            "sentence": range(1, len(spans) + 1),
-            "start": [a for a, _ in spans],
-            "end": [b for _, b in spans],
-            "voice": [v for v, _ in who],
-            "speaker": [s for _, s in who],
-            "text": sentences,
-            "stance_label": labels,
-        }
+    table = model.analyze(document, target)
+    summary = table.attrs["summary"]
+    table = table.rename(
+        columns={"label": "stance_label", **{label: f"stance_p_{label}" for label in model.labels}}
     )
-    for label in model.labels:
-        table[f"stance_p_{label}"] = proba[label].to_numpy() if sentences else []
-    return table, summarize(labels, table["voice"], model.labels)
+    return table, summary
 
 
 def _counts(part):
@@ -108,7 +106,9 @@ def summary_lines(summary):
     author, reported = summary["author"], summary["reported"]
     lines = [f"sentences: {summary['sentences']} ({_counts(summary)})"]
     if author["sentences"]:
-        lines.append(f"author's stance: {author['stance']} ({_sentences(author['sentences'])}: {_counts(author)})")
+        lines.append(
+            f"author's stance: {author['stance']} ({_sentences(author['sentences'])}: {_counts(author)})"
+        )
     else:
         lines.append("author's stance: none (no sentence in the author's own voice)")
     if reported["sentences"]:
@@ -133,8 +133,10 @@ def main(args):
     model = load_model_argument(args)
     table, summary = analyze_document(model, document, args.target)
     if args.verbose:
-        note(f"{len(table)} sentences in {len(document)} characters; "
-             f"{summary['author']['sentences']} in the author's voice, {summary['reported']['sentences']} reported")
+        note(
+            f"{len(table)} sentences in {len(document)} characters; "
+            f"{summary['author']['sentences']} in the author's voice, {summary['reported']['sentences']} reported"
+        )
     if args.output_format == "table":
         print(format_labelled(table, model.labels, width=args.width, extra=("voice",)))
         print()
