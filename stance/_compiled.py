@@ -9,8 +9,6 @@ with ``allow_pickle=False``, so loading it can run no code, and every array
 is checked before use.
 """
 
-import math
-
 import numpy as np
 
 from ._featuriser import LAYOUT_VERSION, Featuriser, pack_strings, unpack_strings
@@ -101,12 +99,19 @@ class CompiledModel:
         with np.load(source, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         version = arrays.get("layout_version")
-        if version is None or version.shape != () or int(version) != LAYOUT_VERSION:
+        if (
+            version is None
+            or version.dtype.kind not in "iu"
+            or version.shape != ()
+            or int(version) != LAYOUT_VERSION
+        ):
             raise ValueError(f"not a compiled stance model of layout {LAYOUT_VERSION}")
         try:
-            return cls(arrays)
+            model = cls(arrays)
+            _check_labels_a_sentence(model)
         except (KeyError, IndexError, TypeError, UnicodeDecodeError, AttributeError) as error:
             raise ValueError(f"damaged compiled model: {type(error).__name__}: {error}") from None
+        return model
 
     def __getstate__(self):
         # Pickled (to send to worker processes) as the arrays alone.
@@ -137,23 +142,54 @@ def _check_head(arrays):
     coef, intercept, temperature = arrays["coef"], arrays["intercept"], arrays["temperature"]
     if coef.dtype != np.float64 or coef.ndim != 2 or intercept.shape != (len(classes),):
         raise ValueError("damaged compiled model: weights of the wrong type or shape")
-    if temperature.shape != () or not np.issubdtype(temperature.dtype, np.floating):
+    if temperature.shape != () or temperature.dtype.kind != "f":
         raise ValueError("damaged compiled model: the temperature is not a number")
-    if not (np.isfinite(coef).all() and np.isfinite(intercept).all() and math.isfinite(float(temperature))):
-        raise ValueError("damaged compiled model: weights or temperature are not finite")
-    if float(temperature) <= 0:
-        raise ValueError("damaged compiled model: the temperature is not positive")
-    relevance = [
-        name for name in ("relevance_coef", "relevance_intercept", "relevance_temperature") if name in arrays
-    ]
+    if not (_bounded(coef) and _bounded(intercept)):
+        raise ValueError(
+            f"damaged compiled model: weights that are not finite numbers of at most {MAX_WEIGHT:g}"
+        )
+    if not 1 / MAX_WEIGHT <= float(temperature) <= MAX_WEIGHT:  # NaN fails this too
+        raise ValueError("damaged compiled model: the temperature is out of range")
+    relevance = [name for name in _RELEVANCE if name in arrays]
     if relevance:
-        if len(relevance) != 3:
+        if len(relevance) != len(_RELEVANCE):
             raise ValueError("damaged compiled model: part of the relevance model is missing")
-        coef, intercept, temperature = (arrays[name] for name in relevance)
-        if coef.dtype != np.float64 or coef.ndim != 2 or intercept.shape != (1,) or temperature.shape != ():
+        coef, intercept, temperature, prior = (arrays[name] for name in _RELEVANCE)
+        if coef.dtype != np.float64 or coef.ndim != 2 or intercept.shape != (1,):
             raise ValueError("damaged compiled model: relevance weights of the wrong type or shape")
-        if not (np.isfinite(coef).all() and np.isfinite(intercept).all() and float(temperature) > 0):
-            raise ValueError("damaged compiled model: relevance weights are not finite")
+        if (
+            temperature.shape != ()
+            or prior.shape != ()
+            or "f" != temperature.dtype.kind
+            or "f" != prior.dtype.kind
+        ):
+            raise ValueError("damaged compiled model: relevance temperature or prior is not a number")
+        if not (
+            _bounded(coef) and _bounded(intercept) and 1 / MAX_WEIGHT <= float(temperature) <= MAX_WEIGHT
+        ):
+            raise ValueError("damaged compiled model: relevance weights out of range")
+        if not 0.001 <= float(prior) <= 0.999:
+            raise ValueError("damaged compiled model: the relevance prior is not a probability")
+
+
+#: No weight, intercept or temperature of a real model comes near this.
+MAX_WEIGHT = 1e6
+
+
+def _bounded(array):
+    return (
+        array.dtype.kind == "f"
+        and bool(np.isfinite(array).all())
+        and bool((np.abs(array) <= MAX_WEIGHT).all())
+    )
+
+
+def _check_labels_a_sentence(model):
+    # The last check: a sentence gets finite probabilities that sum to 1.
+    with np.errstate(all="ignore"):
+        proba = model.predict_proba(["We support the plan, but not its costs."], ["the plan"])
+    if not (np.isfinite(proba).all() and abs(proba.sum() - 1) < 1e-6):
+        raise ValueError("damaged compiled model: it does not give probabilities")
 
 
 def compile_estimator(estimator):

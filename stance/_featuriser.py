@@ -149,7 +149,12 @@ class Featuriser:
             The arrays are of another layout version.
         """
         version = arrays.get("layout_version")
-        if version is None or int(version) != LAYOUT_VERSION:
+        if (
+            version is None
+            or version.dtype.kind not in "iu"
+            or version.shape != ()
+            or int(version) != LAYOUT_VERSION
+        ):
             raise ValueError(f"not a stance featuriser of layout {LAYOUT_VERSION}")
         _check_arrays(arrays)
         return cls(arrays)
@@ -717,13 +722,17 @@ def _check_arrays(arrays):
         for name in ("negation", "sublinear_tf"):
             need(isinstance(settings[name], bool), f"setting {name} is not true or false")
         for name in ("target_weight", "relation_weight"):
+            value = settings[name]
             need(
-                isinstance(settings[name], (int, float)) and np.isfinite(settings[name]),
-                f"{name} is not finite",
+                isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1e6,
+                f"{name} is not a weight",
             )
+        need(settings["target_features"] in ("words", "all", None), "target_features")
         chars = settings["char_ngram_range"]
         need(
-            chars is None or (len(chars) == 2 and all(isinstance(c, int) and c >= 1 for c in chars)), "chars"
+            chars is None
+            or (len(chars) == 2 and all(type(c) is int for c in chars) and 1 <= chars[0] <= chars[1] <= 10),
+            "char_ngram_range",
         )
         json.loads(_text(arrays["profiles"]))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
@@ -749,7 +758,10 @@ def _check_arrays(arrays):
     need(0 <= int(arrays["zero_token"]) < n_tokens, "zero_token out of range")
     for name in ("word_idf", "char_idf"):
         need(arrays[name].dtype == np.float32 and arrays[name].ndim == 1, f"{name}")
-        need(np.isfinite(arrays[name]).all(), f"{name} is not finite")
+        need(
+            bool(np.isfinite(arrays[name]).all() and (np.abs(arrays[name]) <= 1e6).all()),
+            f"{name} out of range",
+        )
     n_words = len(arrays["word_idf"])
     n_categories = len(unpack_strings(arrays["lexicon_categories"]))
     columns = [arrays["unigram_columns"], arrays["lexicon_columns"].reshape(-1)]

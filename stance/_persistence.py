@@ -252,6 +252,8 @@ _SECTIONS = {
     "compiled": dict,
     "exported_from": dict,
     "hyperparameters": dict,
+    "options": dict,
+    "with_corpus": dict,
 }
 #: How deep the metadata's JSON may nest (the shipped model's nests 5 deep).
 MAX_METADATA_DEPTH = 32

@@ -48,6 +48,8 @@ _NAMING = frozenset(
 _PHRASE_STARTS = frozenset("in for at from with to under within across during".split())
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 STEM_LENGTH = 6
+#: The largest profiles file read (the shipped one is about 30 kB).
+MAX_PROFILES_BYTES = 16 << 20
 
 
 def stem(word):
@@ -312,13 +314,16 @@ def load_profiles(source=None):
         where = "shipped profiles"
         source = resources.files("stance").joinpath("data", "targets.toml").read_text("utf-8")
     elif isinstance(source, Path):
+        from ._files import read_regular
+
         where = str(source)
+        # A regular file of a sane size: a device, a FIFO or a file of
+        # gigabytes is refused before it is read.
+        data = read_regular(source, MAX_PROFILES_BYTES, ValueError, "profiles file")
         try:
-            source = source.read_text("utf-8")
+            source = data.decode("utf-8")
         except UnicodeDecodeError:
             raise ValueError(f"{where}: not a UTF-8 text file") from None
-        except OSError as error:
-            raise ValueError(f"{where}: cannot read it: {error.strerror or error}") from None
     elif isinstance(source, str):
         where = "profiles"
     else:

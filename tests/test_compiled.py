@@ -141,3 +141,59 @@ def test_tampered_compiled_form_is_refused(tmp_path, tiny_estimator):
     arrays.unlink()
     with pytest.raises(stance.ModelError, match="missing"):
         stance.load_model(path)
+
+
+def _crafted(change):
+    import io
+    import json
+
+    arrays = dict(stance.load_model()._compiled.arrays_)
+    change(arrays, json)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda a, json: a.__setitem__("coef", np.full_like(a["coef"], 1e308)),
+        lambda a, json: a.__setitem__("intercept", np.array([1e308, -1e308, 1e308])),
+        lambda a, json: a.__setitem__("intercept", a["intercept"].astype(complex)),
+        lambda a, json: a.__setitem__("temperature", np.array(5e-324)),
+        lambda a, json: a.__setitem__("relevance_prior", np.array(float("nan"))),
+        lambda a, json: a.__setitem__("relevance_prior", np.array(2.0)),
+        lambda a, json: a.__setitem__("word_idf", np.full_like(a["word_idf"], 3e38)),
+        lambda a, json: a.__setitem__("layout_version", np.array(2.7)),
+        lambda a, json: a.__setitem__(
+            "settings",
+            np.frombuffer(
+                json.dumps({**json.loads(a["settings"].tobytes()), "target_weight": 1e308}).encode(),
+                dtype=np.uint8,
+            ),
+        ),
+        lambda a, json: a.__setitem__(
+            "settings",
+            np.frombuffer(
+                json.dumps({**json.loads(a["settings"].tobytes()), "char_ngram_range": [5, 2]}).encode(),
+                dtype=np.uint8,
+            ),
+        ),
+    ],
+    ids=[
+        "huge weights",
+        "huge intercepts",
+        "complex intercepts",
+        "tiny temperature",
+        "NaN prior",
+        "prior of 2",
+        "huge idf",
+        "float layout version",
+        "huge target weight",
+        "reversed character range",
+    ],
+)
+def test_crafted_arrays_with_finite_but_absurd_values_are_refused(change):
+    with pytest.raises(ValueError, match="damaged|not a compiled|not a stance"):
+        CompiledModel.load(_crafted(change))

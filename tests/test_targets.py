@@ -80,7 +80,7 @@ def test_profile_files_are_read_from_paths(tmp_path):
     path = tmp_path / "targets.toml"
     path.write_text('[[target]]\nname = "Widget tax"\nopponents = ["the widget lobby"]\n', encoding="utf-8")
     assert stance.load_profiles(path)["widget tax"].opponents == ("the widget lobby",)
-    with pytest.raises(ValueError, match="cannot read it"):
+    with pytest.raises(ValueError, match="does not exist"):
         stance.load_profiles(Path(tmp_path / "missing.toml"))
     with pytest.raises(TypeError, match="pathlib.Path"):
         stance.load_profiles(b"[[target]]")
@@ -176,3 +176,8 @@ def test_added_profiles_reach_worker_processes():
     model = stance.load_model().with_profiles([mine])
     copy = pickle.loads(pickle.dumps(model._compiled))
     assert copy.profiles["the widget levy"] == mine
+
+
+def test_a_device_as_profiles_file_is_refused_before_reading():
+    with pytest.raises(ValueError, match="not a regular file"):
+        stance.load_profiles(Path("/dev/zero"))

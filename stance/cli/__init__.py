@@ -207,6 +207,23 @@ def _interrupt(signum, frame):
 
 #: The signal (SIGTERM, SIGHUP) that is ending the command, if any.
 _stopped_by = None
+#: Signals whose default is to end the process: each runs the clean-up first.
+_ENDING_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGTERM",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGALRM",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGVTALRM",
+        "SIGPROF",
+    )
+    if hasattr(signal, name)
+)
 
 
 def _terminate(signum, frame):
@@ -216,9 +233,8 @@ def _terminate(signum, frame):
     _stopped_by = signum
     INTERRUPTED.set()
     # Once: a second signal while cleaning up must not cut the clean-up short.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    for ending in _ENDING_SIGNALS:
+        signal.signal(ending, signal.SIG_IGN)
     raise Terminated(signum)
 
 
@@ -226,13 +242,14 @@ def run():
     """Entry point of the installed ``stance`` script.
 
     SIGPIPE keeps Python's handling (a BrokenPipeError, a clean end), and
-    SIGTERM and SIGHUP raise :class:`Terminated`: every way the command ends
-    but SIGKILL runs its clean-up (workers stopped, temporary files removed).
+    SIGTERM, SIGHUP and the other signals that end a process by default
+    (SIGQUIT, SIGALRM, SIGXCPU, SIGUSR1...) raise :class:`Terminated`: every
+    way the command ends but SIGKILL runs its clean-up (workers stopped,
+    temporary files removed), and it exits with 128 + the signal's number.
     """
     signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _terminate)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, _terminate)
+    for ending in _ENDING_SIGNALS:
+        signal.signal(ending, _terminate)
     try:
         status = main()
     except (KeyboardInterrupt, Terminated):  # arrived outside main's handlers
