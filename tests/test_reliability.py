@@ -230,7 +230,7 @@ def start_labelling(big_csv, out, *extra, stdout=subprocess.DEVNULL):
     return process
 
 
-@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGQUIT", "SIGXCPU"])
 def test_sigterm_and_sighup_stop_workers_and_remove_temporary_files(tmp_path, big_csv, name):
     out = tmp_path / "labelled.csv"
     out.write_text(OLD)
