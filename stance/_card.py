@@ -175,7 +175,8 @@ toward a target (a policy, a position or an actor). {model}
 ## Intended use
 Labelling sentences from official statements, speeches, news reports and opinion pieces by
 their stance toward a named target, for analysts who then read and check the results. Pass the
-target when you know it; a target the model never saw uses the cues shared by all targets.
+target when you know it: the label is the stance toward that target (a sentence about something
+else is neutral), and a target the model never saw is read through its name and profile.
 
 ## Limitations
 - English only. Trained on {training.get("rows", "?")} sentences; expect lower accuracy on

@@ -11,7 +11,7 @@ is checked before use.
 
 import numpy as np
 
-from ._featuriser import LAYOUT_VERSION, Featuriser, pack_strings, unpack_strings
+from ._featuriser import Featuriser, pack_strings, unpack_strings
 from ._head import LinearHeads
 
 __all__ = ["CompiledModel", "compile_estimator"]
@@ -38,9 +38,9 @@ class CompiledModel:
     """
 
     def __init__(self, arrays):
+        self.featuriser = Featuriser.from_arrays(arrays)  # checks the layout version first
         _check_head(arrays)
         self._arrays = arrays
-        self.featuriser = Featuriser.from_arrays(arrays)
         self.classes = unpack_strings(arrays["classes"])
         if arrays["coef"].shape != (len(self.classes), self.featuriser.n_features):
             raise ValueError("the weights do not fit the features")
@@ -98,15 +98,7 @@ class CompiledModel:
         """
         with np.load(source, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
-        version = arrays.get("layout_version")
-        if (
-            version is None
-            or version.dtype.kind not in "iu"
-            or version.shape != ()
-            or int(version) != LAYOUT_VERSION
-        ):
-            raise ValueError(f"not a compiled stance model of layout {LAYOUT_VERSION}")
-        try:
+        try:  # the featuriser checks the layout version first
             model = cls(arrays)
             _check_labels_a_sentence(model)
         except (KeyError, IndexError, TypeError, UnicodeDecodeError, AttributeError) as error:

@@ -155,7 +155,7 @@ class Featuriser:
             or version.shape != ()
             or int(version) != LAYOUT_VERSION
         ):
-            raise ValueError(f"not a stance featuriser of layout {LAYOUT_VERSION}")
+            raise ValueError(f"not a compiled stance model of layout {LAYOUT_VERSION}")
         _check_arrays(arrays)
         return cls(arrays)
 

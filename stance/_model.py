@@ -204,9 +204,10 @@ class StanceModel:
         Parameters
         ----------
         texts : str or iterable of str
-        target : str or sequence of str, optional
-            One target for all texts, or one per text. None, or a target the
-            model never saw, uses the cues shared by all targets.
+        target : str, Target or sequence of them, optional
+            One target for all texts, or one per text. A target the model
+            never saw is read through its name and profile; with None, the
+            label is the text's attitude alone.
 
         Returns
         -------
