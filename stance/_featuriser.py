@@ -115,7 +115,7 @@ class Featuriser:
         self.settings = json.loads(arrays["settings"].tobytes().decode("utf-8"))
         self.targets = unpack_strings(arrays["targets"])
         self.profiles = {
-            key: as_target_from_json(entry) for key, entry in json.loads(_text(arrays["profiles"])).items()
+            key: _profile_from_json(entry) for key, entry in json.loads(_text(arrays["profiles"])).items()
         }
         tokens = unpack_strings(arrays["tokens"])
         self._tokens = tokens
@@ -837,7 +837,7 @@ def pack_profiles(profiles):
     return pack_strings([json.dumps(entries)])
 
 
-def as_target_from_json(entry):
+def _profile_from_json(entry):
     from ._targets import Target
 
     return Target(entry["name"], tuple(entry["aliases"]), tuple(entry["allies"]), tuple(entry["opponents"]))
