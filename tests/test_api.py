@@ -102,15 +102,19 @@ def test_analyze_gives_offsets_labels_and_summary():
         "The minister added that the sanctions are unjust and hurt ordinary families."
     )
     table = stance.analyze(document, target=TARGET)
-    assert list(table.columns[:5]) == ["sentence", "start", "end", "text", "label"]
+    assert list(table.columns[:7]) == ["sentence", "start", "end", "voice", "speaker", "text", "label"]
     assert table["sentence"].tolist() == [1, 2, 3]
     for row in table.itertuples():
         assert document[row.start : row.end] == row.text
     assert table["label"].tolist() == ["neutral", "neutral", "opposed"]
+    # "The minister added that..." reports someone else's words: the
+    # document's own stance is the author's, the reported one comes apart.
+    assert table["voice"].tolist()[-1] == "reported"
     summary = table.attrs["summary"]
     assert summary["sentences"] == 3
     assert summary["counts"] == {"aligned": 0, "neutral": 2, "opposed": 1}
-    assert summary["stance"] == "opposed"
+    assert summary["stance"] == summary["author"]["stance"] == "neutral"
+    assert summary["reported"]["stance"] == "opposed"
     assert np.isclose(sum(summary["mean_probabilities"].values()), 1)
 
 
