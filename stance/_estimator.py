@@ -9,7 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._head import LinearHeads, fit_temperature, linear_scores, swap_sides
-from ._inputs import split_inputs
+from ._inputs import RawTextTags, split_inputs
 from ._targets import as_target, target_key
 from ._vectorizer import StanceVectorizer
 
@@ -65,7 +65,7 @@ def raise_for_bad_settings(estimator, problems):
             raise ValueError(f"invalid setting {name}={getattr(estimator, name)!r}")
 
 
-class StanceClassifier(ClassifierMixin, BaseEstimator):
+class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
     """Stance classifier: the stance featuriser, a linear SVM and a temperature.
 
     Inputs ``X`` are raw texts: a list of strings (no target), a pandas
@@ -198,12 +198,6 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
         self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
 
     # -- fitting ---------------------------------------------------------------
 

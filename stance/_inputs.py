@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["split_inputs", "check_texts"]
+__all__ = ["split_inputs", "check_texts", "RawTextTags"]
 
 
 def split_inputs(X):
@@ -53,3 +53,17 @@ def check_texts(texts):
     for position, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"text at position {position} is {type(text).__name__}, not str")
+
+
+class RawTextTags:
+    """Mixin for the estimators of raw texts: scikit-learn's honest input tags.
+
+    They take strings (or text-target pairs), not a 2-D array of numbers, so
+    that scikit-learn's checks do not feed them numbers.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags

@@ -40,7 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._errors import DataError, UsageError
 from ._estimator import feature_setting_problems, is_count, is_number, is_whole, raise_for_bad_settings
-from ._inputs import split_inputs
+from ._inputs import RawTextTags, split_inputs
 from ._io import DEFAULT_CHUNK_ROWS
 from ._targets import target_key
 from ._text import MAX_TEXT_CHARS, load_lexicon, normalize_target, normalize_text, word_features
@@ -96,7 +96,7 @@ def _softmax(scores):
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
+class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
     """Target-aware stance classifier that learns chunk by chunk: hashed features and SGD.
 
     The same inputs, text analysis and outputs as :class:`StanceClassifier`,
@@ -230,12 +230,6 @@ class StreamingStanceClassifier(ClassifierMixin, BaseEstimator):
         self.batch_rows = batch_rows
         self.class_weight = class_weight
         self.random_state = random_state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
 
     def check_params(self):
         """Raise ValueError, naming the setting, if a parameter is out of range."""

@@ -5,13 +5,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._featuriser import Featuriser
-from ._inputs import split_inputs
+from ._inputs import RawTextTags, split_inputs
 from ._text import load_lexicon
 
 __all__ = ["StanceVectorizer"]
 
 
-class StanceVectorizer(TransformerMixin, BaseEstimator):
+class StanceVectorizer(RawTextTags, TransformerMixin, BaseEstimator):
     """Turn texts and their targets into the sparse features of a stance model.
 
     The one implementation of the package's features (see
@@ -68,12 +68,6 @@ class StanceVectorizer(TransformerMixin, BaseEstimator):
         self.lexicon = lexicon
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
 
     def fit(self, X, y=None):
         """Learn the vocabularies, idf weights and target blocks of ``X``."""

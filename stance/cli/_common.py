@@ -10,6 +10,7 @@ __all__ = [
     "add_model_argument",
     "add_data_arguments",
     "load_model_argument",
+    "read_profiles_file",
     "label_map_argument",
     "note",
     "note_model_written",
@@ -83,17 +84,19 @@ def load_model_argument(args):
 
     model = load_model(args.model, trusted=args.trust_model)
     path = getattr(args, "targets", None)
-    if path is None:
-        return model
+    return model if path is None else model.with_profiles(read_profiles_file(path))
+
+
+def read_profiles_file(path):
+    """Return the profiles of ``--targets FILE``; an unreadable or malformed file is a DataError."""
     from pathlib import Path
 
     from .._targets import load_profiles
 
     try:
-        profiles = load_profiles(Path(path))
-    except ValueError as error:  # unreadable or malformed: the message names the file
+        return load_profiles(Path(path))
+    except ValueError as error:  # its message names the file and the problem
         raise DataError(str(error)) from None
-    return model.with_profiles(profiles)
 
 
 def check_model_output(path, force):

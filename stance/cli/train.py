@@ -37,6 +37,7 @@ from ._common import (
     note,
     note_model_written,
     progress_bar,
+    read_profiles_file,
 )
 
 #: With --streaming: training rows (at most) the in-memory recipe is fitted on for comparison.
@@ -164,12 +165,7 @@ def read_profiles(path, bundled=False):
 
     profiles = load_profiles() if bundled else {}
     if path is not None:
-        try:
-            profiles.update(load_profiles(Path(path)))
-        except OSError as error:
-            raise DataError(f"cannot read {path}: {error.strerror or error}") from None
-        except ValueError as error:
-            raise DataError(str(error)) from None
+        profiles.update(read_profiles_file(path))
     return profiles or None
 
 
@@ -194,7 +190,9 @@ def _read_training_rows(args, bundled, data_path):
     if unlabelled.any():
         notes.append(f"left out {int(unlabelled.sum())} rows with no label (not annotated yet)")
         frame = frame[~unlabelled].reset_index(drop=True)
-    mapping, label_notes = resolve_labels(frame[args.label_column], label_map_argument(args), args.label_column)
+    mapping, label_notes = resolve_labels(
+        frame[args.label_column], label_map_argument(args), args.label_column
+    )
     notes += label_notes
     folds = 5 if args.folds is None else args.folds
     data, prepare_notes = prepare_training_data(
@@ -254,8 +252,10 @@ def main(args):
     data_path = corpus_path() if bundled else check_training_file(args.data)
     data, options, rows_read = _read_training_rows(args, bundled, data_path)
     if args.verbose:
-        note(f"columns: text {options['text_column']!r}, target {options['target_column']!r}, "
-             f"label {options['label_column']!r}")
+        note(
+            f"columns: text {options['text_column']!r}, target {options['target_column']!r}, "
+            f"label {options['label_column']!r}"
+        )
         counts = ", ".join(f"{k} {v}" for k, v in data["label"].value_counts().sort_index().items())
         note(f"labels: {counts}")
     if args.with_corpus:
@@ -305,7 +305,11 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
     note(
         f"training on your {info['user_rows']} rows (each counted {info['weight']} times) and "
         f"{info['corpus_rows']} rows of the bundled corpus"
-        + (f" ({info['corpus_rows_replaced']} of its rows replaced by yours)" if info["corpus_rows_replaced"] else "")
+        + (
+            f" ({info['corpus_rows_replaced']} of its rows replaced by yours)"
+            if info["corpus_rows_replaced"]
+            else ""
+        )
     )
     metrics = {}
     smallest = int(data["label"].value_counts().min())
@@ -328,12 +332,16 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
             ("with_corpus", "your rows with the corpus"),
         ):
             report = adaptation[name]
-            print(f"{title:<34} {report['accuracy']:>8.3f} {report['macro_f1']:>8.3f} {report['f_avg']:>8.3f}")
+            print(
+                f"{title:<34} {report['accuracy']:>8.3f} {report['macro_f1']:>8.3f} {report['f_avg']:>8.3f}"
+            )
         best = max(("baseline", "alone", "with_corpus"), key=lambda name: adaptation[name]["macro_f1"])
         if best == "baseline":
             note("on your rows the shipped model scored best: more labels may be needed before adapting pays")
         elif best == "alone":
-            note("on your rows a model trained on them alone scored best: consider training without --with-corpus")
+            note(
+                "on your rows a model trained on them alone scored best: consider training without --with-corpus"
+            )
     with progress_bar(total=1, unit="fits", description="fitting") as bar:
         try:
             estimator, metadata = train(
