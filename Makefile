@@ -15,7 +15,7 @@ lint:  ## check the code with ruff (installed by the test extras)
 test:  ## run the whole test suite
 	$(PYTHON) -m pytest
 
-model:  ## retrain the shipped model on the bundled corpus (rewrites models/stance-v3.*)
+model:  ## retrain the shipped model (rewrites models/stance-v3.*); then benchmarks/realtext.py --record for its card
 	stance train --output models/stance-v3.joblib --model-version 3 --force
 
 notebooks:  ## run every notebook and save it with its outputs (needs the notebooks or test extra)

@@ -95,12 +95,18 @@ class Baseline:
 
     def __init__(self, ref):
         self.folder = Path(tempfile.mkdtemp(prefix="stance-baseline-"))
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(self.folder), ref], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(self.folder), ref],
+            check=True,
+            capture_output=True,
+        )
 
     def close(self):
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(self.folder)], check=False,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(self.folder)],
+            check=False,
+            capture_output=True,
+        )
 
     def labels(self, pairs, fit=None, recipe="default"):
         job = {"predict": [[t, g] for t, g in pairs]}
@@ -109,8 +115,12 @@ class Baseline:
             job["recipe"] = recipe
         result = subprocess.run(
             [sys.executable, "-c", BASELINE_SCRIPT],
-            input=json.dumps(job), capture_output=True, text=True, check=True,
-            env={**os.environ, "PYTHONPATH": str(self.folder)}, cwd=self.folder,
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(self.folder)},
+            cwd=self.folder,
         )
         out = json.loads(result.stdout)
         return np.array(out["classes"])[np.argmax(out["proba"], axis=1)]
@@ -150,7 +160,9 @@ class Current:
 
     def labels(self, pairs):
         texts = [t for t, _ in pairs]
-        targets = [as_target(g, self.profiles) if self.profiles and isinstance(g, str) else g for _, g in pairs]
+        targets = [
+            as_target(g, self.profiles) if self.profiles and isinstance(g, str) else g for _, g in pairs
+        ]
         if hasattr(self.model, "predict"):
             if isinstance(self.model, stance.StanceModel):
                 return np.array(self.model.predict(texts, target=targets))
@@ -225,9 +237,16 @@ def sensitivity(corpus, systems, quick):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "datasets")
-    parser.add_argument("--baseline", default=BASELINE_REF, help="git revision of the baseline (default: 1.1)")
+    parser.add_argument(
+        "--baseline", default=BASELINE_REF, help="git revision of the baseline (default: 1.1)"
+    )
     parser.add_argument("--quick", action="store_true", help="3 folds instead of 5, and no grouped CV")
     parser.add_argument("--only", nargs="*", help="figures to run (sensitivity realtext ibm grouped heldout)")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the figures into the shipped model's metadata and model card (section real_text)",
+    )
     args = parser.parse_args()
     if not args.data_dir.is_dir():
         print(f"no data folder at {args.data_dir}: nothing to measure (see --data-dir)")
@@ -238,6 +257,11 @@ def main():
     training = corpus[corpus["split"] != "heldout"]
     baseline = Baseline(args.baseline)
     started = time.perf_counter()
+    figures = []  # for --record: what the model card states
+
+    def record(figure, model, old, goal=""):
+        figures.append({"figure": figure, "model": model, "baseline": old, "goal": goal})
+
     try:
         print(f"# stance realtext benchmark   (baseline: {args.baseline}; {time.strftime('%Y-%m-%d')})\n")
         if "sensitivity" in only:
@@ -247,6 +271,7 @@ def main():
                 class Fitted:
                     def labels(self, pairs):
                         return baseline.labels(pairs, fit=[list(r) for r in rows])
+
                 return Fitted()
 
             systems = {
@@ -255,24 +280,42 @@ def main():
                 "plain": lambda rows: Plain().fit(rows),
             }
             print("1. target sensitivity (held-out folds of the corpus's training part)")
-            print(f"   {'system':<12} {'neutral w/ unrelated':>21} {'own side flips':>15} {'true side flips':>16}")
-            for name, (n, f, t) in sensitivity(training, systems, args.quick).items():
+            print(
+                f"   {'system':<12} {'neutral w/ unrelated':>21} {'own side flips':>15} {'true side flips':>16}"
+            )
+            measured = sensitivity(training, systems, args.quick)
+            for name, (n, f, t) in measured.items():
                 print(f"   {name:<12} {n:>20.1f}% {f:>14.1f}% {t:>15.1f}%")
-            print(f"   ({len(training)} sentences, v2 and v3; v2 only for 1.1's own corpus: "
-                  f"{len(v1)})\n")
+            (n, f, t), (n1, f1, t1) = measured["stance"], measured["stance 1.1"]
+            record("neutral with an unrelated target", f"{n:.1f}%", f"{n1:.1f}%", "90%")
+            record("side flips with the opposite target (of its own sides)", f"{f:.1f}%", f"{f1:.1f}%", "80%")
+            record("side flips with the opposite target (of the true sides)", f"{t:.1f}%", f"{t1:.1f}%")
+            print(f"   ({len(training)} sentences, v2 and v3; v2 only for 1.1's own corpus: {len(v1)})\n")
         if "realtext" in only:
             print("2. real text, shipped models, no training on the set: macro-F1")
             current = Current()
             plain = Plain().fit(list(zip(training["text"], training["target"], training["label"])))
             print(f"   {'set':<22} {'stance':>8} {'1.1':>8} {'plain':>8}")
-            for folder, split in (("gwsd", "train"), ("gwsd", "test"), ("ukp_sentential_am", "dev"),
-                                  ("ukp_sentential_am", "test")):
+            for folder, split in (
+                ("gwsd", "train"),
+                ("gwsd", "test"),
+                ("ukp_sentential_am", "dev"),
+                ("ukp_sentential_am", "test"),
+            ):
                 data = read(args.data_dir / folder / f"{split}.csv")
                 pairs = list(zip(data["text"], data["target"]))
                 scores = [macro_f1(data["label"], system.labels(pairs)) for system in (current,)]
                 scores.append(macro_f1(data["label"], baseline.labels(pairs)))
                 scores.append(macro_f1(data["label"], plain.labels(pairs)))
                 print(f"   {folder + ' ' + split:<22} " + " ".join(f"{s:>8.1f}" for s in scores))
+                if split == "test":
+                    goal = {"gwsd": "55", "ukp_sentential_am": "50"}[folder]
+                    record(
+                        f"{folder} test, macro-F1, no training on it",
+                        f"{scores[0]:.1f}",
+                        f"{scores[1]:.1f}",
+                        goal,
+                    )
             print()
         if "ibm" in only:
             print("3. IBM Claim Stance: trained on train, F_avg on the unseen test motions")
@@ -286,6 +329,12 @@ def main():
                 "plain": f_avg(test["label"], Plain().fit(rows).labels(pairs)),
             }
             print("   " + "   ".join(f"{name} {score:.1f}" for name, score in scores.items()) + "\n")
+            record(
+                "IBM Claim Stance, trained on train, F_avg",
+                f"{scores['stance']:.1f}",
+                f"{scores['stance 1.1']:.1f}",
+                "65",
+            )
         if "grouped" in only:
             print("4. corpus cross-validation grouped by target, v2 sentences: macro-F1")
             v2 = training[training["version"] == "2"].reset_index(drop=True)
@@ -295,11 +344,20 @@ def main():
                 pairs = list(zip(v2["text"][test_rows], v2["target"][test_rows]))
                 results["stance"][test_rows] = Current(rows, profiles=profiles).labels(pairs)
                 results["stance 1.1"][test_rows] = baseline.labels(pairs, fit=[list(r) for r in rows])
-            print("   " + "   ".join(f"{n} {macro_f1(v2['label'], r):.1f}" for n, r in results.items()))
+            grouped = {name: macro_f1(v2["label"], r) for name, r in results.items()}
+            print("   " + "   ".join(f"{n} {score:.1f}" for n, score in grouped.items()))
+            record(
+                "corpus CV grouped by target, v2 sentences, macro-F1",
+                f"{grouped['stance']:.1f}",
+                f"{grouped['stance 1.1']:.1f}",
+                f"{grouped['stance 1.1'] - 2:.1f}",
+            )
             both = training.reset_index(drop=True)
             labels = np.empty(len(both), dtype=object)
             for train_rows, test_rows in GroupKFold(5).split(both, both["label"], both["target"]):
-                rows = list(zip(both["text"][train_rows], both["target"][train_rows], both["label"][train_rows]))
+                rows = list(
+                    zip(both["text"][train_rows], both["target"][train_rows], both["label"][train_rows])
+                )
                 pairs = list(zip(both["text"][test_rows], both["target"][test_rows]))
                 labels[test_rows] = Current(rows, profiles=profiles).labels(pairs)
             print(f"   stance on v2 and v3 together: {macro_f1(both['label'], labels):.1f}\n")
@@ -308,13 +366,29 @@ def main():
             held = corpus[corpus["split"] == "heldout"]
             pairs = list(zip(held["text"], held["target"]))
             plain = Plain().fit(list(zip(training["text"], training["target"], training["label"])))
-            print(f"   stance {macro_f1(held['label'], Current().labels(pairs)):.1f}   "
-                  f"stance 1.1 {macro_f1(held['label'], baseline.labels(pairs)):.1f}   "
-                  f"plain {macro_f1(held['label'], plain.labels(pairs)):.1f}   "
-                  f"second annotator {macro_f1(held['label'], held['second_label']):.1f}\n")
+            new, old = (
+                macro_f1(held["label"], Current().labels(pairs)),
+                macro_f1(held["label"], baseline.labels(pairs)),
+            )
+            print(
+                f"   stance {new:.1f}   stance 1.1 {old:.1f}   "
+                f"plain {macro_f1(held['label'], plain.labels(pairs)):.1f}   "
+                f"second annotator {macro_f1(held['label'], held['second_label']):.1f}\n"
+            )
+            record("the corpus's held-out v3 part, macro-F1", f"{new:.1f}", f"{old:.1f}")
     finally:
         baseline.close()
     print(f"({time.perf_counter() - started:.0f} s)")
+    if args.record:
+        from stance._persistence import default_model_path, update_metadata
+
+        section = {
+            "date": time.strftime("%Y-%m-%d"),
+            "baseline": f"1.1 ({args.baseline})",
+            "figures": figures,
+        }
+        update_metadata(default_model_path(), real_text=section)
+        print(f"recorded in {default_model_path().with_suffix('.json').name} and its model card")
     return 0
 
 

@@ -122,6 +122,25 @@ def _load_line(file):
     return f'model = stance.load_model("{file}", trusted=True)  # joblib: only from a source you trust'
 
 
+def _real_text_section(real_text):
+    # Recorded by benchmarks/realtext.py --record (the data it reads is not shipped).
+    if not isinstance(real_text, dict) or not isinstance(real_text.get("figures"), list):
+        return ""
+    rows = "\n".join(
+        f"| {row.get('figure', '?')} | {row.get('model', '?')} | {row.get('baseline', '?')} | {row.get('goal', '')} |"
+        for row in real_text["figures"]
+        if isinstance(row, dict)
+    )
+    return f"""## Real text
+Measured by `python benchmarks/realtext.py --record` ({real_text.get("date", "?")}), next to stance
+{real_text.get("baseline", "1.1")}; cross-validation on the written corpus overstates accuracy on real text.
+
+| figure | this model | baseline | goal |
+|---|---|---|---|
+{rows}
+"""
+
+
 def render_card(metadata):
     """Return the Markdown model card of a model from its metadata."""
     name = metadata.get("name", "stance model")
@@ -206,6 +225,7 @@ and scikit-learn {metadata.get("versions", {}).get("scikit-learn", "?")}.
 
 ## Evaluation
 {_metrics_section(metadata.get("metrics", {}), streaming)}
+{_real_text_section(metadata.get("real_text"))}
 ## How to use it
 ```python
 import stance

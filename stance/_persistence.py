@@ -235,6 +235,25 @@ def save_model(estimator, path, metadata, overwrite=False):
     return record
 
 
+def update_metadata(path, **sections):
+    """Add ``sections`` to a saved model's metadata and render its card again, both or neither.
+
+    For measurements taken after training, such as ``benchmarks/realtext.py
+    --record``; the model's own files and their checksums are untouched.
+    """
+    _, metadata_path, card_path, _ = sibling_paths(Path(path))
+    record = {**read_metadata(path), **sections}
+    files = {
+        metadata_path: (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        card_path: render_card(record).encode("utf-8"),
+    }
+    try:
+        replace_together(files)
+    except OSError as error:
+        raise ModelError(f"cannot write {metadata_path}: {error.strerror or error}") from None
+    return record
+
+
 #: The sections of the metadata and the JSON types they must have when present.
 _SECTIONS = {
     "format_version": int,
@@ -253,6 +272,7 @@ _SECTIONS = {
     "exported_from": dict,
     "hyperparameters": dict,
     "options": dict,
+    "real_text": dict,
     "with_corpus": dict,
 }
 #: How deep the metadata's JSON may nest (the shipped model's nests 5 deep).

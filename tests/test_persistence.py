@@ -476,3 +476,16 @@ def test_training_beside_a_model_of_the_other_format_is_refused(tmp_path, tiny_e
     with pytest.raises(stance.ModelError, match="would share its metadata"):
         save_model(tiny_estimator, tmp_path / "mine.joblib", {"name": "mine"}, overwrite=True)
     assert stance.load_model(source).estimator is not None
+
+
+def test_measurements_recorded_later_reach_the_metadata_and_the_card(tmp_path, tiny_estimator):
+    from stance._persistence import update_metadata
+
+    path = tmp_path / "model.skops"
+    save_model(tiny_estimator, path, {"name": "model"})
+    figures = [{"figure": "GWSD test, macro-F1", "model": "45.6", "baseline": "41.0", "goal": "55"}]
+    update_metadata(path, real_text={"date": "2026-12-07", "baseline": "1.1", "figures": figures})
+    assert json.loads(path.with_suffix(".json").read_text())["real_text"]["figures"] == figures
+    card = path.with_suffix(".md").read_text()
+    assert "## Real text" in card and "| GWSD test, macro-F1 | 45.6 | 41.0 | 55 |" in card
+    assert stance.load_model(path).predict(["We back it."])  # the model's own files are untouched
