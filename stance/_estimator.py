@@ -112,7 +112,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         its own target (relevant) and with an unrelated training target (not
         relevant), whose probability that a text is not about its target
         goes to ``neutral``. Needs a ``neutral`` label and two targets.
-    relevance_prior : float, default=0.8
+    relevance_prior : float, default=0.9
         How likely a text is, before reading it, to concern the target it
         is given. The relevance model learns from as many unrelated pairs as
         related ones; real data given with a target mostly concerns it.
@@ -174,7 +174,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         target_weight=0.5,
         relation_weight=0.5,
         relevance=True,
-        relevance_prior=0.8,
+        relevance_prior=0.9,
         lexicon=True,
         min_df=1,
         sublinear_tf=True,

@@ -24,15 +24,19 @@ The features, in blocks of columns:
 ``relevance``
     Whether the sentence mentions the target (by a word of its name or an
     alias), an ally or an opponent of it, or none of them, and how much of
-    the target's name it covers: a sentence about something else is
-    neutral toward the target.
-``toward target``
-    The word features within a few words of each mention, *signed* by the
-    side of what is mentioned: +1 near the target or an ally, -1 near an
-    opponent or near a word that the target's name restricts ("Russia" in
-    "sanctions against Russia"). "We condemn Moscow" then counts as
-    support for sanctions against Russia, and "we welcome the sanctions"
-    as opposition to *lifting* them.
+    the target's name it covers; and how close the sentence's topic is to
+    the target's (``REL_topic``: both as mixtures of the training targets'
+    topics, compared by cosine), which tells a sentence about an unnamed
+    target's subject from one about something else: a sentence about
+    something else is neutral toward the target.
+
+Which side a text takes toward its target is not a feature but a sign that
+:meth:`Featuriser.transform` returns beside the features: -1 where what the
+text talks about is the target's other side ("ending X"; an opponent named
+in the target's profile), so that the attitude the text shows is the
+opposite stance. (Word features signed by the side of a mention within a
+few words of it were tried, as a fifth block, and removed: they lowered
+every measure, on the corpus and on real text.)
 """
 
 import json
@@ -53,17 +57,13 @@ from ._text import (
 __all__ = ["Featuriser", "pack_strings", "unpack_strings", "pack_profiles"]
 
 #: Version of the array layout; a reader refuses others.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 # Kinds of token for negation scopes, as numbers (see _text.mark_negation).
 _WORD, _NEGATOR, _KEPT_END, _DROPPED_END = 0, 1, 2, 3
 _KIND_NUMBERS = {"negator": _NEGATOR, "tone": _KEPT_END, "scope end": _KEPT_END, "clause end": _DROPPED_END}
 _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser does not know
 _SEPARATOR = "\n"  # no feature, target or label contains a line break
-#: Tokens that end the stretch of text a mention's cues are read from.
-_CLAUSE_ENDS = (".", ";", ":", "!", "?")
-#: How many words on each side of a mention count as its cues.
-MENTION_WINDOW = 6
-RELEVANCE_FEATURES = ("REL_target", "REL_ally", "REL_opponent", "REL_none", "REL_coverage")
+RELEVANCE_FEATURES = ("REL_target", "REL_ally", "REL_opponent", "REL_none", "REL_coverage", "REL_topic")
 
 
 def pack_strings(strings):
@@ -104,10 +104,6 @@ class Featuriser:
     LEX_support | target: the treaty
     REL_target | relevance
     REL_coverage | relevance
-    we | toward target
-    support | toward target
-    the | toward target
-    LEX_support | toward target
     """
 
     def __init__(self, arrays):
@@ -127,8 +123,9 @@ class Featuriser:
         self._idf = np.concatenate([arrays["word_idf"], arrays["char_idf"]])
         self._target_index = {target: i for i, target in enumerate(self.targets)}
         self._relevance_start = self._n_shared + len(arrays["pair_keys"])
-        self._toward_start = self._relevance_start + len(RELEVANCE_FEATURES)
-        self.n_features = self._toward_start + (self._n_words if self.settings["relation_weight"] else 0)
+        self.n_features = self._relevance_start + (
+            len(RELEVANCE_FEATURES) if self.settings["relation_weight"] else 0
+        )
         self._names = None
         self._stem_index = None
 
@@ -137,7 +134,8 @@ class Featuriser:
         return dict(self.arrays)
 
     def __setstate__(self, arrays):
-        self.__init__(arrays)
+        # Unpickled or loaded with skops: the same checks as from_arrays.
+        self.__init__(self.from_arrays(arrays).arrays)
 
     @classmethod
     def from_arrays(cls, arrays):
@@ -146,16 +144,16 @@ class Featuriser:
         Raises
         ------
         ValueError
-            The arrays are of another layout version.
+            The arrays are of another layout version, or damaged.
         """
         version = arrays.get("layout_version")
-        if (
-            version is None
-            or version.dtype.kind not in "iu"
-            or version.shape != ()
-            or int(version) != LAYOUT_VERSION
-        ):
+        if version is None or version.dtype.kind not in "iu" or version.shape != ():
             raise ValueError(f"not a compiled stance model of layout {LAYOUT_VERSION}")
+        if int(version) != LAYOUT_VERSION:
+            raise ValueError(
+                f"a model saved by another version of stance (array layout {int(version)}; "
+                f"this version reads layout {LAYOUT_VERSION}): train it again with this version"
+            )
         _check_arrays(arrays)
         return cls(arrays)
 
@@ -188,7 +186,7 @@ class Featuriser:
         lexicon : dict or None
             ``{phrase: category}``; None for no lexicon features.
         relation_weight : float
-            Scale of the relevance and toward-target blocks; 0 for none.
+            Scale of the relevance block; 0 for none.
 
         Returns
         -------
@@ -208,6 +206,7 @@ class Featuriser:
         lines = normalized_lines(texts, spaced_out=True)
         table = {}
         numbers, rows = _numbers(lines, table.get, grow=table)
+        token_numbers, token_rows = numbers, rows
         arrays = {"layout_version": np.array(LAYOUT_VERSION)}
         arrays.update(_token_arrays(table, lexicon or {}, low, high))
         arrays["settings"] = np.frombuffer(json.dumps(settings).encode("utf-8"), dtype=np.uint8)
@@ -259,6 +258,7 @@ class Featuriser:
             block = np.array(shared._target_numbers(targets, shared._target_index), dtype=np.int64)[rows]
             keep = (block >= 0) & (columns < width)
             arrays["pair_keys"] = np.unique(block[keep] * shared._n_shared + columns[keep])
+        arrays.update(_topic_arrays(shared, token_numbers, token_rows, targets if relation_weight else []))
         return cls(arrays)
 
     @classmethod
@@ -273,6 +273,9 @@ class Featuriser:
             "targets": pack_strings([]),
             "profiles": pack_strings(["{}"]),
             "pair_keys": np.zeros(0, dtype=np.int64),
+            "topic_indptr": np.zeros(1, dtype=np.int64),
+            "topic_concepts": np.zeros(0, dtype=np.int64),
+            "topic_weights": np.zeros(0, dtype=np.float32),
         }
         return cls({**defaults, **arrays})
 
@@ -292,9 +295,7 @@ class Featuriser:
         the target's profile and nothing on the target's side, as "Moscow"
         for "sanctions against Russia"), so that the attitude the text shows
         is the opposite stance toward the target; 0 for a text with no
-        target. (A word that the target's name restricts, as "Russia" in
-        the plain name "sanctions against Russia", is a weaker sign: it
-        only marks the cues near it, see ``toward target``.)
+        target.
         """
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         n = len(texts)
@@ -307,7 +308,7 @@ class Featuriser:
             parts.append(self._target_block(rows, columns, values, resolved))
         mentions = self.mentions(marks, resolved) if self.settings["relation_weight"] else None
         if mentions is not None:
-            parts.extend(self._relation_blocks(marks, resolved, n, mentions))
+            parts.append(self._relevance_block(marks, resolved, n, mentions))
         features = tuple(np.concatenate(arrays) for arrays in zip(*parts))
         return (features, _sides(resolved, mentions, n)) if sides else features
 
@@ -502,14 +503,10 @@ class Featuriser:
         # Each token's number in ``stems`` (-1 for none), looked up by token
         # number: the stems of the known tokens are indexed once per
         # featuriser, so only unknown tokens are stemmed one by one.
-        if self._stem_index is None:
-            index = {}
-            for number, token in enumerate(self._tokens):
-                index.setdefault(stem(token), []).append(number)
-            self._stem_index = {key: np.array(found, dtype=np.int64) for key, found in index.items()}
+        stem_index = self._stem_lookup()
         of_token = np.full(len(self._tokens) + 1, -1, dtype=np.int64)  # the last slot: unknown tokens
         for word, word_id in stems.items():
-            found = self._stem_index.get(word)
+            found = stem_index.get(word)
             if found is not None:
                 of_token[found] = word_id
         ids = of_token[np.where(numbers >= 0, numbers, len(self._tokens))]
@@ -587,12 +584,10 @@ class Featuriser:
             for parts in (found_rows, found_starts, found_ends, found_sides, found_roles)
         )
 
-    def _relation_blocks(self, marks, resolved, n, mentions):
-        numbers, marked, keep, grams = marks.numbers, marks.marked, marks.keep, marks.grams
-        weight = np.float32(self.settings["relation_weight"])
-        m_rows, m_starts, m_ends, m_sides, m_roles = mentions
-        # Relevance: which roles are mentioned, or none (for a row with a
-        # target), and the share of the target's name that is mentioned.
+    def _relevance_block(self, marks, resolved, n, mentions):
+        # Which roles are mentioned, or none (for a row with a target), the
+        # share of the target's name that is mentioned, and the topic.
+        m_rows, _, _, _, m_roles = mentions
         relevance = np.zeros((n, len(RELEVANCE_FEATURES)), dtype=np.float32)
         for column, roles in enumerate((["target"], ["ally"], ["opponent", "restricted"])):
             relevance[m_rows[np.isin(m_roles, roles)], column] = 1
@@ -601,54 +596,71 @@ class Featuriser:
         name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in resolved])
         covered = np.bincount(m_rows[m_roles == "target"], minlength=n)
         relevance[:, 4] = np.minimum(covered / np.maximum(name_terms, 1), 1)
-        r_rows, r_columns = np.nonzero(relevance)
-        blocks = [
-            (r_rows, self._relevance_start + r_columns, relevance[r_rows, r_columns] * weight),
-        ]
-        if not len(m_rows):
-            return blocks
-        # Toward the target: the word features (unigrams and lexicon
-        # categories) within MENTION_WINDOW tokens of each mention, in the
-        # same clause, signed by the mention's side.
+        relevance[:, 5] = self._topic_similarity(marks, resolved, n)
+        rows, columns = np.nonzero(relevance)
+        weight = np.float32(self.settings["relation_weight"])
+        return rows, self._relevance_start + columns, relevance[rows, columns] * weight
+
+    def _topic_similarity(self, marks, resolved, n):
+        """Return, per row, how close the text's topic is to its target's, centred on 0.
+
+        The cosine of the two topic vectors (see :func:`_topic_arrays`),
+        minus one half, so that a target whose words the model never saw
+        (no topic vector: no evidence either way) gets the middle value 0.
+        A row with no target gets 0 too; it has no relevance to judge.
+        """
         arrays = self.arrays
-        rows = marks.rows
-        clause_end = np.zeros(len(numbers), dtype=bool)
-        known = numbers >= 0
-        clause_end[known] = arrays["clause_tokens"][numbers[known]]
-        clause = np.cumsum(clause_end) + rows * len(numbers)
-        unigram = np.where(marked >= 0, arrays["unigram_columns"][np.maximum(marked, 0)], -1)
-        lexicon = np.full(len(numbers), -1, dtype=np.int64)
-        if arrays["lexicon_columns"].size:
-            starts, features = self._lexicon_hits(grams)
-            lexicon[np.flatnonzero(keep)[starts]] = arrays["lexicon_columns"].reshape(-1)[features]
-        offsets = np.concatenate([np.arange(-MENTION_WINDOW, 0), np.arange(0, MENTION_WINDOW)])
-        # For each mention and offset, the position looked at: before the
-        # start, or after the end.
-        position = np.where(offsets < 0, m_starts[:, None] + offsets, m_ends[:, None] + offsets)
-        valid = (position >= 0) & (position < len(numbers))
-        position = np.where(valid, position, 0)
-        valid &= clause[position] == clause[m_starts][:, None]
-        side = np.broadcast_to(m_sides[:, None], position.shape)
-        out_rows, out_columns, out_values = [], [], []
-        for found in (unigram, lexicon):
-            columns = found[position]
-            hit = valid & (columns >= 0)
-            out_rows.append(np.broadcast_to(m_rows[:, None], position.shape)[hit])
-            out_columns.append(columns[hit])
-            out_values.append(side[hit])
-        # One value per (row, column): the sides summed, then clipped, so
-        # that a cue near two mentions of the same side counts once.
-        width = max(self._n_words, 1)
-        keys, inverse = np.unique(
-            np.concatenate(out_rows) * width + np.concatenate(out_columns), return_inverse=True
+        n_concepts = int(arrays["topic_concepts"].max()) + 1 if len(arrays["topic_concepts"]) else 0
+        similarity = np.zeros(n, dtype=np.float32)
+        if not n_concepts or not len(marks.numbers):
+            return similarity
+        text_rows, text_concepts, text_values = _topic_vectors(
+            arrays, self._topic_token_weights(), marks.numbers, marks.rows, n
         )
-        summed = np.clip(np.bincount(inverse, np.concatenate(out_values).astype(np.float64)), -1, 1).astype(
-            np.float32
+        # The targets' vectors, from the tokens of their terms' stems.
+        index = {}
+        distinct = _distinct(resolved, index)
+        numbers, rows = [], []
+        for number, (_, terms, _) in enumerate(distinct):
+            words = {word for term, _, _ in terms for word in term}
+            found = [self._stem_tokens(word) for word in words]
+            found = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            numbers.append(found)
+            rows.append(np.full(len(found), number, dtype=np.int64))
+        target_rows, target_concepts, target_values = _topic_vectors(
+            arrays, self._topic_token_weights(), np.concatenate(numbers), np.concatenate(rows), len(distinct)
         )
-        nonzero = summed != 0
-        t_rows, t_columns = np.divmod(keys[nonzero], width)
-        blocks.append((t_rows, self._toward_start + t_columns, summed[nonzero] * weight))
-        return blocks
+        target_vectors = np.zeros((len(distinct), n_concepts))
+        target_vectors[target_rows, target_concepts] = target_values
+        has_vector = target_vectors.any(axis=1)
+        row_target = np.array([index[id(entry)] for entry in resolved], dtype=np.int64)
+        cosine = np.bincount(
+            text_rows, text_values * target_vectors[row_target[text_rows], text_concepts], minlength=n
+        )
+        with_target = np.array([bool(terms) for _, terms, _ in resolved], dtype=bool)
+        judged = with_target & has_vector[row_target]
+        similarity[judged] = cosine[judged] - 0.5
+        return similarity
+
+    def _topic_token_weights(self):
+        # Each token's weight in a topic vector: its word's idf, 0 for a
+        # token with no word column (punctuation, rare words).
+        columns = self.arrays["unigram_columns"]
+        weights = np.zeros(len(columns), dtype=np.float64)
+        weights[columns >= 0] = self.arrays["word_idf"][columns[columns >= 0]]
+        return weights
+
+    def _stem_tokens(self, word):
+        return self._stem_lookup().get(word, np.zeros(0, dtype=np.int64))
+
+    def _stem_lookup(self):
+        # {stem: the numbers of the known tokens with that stem}, built once.
+        if self._stem_index is None:
+            index = {}
+            for number, token in enumerate(self._tokens):
+                index.setdefault(stem(token), []).append(number)
+            self._stem_index = {key: np.array(found, dtype=np.int64) for key, found in index.items()}
+        return self._stem_index
 
     # -- names -----------------------------------------------------------------
 
@@ -666,9 +678,7 @@ class Featuriser:
                 int(self.arrays["pair_keys"][column - self._n_shared]), self._n_shared
             )
             return self.feature_name(original)[0], f"target: {self.targets[target_number]}"
-        if column < self._toward_start:
-            return RELEVANCE_FEATURES[column - self._relevance_start], "relevance"
-        return self._word_names()[column - self._toward_start], "toward target"
+        return RELEVANCE_FEATURES[column - self._relevance_start], "relevance"
 
     def _word_names(self):
         if self._names is None:
@@ -744,7 +754,6 @@ def _check_arrays(arrays):
         ("negated_tokens", "i"),
         ("plain_tokens", "i"),
         ("prefixed_tokens", "b"),
-        ("clause_tokens", "b"),
         ("word_categories", "i"),
         ("phrase_starts", "b"),
         ("unigram_columns", "i"),
@@ -795,6 +804,94 @@ def _check_arrays(arrays):
     need(
         not len(pair_keys) or (pair_keys[0] >= 0 and pair_keys[-1] < n_targets * n_shared), "pair_keys range"
     )
+    indptr, concepts, weights = (arrays.get(f"topic_{name}") for name in ("indptr", "concepts", "weights"))
+    need(indptr is not None and indptr.dtype == np.int64 and indptr.shape == (n_tokens + 1,), "topic_indptr")
+    need(indptr[0] == 0 and bool((np.diff(indptr) >= 0).all()), "topic_indptr is not increasing")
+    need(
+        concepts is not None and concepts.dtype == np.int64 and concepts.shape == (int(indptr[-1]),),
+        "topic_concepts",
+    )
+    need(weights is not None and weights.dtype == np.float32 and weights.shape == concepts.shape, "topic_weights")
+    need(not len(concepts) or (0 <= concepts.min() and concepts.max() < 10**6), "a topic out of range")
+    need(bool((np.isfinite(weights) & (weights >= 0) & (weights <= 1)).all()), "topic_weights out of range")
+
+
+def _topic_arrays(featuriser, numbers, rows, targets):
+    """Return the topic tables: each known token's weight in each training target's topic.
+
+    Explicit semantic analysis (Gabrilovich and Markovitch, 2007) with the
+    training targets as the concepts: a target's topic is the centroid of
+    its texts' vectors (each distinct word weighted by its idf, unit
+    length); each word's weights are then scaled by how specific it is,
+    one minus the normalised entropy of its spread over the targets, so
+    that "we" or "must", found with every target, weigh nothing. A text
+    and a target (by the words of its terms) are then both mixtures of
+    these topics, comparable even for a target the model never saw.
+
+    Stored by token (``topic_indptr``, as a CSR matrix's rows):
+    ``topic_concepts`` and ``topic_weights``. Fewer than two training
+    targets give empty tables (no topic to tell apart).
+    """
+    token_weights = featuriser._topic_token_weights()
+    n_tokens = len(token_weights)
+    keys = [None if target is None else as_target(target).key for target in targets]
+    concepts = {key: number for number, key in enumerate(sorted({key for key in keys if key is not None}))}
+    tables = {
+        "topic_indptr": np.zeros(n_tokens + 1, dtype=np.int64),
+        "topic_concepts": np.zeros(0, dtype=np.int64),
+        "topic_weights": np.zeros(0, dtype=np.float32),
+    }
+    if len(concepts) < 2:
+        return tables
+    concept_of_row = np.array([concepts.get(key, -1) for key in keys], dtype=np.int64)
+    text_rows, text_tokens, text_values = _token_vectors(token_weights, numbers, rows, len(keys))
+    concept = concept_of_row[text_rows]
+    mine = concept >= 0
+    cells, inverse = np.unique(concept[mine] * n_tokens + text_tokens[mine], return_inverse=True)
+    if not len(cells):  # no word of the training texts has a column
+        return tables
+    values = np.bincount(inverse, text_values[mine])
+    concept, token = np.divmod(cells, n_tokens)
+    values /= np.sqrt(np.bincount(concept, values**2))[concept]  # each centroid of unit length
+    share = values / np.bincount(token, values, minlength=n_tokens)[token]
+    entropy = np.bincount(token, -share * np.log(share), minlength=n_tokens) / np.log(len(concepts))
+    values *= np.clip(1 - entropy, 0, 1)[token]
+    keep = values > 1e-6
+    token, concept, values = token[keep], concept[keep], values[keep]
+    order = np.argsort(token, kind="stable")  # already by token within a concept
+    tables["topic_indptr"][1:] = np.cumsum(np.bincount(token, minlength=n_tokens))
+    tables["topic_concepts"] = concept[order]
+    tables["topic_weights"] = values[order].astype(np.float32)
+    return tables
+
+
+def _token_vectors(token_weights, numbers, rows, n):
+    # Per row, each distinct known token once with its weight, the row's
+    # vector of unit length: ``(row, token, value)`` arrays.
+    n_tokens = len(token_weights)
+    known = numbers >= 0
+    keys = np.unique(rows[known] * n_tokens + numbers[known])
+    rows, tokens = np.divmod(keys, n_tokens)
+    values = token_weights[tokens]
+    keep = values > 0
+    rows, tokens, values = rows[keep], tokens[keep], values[keep]
+    return rows, tokens, values / np.sqrt(np.bincount(rows, values**2, minlength=n))[rows]
+
+
+def _topic_vectors(arrays, token_weights, numbers, rows, n):
+    """Return the unit-length topic vectors of ``n`` rows of tokens as ``(row, concept, value)`` arrays."""
+    rows, tokens, values = _token_vectors(token_weights, numbers, rows, n)
+    indptr = arrays["topic_indptr"]
+    starts, counts = indptr[tokens], indptr[tokens + 1] - indptr[tokens]
+    # Each token's entries of the topic tables, one after another.
+    entry = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+    concepts = arrays["topic_concepts"][entry]
+    n_concepts = int(concepts.max()) + 1 if len(concepts) else 1
+    cells, inverse = np.unique(np.repeat(rows, counts) * n_concepts + concepts, return_inverse=True)
+    summed = np.bincount(inverse, np.repeat(values, counts) * arrays["topic_weights"][entry])
+    rows, concepts = np.divmod(cells, n_concepts)
+    norms = np.sqrt(np.bincount(rows, summed**2, minlength=n))
+    return rows, concepts, summed / norms[rows]
 
 
 def _sides(resolved, mentions, n):
@@ -900,7 +997,7 @@ def _token_arrays(table, lexicon, low, high):
     become), the lexicon's words and every word's ``NOT_`` form, then
     returns ``tokens``; ``token_kinds``; ``number_tokens``; ``zero_token``;
     ``negated_tokens`` (each token's ``NOT_`` form); ``plain_tokens``
-    (each token without it) and ``prefixed_tokens``; ``clause_tokens``;
+    (each token without it) and ``prefixed_tokens``;
     and the lexicon's phrase tables: ``word_categories``,
     ``phrase_starts``, ``phrase_keys_<n>``/``phrase_categories_<n>`` and
     ``lexicon_columns`` (filled in by fitting).
@@ -941,7 +1038,6 @@ def _token_arrays(table, lexicon, low, high):
         ),
         "plain_tokens": plain,
         "prefixed_tokens": np.array([token.startswith(NEGATED_PREFIX) for token in tokens], dtype=bool),
-        "clause_tokens": np.array([token in _CLAUSE_ENDS for token in tokens], dtype=bool),
         "longest_phrase": np.array(max(phrases, default=0)),
         "lexicon_categories": pack_strings(categories),
         "lexicon_columns": np.full((2, len(categories)), -1, dtype=np.int64),
