@@ -57,14 +57,12 @@ _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
 #: Types a ``.skops`` model may name beyond those skops trusts by default.
 SKOPS_ALLOWED_TYPES = frozenset(
     {
-        "functools.partial",
         "scipy.sparse._csr.csr_matrix",
         "sklearn.svm._classes.LinearSVC",
         "stance._estimator.StanceClassifier",
         "stance._featuriser.Featuriser",
+        "stance._featuriser.HashingFeaturiser",
         "stance._streaming.StreamingStanceClassifier",
-        "stance._text.normalize_text",
-        "stance._text.word_features",
         "stance._vectorizer.StanceVectorizer",
     }
 )
