@@ -203,15 +203,15 @@ class Featuriser:
         """
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         low, high = word_ngram_range
-        settings = {
-            "word_ngram_range": [int(low), int(high)],
-            "negation": bool(negation),
-            "char_ngram_range": list(char_ngram_range) if char_ngram_range is not None else None,
-            "sublinear_tf": bool(sublinear_tf),
-            "target_features": target_features,
-            "target_weight": float(target_weight),
-            "relation_weight": float(relation_weight),
-        }
+        settings = _settings(
+            word_ngram_range,
+            negation,
+            char_ngram_range,
+            sublinear_tf,
+            target_features,
+            target_weight,
+            relation_weight,
+        )
         lines = normalized_lines(texts, spaced_out=True)
         table = {}
         numbers, rows = _numbers(lines, table.get, grow=table)
@@ -972,6 +972,28 @@ def _idf(df, n):
     return (np.log((1 + n) / (1 + np.asarray(df, dtype=np.float64))) + 1).astype(np.float32)
 
 
+def _settings(
+    word_ngram_range=(1, 2),
+    negation=True,
+    char_ngram_range=None,
+    sublinear_tf=True,
+    target_features="words",
+    target_weight=0.5,
+    relation_weight=0.0,
+):
+    # The featuriser's settings (see Featuriser.fit), as stored: JSON types.
+    low, high = word_ngram_range
+    return {
+        "word_ngram_range": [int(low), int(high)],
+        "negation": bool(negation),
+        "char_ngram_range": list(char_ngram_range) if char_ngram_range is not None else None,
+        "sublinear_tf": bool(sublinear_tf),
+        "target_features": target_features,
+        "target_weight": float(target_weight),
+        "relation_weight": float(relation_weight),
+    }
+
+
 def _tfidf(rows, columns, n, idf, sublinear_tf, width):
     # Count repeated (row, column) pairs of a block of ``width`` columns,
     # then as scikit-learn's TfidfVectorizer does: sublinear term frequency,
@@ -1130,32 +1152,14 @@ class HashingFeaturiser:
     ['shared', 'target: the treaty']
     """
 
-    def __init__(
-        self,
-        *,
-        n_features,
-        word_ngram_range=(1, 2),
-        negation=True,
-        lexicon=None,
-        char_ngram_range=None,
-        sublinear_tf=True,
-        target_features="words",
-        target_weight=0.5,
-    ):
-        low, high = word_ngram_range
-        self.settings = {
-            "word_ngram_range": [int(low), int(high)],
-            "negation": bool(negation),
-            "char_ngram_range": list(char_ngram_range) if char_ngram_range is not None else None,
-            "sublinear_tf": bool(sublinear_tf),
-            "target_features": target_features,
-            "target_weight": float(target_weight),
-            "relation_weight": 0.0,
-        }
+    def __init__(self, *, n_features, lexicon=None, **settings):
+        # ``settings``: those of Featuriser.fit but relation_weight (the
+        # features that relate a text to its target are not hashed).
+        self.settings = _settings(**settings)
         self.lexicon = dict(lexicon or {})
         self.n_features = int(n_features)
-        self.n_shared = self.n_features * (1 if char_ngram_range is None else 2)
-        self.width = self.n_shared + (self.n_features if target_features else 0)
+        self.n_shared = self.n_features * (1 if self.settings["char_ngram_range"] is None else 2)
+        self.width = self.n_shared + (self.n_features if self.settings["target_features"] else 0)
         self.targets = []
         self.idf = None
         self.n_documents = 0
