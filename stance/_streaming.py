@@ -23,13 +23,21 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import SGDClassifier
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimator import feature_setting_problems, is_count, is_number, is_whole, raise_for_bad_settings
+from ._estimator import (
+    check_explained,
+    contribution_table,
+    feature_setting_problems,
+    is_count,
+    is_number,
+    is_whole,
+    raise_for_bad_settings,
+    weight_table,
+)
 from ._featuriser import HashingFeaturiser
 from ._head import probabilities
-from ._inputs import RawTextTags, split_inputs
+from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import target_key
 from ._text import load_lexicon, normalize_target
 
@@ -38,11 +46,7 @@ __all__ = ["StreamingStanceClassifier"]
 
 def _labelled(X, y):
     # Texts, target names and labels of a training call, checked.
-    texts, targets = split_inputs(X)
-    y = np.asarray(y, dtype=object)
-    if len(y) != len(texts):
-        raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
-    check_classification_targets(y)
+    texts, targets, y = split_labelled(X, y)
     return texts, [target_key(t) for t in targets], y
 
 
@@ -101,22 +105,14 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    word_ngram_range : tuple of int, default=(1, 2)
-        Smallest and largest word n-gram.
+    word_ngram_range, negation, target_features, target_weight, lexicon, sublinear_tf
+        As the :class:`StanceClassifier` parameters of these names (the
+        model keeps its own copy of the lexicon).
     char_ngram_range : tuple of int or None, default=None
         Smallest and largest character n-gram (within word boundaries), or
         None: on the bundled corpus they lowered this model's macro-F1 by about
         a point (on SemEval-2016's tweets they helped a little), and they make
         learning several times slower.
-    negation : bool, default=True
-        Mark words in a negation's scope (``not support`` -> ``NOT_support``).
-    target_features : {"words", "all", None}, default="words"
-        Which features get a copy per training target.
-    target_weight : float, default=0.5
-        Scale of the per-target copies.
-    lexicon : bool, default=True
-        Add counts of the bundled stance lexicon's categories; the model
-        keeps its own copy of the lexicon.
     n_features : int, default=2**20
         Hashed columns per block. Fewer columns, more collisions between
         features; memory while learning is about ``48 * n_features * blocks``
@@ -124,12 +120,11 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
     idf : bool, default=True
         Weigh features by inverse document frequency, counted by :meth:`scan`
         (worth 1.5 points of macro-F1 on the bundled corpus).
-    sublinear_tf : bool, default=True
-        Use ``1 + log(tf)`` term frequencies.
     alpha : float, default=1e-5
         L2 regularisation strength of the SGD.
     epochs : int, default=5
-        Passes over the data in :meth:`fit` and :func:`train_streaming`.
+        Passes over the data in :meth:`fit` and
+        :func:`~stance._stream_training.train_streaming`.
     batch_rows : int, default=10000
         Rows per learning block; each block is shuffled (with a seed of its
         own) before the SGD reads it. Results depend on it, not on how the
@@ -142,10 +137,8 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of str
-        The labels, in the order of :meth:`predict_proba` columns.
-    targets_ : list of str
-        The normalised targets seen in training.
+    classes_, targets_
+        As :class:`StanceClassifier`'s.
     featuriser_ : HashingFeaturiser
         The featuriser (the hashing backend of the package's one
         featuriser); its idf weights are fixed at the first
@@ -278,12 +271,7 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
                 "scan counts the data before learning; it cannot follow partial_fit (fit starts afresh)"
             )
         self.check_params()
-        texts, _ = split_inputs(X)
-        if y is not None:
-            y = np.asarray(y, dtype=object)
-            if len(y) != len(texts):
-                raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
-            check_classification_targets(y)
+        texts, _, y = split_labelled(X, y)
         self._scan(texts, y)
         return self
 
@@ -507,28 +495,19 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         >>> "reject" in why["feature"].tolist()
         True
         """
-        import pandas as pd
 
         check_is_fitted(self, "sgd_")
-        if not isinstance(text, str):
-            raise TypeError(f"text is {type(text).__name__}, not str")
-        if not isinstance(top, int) or top < 1:
-            raise ValueError(f"top must be a positive whole number, not {top!r}")
+        check_explained(text, top)
         target = normalize_target(target)
         row = self._features([text], [target]).tocsr()
         label_index = int(np.argmax(self.predict_proba([(text, target)])[0]))
         weights = self._label_weights()[label_index]
-        contributions = row.data * weights[row.indices]
-        order = np.argsort(-np.abs(contributions), kind="stable")[:top]
         names = self._column_names([text], [target])
-        described = [names.get(int(column), ("?", "?")) for column in row.indices[order]]
-        table = pd.DataFrame(
-            {
-                "feature": [name for name, _ in described],
-                "source": [source for _, source in described],
-                "weight": contributions[order].astype(float),
-                "value": row.data[order].astype(float),
-            }
+        table = contribution_table(
+            row.data * weights[row.indices],
+            row.data,
+            lambda i: names.get(int(row.indices[i]), ("?", "?")),
+            top,
         )
         table.attrs["label"] = str(self.classes_[label_index])
         return table
@@ -564,7 +543,6 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         >>> model.top_features(top=1, texts=texts)["label"].tolist()
         ['aligned', 'neutral', 'opposed']
         """
-        import pandas as pd
 
         check_is_fitted(self, "sgd_")
         if texts is None:
@@ -576,16 +554,4 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         texts, targets = split_inputs(texts)
         names = self._column_names(texts, [target_key(t) for t in targets])
         columns = np.array(sorted(names), dtype=np.int64)
-        rows = []
-        for label, weights in zip(self.classes_, self._label_weights()):
-            for column in columns[np.argsort(-weights[columns], kind="stable")[:top]]:
-                feature, source = names[int(column)]
-                rows.append(
-                    {
-                        "label": str(label),
-                        "feature": feature,
-                        "source": source,
-                        "weight": float(weights[column]),
-                    }
-                )
-        return pd.DataFrame(rows, columns=["label", "feature", "source", "weight"])
+        return weight_table(self.classes_, self._label_weights(), columns, lambda c: names[int(c)], top)
