@@ -61,7 +61,7 @@ __all__ = [
 
 #: Version of the array layout; a reader refuses others.
 LAYOUT_VERSION = 2
-# Kinds of token for negation scopes, as numbers (see _text.mark_negation).
+# Kinds of token for negation scopes, as numbers (see _text.TOKEN_KINDS).
 _WORD, _NEGATOR, _KEPT_END, _DROPPED_END = 0, 1, 2, 3
 _KIND_NUMBERS = {"negator": _NEGATOR, "tone": _KEPT_END, "scope end": _KEPT_END, "clause end": _DROPPED_END}
 _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser does not know
@@ -403,7 +403,7 @@ class Featuriser:
     def _mark(self, numbers, rows):
         """Return the token numbers after negation marking, their rows, and which tokens stay.
 
-        As :func:`~stance._text.mark_negation` does, for all texts at once: a
+        For all texts at once (see :data:`~stance._text.TOKEN_KINDS`): a
         word is in a negation scope if the last scope-changing token before
         it, within its text, is a negator at most ``NEGATION_WINDOW`` tokens
         back; it then becomes its ``NOT_`` form; a number outside a scope
