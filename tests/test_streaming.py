@@ -178,6 +178,30 @@ def test_a_reloaded_model_learns_on_exactly_as_the_one_in_memory(corpus_sample):
     np.testing.assert_array_equal(model.predict_proba(inputs), reloaded.predict_proba(inputs))
 
 
+@pytest.mark.parametrize("name", ["old.skops", "old.joblib"])
+def test_a_model_saved_by_stance_1_2_is_refused_with_what_to_do(tmp_path, name, monkeypatch):
+    # Its hashers' analyser was stance._text.word_features, which is gone: the
+    # featuriser's hashing backend puts features in other columns.
+    import functools
+
+    import stance._text
+
+    def word_features(text):  # stands for the old analyser while the model is saved
+        return text.split()
+
+    word_features.__module__, word_features.__qualname__ = "stance._text", "word_features"
+    monkeypatch.setattr(stance._text, "word_features", word_features, raising=False)
+    model = StreamingStanceClassifier(**SMALL).fit(
+        ["We back it.", "We reject it."] * 2, ["aligned", "opposed"] * 2
+    )
+    model.word_hasher_ = functools.partial(word_features)
+    path = tmp_path / name
+    save_model(model, path, {})
+    monkeypatch.delattr(stance._text, "word_features")
+    with pytest.raises(stance.ModelError, match=r"saved by stance 1.2 or earlier.*retrain it"):
+        stance.load_model(path, trusted=True)
+
+
 def test_on_the_bundled_corpus_streaming_is_close_to_the_in_memory_recipe():
     # Measured: macro-F1 0.808 streaming, 0.769 in memory (the default recipe,
     # whose relevance model sends more to neutral) on the 914 held-out rows;
