@@ -52,7 +52,8 @@ from semeval2016 import DATASETS, load  # noqa: E402
 import stance  # noqa: E402
 from stance._evaluation import evaluation_report  # noqa: E402
 from stance._recipes import make_estimator  # noqa: E402
-from stance._streaming import StreamingStanceClassifier, train_streaming  # noqa: E402
+from stance._stream_training import train_streaming  # noqa: E402
+from stance._streaming import StreamingStanceClassifier  # noqa: E402
 from stance._training import prepare_training_data  # noqa: E402
 
 # Peak resident memory (kernel-tracked, not sampled) of one command, run from

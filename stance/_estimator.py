@@ -5,11 +5,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._head import LinearHeads, fit_temperature, linear_scores, swap_sides
-from ._inputs import RawTextTags, split_inputs
+from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import as_target, target_key
 from ._vectorizer import StanceVectorizer
 
@@ -217,11 +216,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         self
         """
         self.check_params()
-        texts, targets = split_inputs(X)
-        y = np.asarray(y, dtype=object)
-        if len(y) != len(texts):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
-        check_classification_targets(y)
+        texts, targets, y = split_labelled(X, y)
         _, counts = np.unique(y, return_counts=True)
         if counts.min() < 2:
             raise ValueError("every label needs at least 2 examples to fit and calibrate a model")
@@ -364,20 +359,10 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         ['aligned', 'neutral', 'opposed']
         """
         check_is_fitted(self, "svm_")
-        name = self.vectorizer_.featuriser_.feature_name
-        rows = []
-        for label, weights in zip(self.classes_, self.coef_):
-            for column in np.argsort(-weights, kind="stable")[:top]:
-                feature, source = name(column)
-                rows.append(
-                    {
-                        "label": str(label),
-                        "feature": feature,
-                        "source": source,
-                        "weight": float(weights[column]),
-                    }
-                )
-        return pd.DataFrame(rows)
+        columns = np.arange(self.coef_.shape[1])
+        return weight_table(
+            self.classes_, self.coef_, columns, self.vectorizer_.featuriser_.feature_name, top
+        )
 
     def explain(self, text, target=None, top=10):
         """Return the features that pushed ``text`` toward its predicted label.
@@ -402,10 +387,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             side)``.
         """
         check_is_fitted(self, "svm_")
-        if not isinstance(text, str):
-            raise TypeError(f"text is {type(text).__name__}, not str")
-        if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-            raise ValueError(f"top must be a positive whole number, not {top!r}")
+        check_explained(text, top)
         featuriser = self.vectorizer_.featuriser_
         (_, columns, values), sides = featuriser.transform([text], [target], sides=True)
         label = self.classes_[int(np.argmax(self.predict_proba([(text, target)])[0]))]
@@ -413,16 +395,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         # other side, that attitude is the opposite label.
         label_index = int(np.flatnonzero(self.classes_ == swap_sides([label], sides)[0])[0])
         contributions = values * self.coef_[label_index][columns]
-        order = np.argsort(-np.abs(contributions), kind="stable")[:top]
-        names = [featuriser.feature_name(column) for column in columns[order]]
-        table = pd.DataFrame(
-            {
-                "feature": [name for name, _ in names],
-                "source": [source for _, source in names],
-                "weight": contributions[order].astype(float),
-                "value": values[order].astype(float),
-            }
-        )
+        table = contribution_table(contributions, values, lambda i: featuriser.feature_name(columns[i]), top)
         table.attrs["label"] = str(label)
         table.attrs["side"] = int(sides[0])
         table.attrs["mentions"] = featuriser.mentions_in(text, as_target(target, featuriser.profiles))
@@ -496,3 +469,47 @@ def _two_columns(scores):
     if scores.ndim == 1:
         scores = scores[:, None]
     return np.column_stack([-scores[:, 0], scores[:, 0]]) if scores.shape[1] == 1 else scores
+
+
+# -- explanations, shared with the streaming estimator ----------------------------
+
+
+def check_explained(text, top):
+    """Raise TypeError or ValueError unless ``text`` is a string and ``top`` a positive whole number."""
+    if not isinstance(text, str):
+        raise TypeError(f"text is {type(text).__name__}, not str")
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise ValueError(f"top must be a positive whole number, not {top!r}")
+
+
+def contribution_table(contributions, values, name, top):
+    """Return the ``top`` features by absolute contribution, as :meth:`StanceClassifier.explain` does.
+
+    ``contributions`` and ``values`` are per feature of the text; ``name(i)``
+    gives the ``(feature, source)`` of the ``i``-th.
+    """
+    order = np.argsort(-np.abs(contributions), kind="stable")[:top]
+    names = [name(i) for i in order]
+    return pd.DataFrame(
+        {
+            "feature": [feature for feature, _ in names],
+            "source": [source for _, source in names],
+            "weight": contributions[order].astype(float),
+            "value": values[order].astype(float),
+        }
+    )
+
+
+def weight_table(classes, weights, columns, name, top):
+    """Return the ``top`` largest weights of each label among ``columns``, as :meth:`StanceClassifier.top_features` does.
+
+    ``weights`` has a row per label; ``name(column)`` gives ``(feature, source)``.
+    """
+    rows = []
+    for label, row in zip(classes, weights):
+        for column in columns[np.argsort(-row[columns], kind="stable")[:top]]:
+            feature, source = name(column)
+            rows.append(
+                {"label": str(label), "feature": feature, "source": source, "weight": float(row[column])}
+            )
+    return pd.DataFrame(rows, columns=["label", "feature", "source", "weight"])

@@ -54,11 +54,18 @@ from ._text import (
     normalized_lines,
 )
 
-__all__ = ["Featuriser", "pack_strings", "unpack_strings", "pack_profiles"]
+__all__ = [
+    "Featuriser",
+    "HashingFeaturiser",
+    "stable_hashes",
+    "pack_strings",
+    "unpack_strings",
+    "pack_profiles",
+]
 
 #: Version of the array layout; a reader refuses others.
 LAYOUT_VERSION = 3
-# Kinds of token for negation scopes, as numbers (see _text.mark_negation).
+# Kinds of token for negation scopes, as numbers (see _text.TOKEN_KINDS).
 _WORD, _NEGATOR, _KEPT_END, _DROPPED_END = 0, 1, 2, 3
 _KIND_NUMBERS = {"negator": _NEGATOR, "tone": _KEPT_END, "scope end": _KEPT_END, "clause end": _DROPPED_END}
 _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser does not know
@@ -194,15 +201,15 @@ class Featuriser:
         """
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         low, high = word_ngram_range
-        settings = {
-            "word_ngram_range": [int(low), int(high)],
-            "negation": bool(negation),
-            "char_ngram_range": list(char_ngram_range) if char_ngram_range is not None else None,
-            "sublinear_tf": bool(sublinear_tf),
-            "target_features": target_features,
-            "target_weight": float(target_weight),
-            "relation_weight": float(relation_weight),
-        }
+        settings = _settings(
+            word_ngram_range,
+            negation,
+            char_ngram_range,
+            sublinear_tf,
+            target_features,
+            target_weight,
+            relation_weight,
+        )
         lines = normalized_lines(texts, spaced_out=True)
         table = {}
         numbers, rows = _numbers(lines, table.get, grow=table)
@@ -397,7 +404,7 @@ class Featuriser:
     def _mark(self, numbers, rows):
         """Return the token numbers after negation marking, their rows, and which tokens stay.
 
-        As :func:`~stance._text.mark_negation` does, for all texts at once: a
+        For all texts at once (see :data:`~stance._text.TOKEN_KINDS`): a
         word is in a negation scope if the last scope-changing token before
         it, within its text, is a negator at most ``NEGATION_WINDOW`` tokens
         back; it then becomes its ``NOT_`` form; a number outside a scope
@@ -462,19 +469,7 @@ class Featuriser:
         return np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
 
     def _tfidf(self, rows, columns, n):
-        # Count repeated (row, column) pairs, then as scikit-learn's
-        # TfidfVectorizer does: sublinear term frequency, idf weight, unit
-        # length per row.
-        width = max(len(self._idf), 1)
-        keys, counts = np.unique(rows * width + columns, return_counts=True)
-        rows, columns = np.divmod(keys, width)
-        tf = counts.astype(np.float32)
-        if self.settings["sublinear_tf"]:
-            tf = np.log(tf) + np.float32(1)
-        values = tf * self._idf[columns]
-        norms = np.sqrt(np.bincount(rows, values.astype(np.float64) ** 2, minlength=n))
-        values = values / norms[rows].astype(np.float32)
-        return rows, columns, values
+        return _tfidf(rows, columns, n, self._idf, self.settings["sublinear_tf"], len(self._idf))
 
     def _target_block(self, rows, columns, values, resolved):
         pair_keys = self.arrays["pair_keys"]
@@ -1073,6 +1068,44 @@ def _idf(df, n):
     return (np.log((1 + n) / (1 + np.asarray(df, dtype=np.float64))) + 1).astype(np.float32)
 
 
+def _settings(
+    word_ngram_range=(1, 2),
+    negation=True,
+    char_ngram_range=None,
+    sublinear_tf=True,
+    target_features="words",
+    target_weight=0.5,
+    relation_weight=0.0,
+):
+    # The featuriser's settings (see Featuriser.fit), as stored: JSON types.
+    low, high = word_ngram_range
+    return {
+        "word_ngram_range": [int(low), int(high)],
+        "negation": bool(negation),
+        "char_ngram_range": list(char_ngram_range) if char_ngram_range is not None else None,
+        "sublinear_tf": bool(sublinear_tf),
+        "target_features": target_features,
+        "target_weight": float(target_weight),
+        "relation_weight": float(relation_weight),
+    }
+
+
+def _tfidf(rows, columns, n, idf, sublinear_tf, width):
+    # Count repeated (row, column) pairs of a block of ``width`` columns,
+    # then as scikit-learn's TfidfVectorizer does: sublinear term frequency,
+    # idf weight (none if ``idf`` is None), unit length per row.
+    width = max(width, 1)
+    keys, counts = np.unique(rows * width + columns, return_counts=True)
+    rows, columns = np.divmod(keys, width)
+    tf = counts.astype(np.float32)
+    if sublinear_tf:
+        tf = np.log(tf) + np.float32(1)
+    values = tf * idf[columns] if idf is not None else tf
+    norms = np.sqrt(np.bincount(rows, values.astype(np.float64) ** 2, minlength=n))
+    values = values / norms[rows].astype(np.float32)
+    return rows, columns, values
+
+
 def _char_vocabulary(texts, char_range, min_df):
     df = {}
     for line in normalized_lines(texts):
@@ -1143,3 +1176,247 @@ def _sorted_keys(number_lists, size, base, values):
         keys = keys * base + np.array([numbers[j] for numbers in number_lists], dtype=np.int64)
     order = np.argsort(keys)
     return keys[order], np.asarray(values, dtype=np.int64)[order]
+
+
+# -- the hashing backend ---------------------------------------------------------
+#
+# The same tokens, negation scopes, lexicon phrases, n-grams and weighting as
+# the vocabulary backend above, read by the same functions; only the columns
+# differ: a feature's column is a stable hash of it, so no table grows with
+# the data. The hash is blake2b with a fixed key (the same in every process
+# and on every platform, unlike Python's salted hash()), mixed in numpy for
+# n-grams and per-target copies, so that no n-gram string is ever built.
+
+_HASH_KEY = b"stance-features"
+_MIX_1, _MIX_2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT_1, _SHIFT_2 = np.uint64(31), np.uint64(29)
+
+
+def stable_hashes(strings):
+    """Return a 64-bit hash of each string, the same in every process and on every platform.
+
+    Examples
+    --------
+    >>> stable_hashes(["treaty", "NOT_treaty"]).tolist()  # fixed values: a saved model's columns
+    [15567097836083114592, 7324702488969249070]
+    """
+    from hashlib import blake2b
+
+    return np.fromiter(
+        (
+            int.from_bytes(
+                blake2b(s.encode("utf-8", "surrogatepass"), digest_size=8, key=_HASH_KEY).digest(), "little"
+            )
+            for s in strings
+        ),
+        dtype=np.uint64,
+        count=len(strings),
+    )
+
+
+def _mix(x, y):
+    # The hash of the pairs (x, y) of uint64 arrays: a splitmix-style mix,
+    # in wrapping uint64 arithmetic.
+    x = x * _MIX_1 + y
+    x ^= x >> _SHIFT_1
+    x *= _MIX_2
+    x ^= x >> _SHIFT_2
+    return x
+
+
+class HashingFeaturiser:
+    """The featuriser's hashing backend: :class:`Featuriser`'s features in hashed columns.
+
+    Word n-grams (negation scopes marked) and lexicon categories in columns
+    ``[0, n_features)``; character n-grams, if any, in the next
+    ``n_features``; with ``target_features``, a copy of the word (or all)
+    features per known target in one more block of ``n_features``, at a
+    hash of the feature's column and the target. Sublinear TF, idf weights
+    (counted by :meth:`count`, fixed by :meth:`fix_idf`; none without
+    them) and unit length per block. Nothing it holds grows with the data
+    but the list of known targets (:meth:`add_targets`).
+
+    Examples
+    --------
+    >>> featuriser = HashingFeaturiser(n_features=2**10, word_ngram_range=(1, 1), lexicon={"back": "support"})
+    >>> featuriser.add_targets(["the treaty"])
+    >>> rows, columns, values = featuriser.transform(["We back it."], ["the treaty"])
+    >>> names = featuriser.feature_names(["We back it."], ["the treaty"])
+    >>> sorted({name for column in columns for name, _ in names[column]})
+    ['LEX_support', 'back', 'it', 'we']
+    >>> sorted({source for column in columns for _, source in names[column]})
+    ['shared', 'target: the treaty']
+    """
+
+    def __init__(self, *, n_features, lexicon=None, **settings):
+        # ``settings``: those of Featuriser.fit but relation_weight (the
+        # features that relate a text to its target are not hashed).
+        self.settings = _settings(**settings)
+        self.lexicon = dict(lexicon or {})
+        self.n_features = int(n_features)
+        self.n_shared = self.n_features * (1 if self.settings["char_ngram_range"] is None else 2)
+        self.width = self.n_shared + (self.n_features if self.settings["target_features"] else 0)
+        self.targets = []
+        self.idf = None
+        self.n_documents = 0
+        self.document_counts = None
+
+    def add_targets(self, targets):
+        """Give the targets among ``targets`` (normalised names, or None) their per-target copies."""
+        new = {t for t in targets if t is not None} - set(self.targets)
+        if new:
+            self.targets = sorted(set(self.targets) | new)
+
+    def count(self, texts):
+        """Count the document frequencies of the shared columns in ``texts`` (for :meth:`fix_idf`)."""
+        if self.document_counts is None:
+            self.document_counts = np.zeros(self.n_shared, dtype=np.int64)
+        for rows, columns, _ in self._shared(texts):
+            if len(columns):
+                columns = np.unique(rows * self.n_shared + columns) % self.n_shared
+                self.document_counts += np.bincount(columns, minlength=self.n_shared)
+        self.n_documents += len(texts)
+
+    def fix_idf(self):
+        """Fix the idf weights from the counts so far (as the vocabulary backend's) and drop the counts."""
+        counts = self.document_counts if self.document_counts is not None else np.zeros(self.n_shared)
+        self.idf = _idf(counts, self.n_documents)
+        self.document_counts = None  # 8 bytes a column, no longer needed
+
+    def transform(self, texts, targets=None):
+        """Return the features of ``texts`` as ``(rows, columns, values)`` arrays.
+
+        ``targets`` are normalised target names (or None), one per text. A
+        (row, column) pair may occur more than once (features that hash to
+        one column of a target's block): a sparse matrix sums them.
+        """
+        texts = [text[:MAX_TEXT_CHARS] for text in texts]
+        blocks = [
+            _tfidf(rows, columns, len(texts), self.idf, self.settings["sublinear_tf"], self.n_shared)
+            for rows, columns, _ in self._shared(texts)
+        ]
+        if self.settings["target_features"]:
+            copied = blocks if self.settings["target_features"] == "all" else blocks[:1]
+            rows, columns, values = (np.concatenate(arrays) for arrays in zip(*copied))
+            hashes = self._target_hashes(targets, len(texts))[rows]
+            keep = hashes > 0
+            blocks.append(
+                (
+                    rows[keep],
+                    self._target_columns(columns[keep], hashes[keep]),
+                    values[keep] * np.float32(self.settings["target_weight"]),
+                )
+            )
+        return tuple(np.concatenate(arrays) for arrays in zip(*blocks))
+
+    def feature_names(self, texts, targets=None):
+        """Return ``{column: [(feature, source), ...]}`` for the features of ``texts``.
+
+        Hashing keeps no vocabulary: these are the features of these texts
+        that land in each column, silent about any other feature of the
+        same column. Sources are ``shared``, ``shared (characters)`` and
+        ``target: <name>``.
+        """
+        texts = [text[:MAX_TEXT_CHARS] for text in texts]
+        names = {}
+        blocks = list(self._shared(texts, names=True))
+        sources = ["shared", "shared (characters)"]
+        hashes = self._target_hashes(targets, len(texts))
+        for number, (rows, columns, features) in enumerate(blocks):
+            copied = self.settings["target_features"] == "all" or (
+                self.settings["target_features"] == "words" and number == 0
+            )
+            if copied:
+                keep = hashes[rows] > 0
+                target_columns = np.full(len(columns), -1, dtype=np.int64)
+                target_columns[keep] = self._target_columns(columns[keep], hashes[rows[keep]])
+            for row, column, feature, target_column in zip(
+                rows.tolist(),
+                columns.tolist(),
+                features,
+                target_columns.tolist() if copied else [-1] * len(rows),
+            ):
+                names.setdefault(column, []).append((feature, sources[number]))
+                if target_column >= 0:
+                    names.setdefault(target_column, []).append((feature, f"target: {targets[row]}"))
+        return names
+
+    def _target_hashes(self, targets, n):
+        # Each text's target's hash, 0 for no target or one without a copy:
+        # only known targets get copies, as in the vocabulary backend (an
+        # unseen target's columns were never learned, and where they collide
+        # with learned ones they would only add noise).
+        hashes = np.zeros(n, dtype=np.uint64)
+        if targets is None or not self.settings["target_features"]:
+            return hashes
+        known = dict(zip(self.targets, stable_hashes(self.targets) | np.uint64(1)))
+        for i, target in enumerate(targets):
+            hashes[i] = known.get(target, 0)
+        return hashes
+
+    def _target_columns(self, columns, hashes):
+        return self.n_shared + (_mix(columns.astype(np.uint64), hashes) % np.uint64(self.n_features)).astype(
+            np.int64
+        )
+
+    def _shared(self, texts, names=False):
+        """Yield ``(rows, columns, features)`` of the word block and of the character block.
+
+        Each occurrence of a feature is one entry; ``features`` are the
+        features' names with ``names``, else None.
+        """
+        yield self._words(texts, names)
+        if self.settings["char_ngram_range"] is not None:
+            yield self._characters(texts, names)
+
+    def _words(self, texts, names):
+        # The batch's tokens get numbers of their own, as when fitting the
+        # vocabulary backend, and the vocabulary backend's functions mark
+        # negation scopes and find lexicon phrases; each n-gram's column is
+        # then a mix of its tokens' hashes.
+        low, high = self.settings["word_ngram_range"]
+        table = {}
+        numbers, rows = _numbers(normalized_lines(texts, spaced_out=True), table.get, grow=table)
+        # Only the lexicon's phrases are keyed by token numbers: n-grams are hashed.
+        arrays = _token_arrays(table, self.lexicon, 1, 1)
+        arrays["settings"] = np.frombuffer(json.dumps(self.settings).encode("utf-8"), dtype=np.uint8)
+        local = Featuriser._partial(arrays, len(texts))
+        marked, marked_rows, keep = local._mark(numbers, rows)
+        tokens = list(table)
+        grams = _NgramKeys(marked[keep], marked_rows[keep], max(len(tokens), 1))
+        token_hashes = stable_hashes(tokens)
+        found_rows, found_columns, found_names = [], [], []
+        for size in range(low, high + 1):
+            starts, _ = grams.of(size)
+            key = token_hashes[grams.numbers[starts]]
+            for j in range(1, size):
+                key = _mix(key, token_hashes[grams.numbers[starts + j]])
+            found_rows.append(grams.rows[starts])
+            found_columns.append(key)
+            if names:
+                found_names.extend(
+                    " ".join(tokens[grams.numbers[start + j]] for j in range(size))
+                    for start in starts.tolist()
+                )
+        categories = unpack_strings(arrays["lexicon_categories"])
+        if categories:
+            starts, features = local._lexicon_hits(grams)
+            lexicon_names = [f"LEX_{c}" for c in categories] + [
+                f"{NEGATED_PREFIX}LEX_{c}" for c in categories
+            ]
+            found_rows.append(grams.rows[starts])
+            found_columns.append(stable_hashes(lexicon_names)[features])
+            if names:
+                found_names.extend(lexicon_names[feature] for feature in features.tolist())
+        columns = (np.concatenate(found_columns) % np.uint64(self.n_features)).astype(np.int64)
+        return np.concatenate(found_rows), columns, found_names if names else None
+
+    def _characters(self, texts, names):
+        char_range = tuple(self.settings["char_ngram_range"])
+        grams = [char_wb_features(line, char_range) for line in normalized_lines(texts)]
+        rows = np.repeat(np.arange(len(grams)), [len(found) for found in grams])
+        every = [gram for found in grams for gram in found]
+        distinct = list(dict.fromkeys(every))
+        hashed = dict(zip(distinct, (stable_hashes(distinct) % np.uint64(self.n_features)).tolist()))
+        columns = np.array([hashed[gram] for gram in every], dtype=np.int64) + self.n_features
+        return rows, columns, [repr(gram) for gram in every] if names else None

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["split_inputs", "check_texts", "RawTextTags"]
+__all__ = ["split_inputs", "split_labelled", "check_texts", "RawTextTags"]
 
 
 def split_inputs(X):
@@ -44,6 +44,27 @@ def split_inputs(X):
                 targets.append(None)
     check_texts(texts)
     return texts, targets
+
+
+def split_labelled(X, y):
+    """Return ``(texts, targets, labels)`` of a training call: :func:`split_inputs` and the labels, checked.
+
+    ``labels`` is ``y`` as an object array (None stays None).
+
+    Raises
+    ------
+    ValueError
+        ``y`` has not one label per text, or its values are not labels of classes.
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+
+    texts, targets = split_inputs(X)
+    if y is not None:
+        y = np.asarray(y, dtype=object)
+        if len(y) != len(texts):
+            raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")
+        check_classification_targets(y)
+    return texts, targets, y
 
 
 def check_texts(texts):

@@ -398,11 +398,8 @@ class StanceModel:
         Parameters
         ----------
         frame : dask.dataframe.DataFrame
-        text_column : str, default="text"
-        target_column : str, optional
-            A column with each row's target.
-        target : str, optional
-            One target for every row (when there is no ``target_column``).
+        text_column, target_column, target
+            As in :meth:`label_frame`.
 
         Returns
         -------

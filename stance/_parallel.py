@@ -5,6 +5,14 @@ pipe), its workers stop with it: they are terminated when the main process
 leaves :func:`ordered_map` early, and each worker also watches its parent
 and exits when the parent is gone (even after a SIGKILL, which no clean-up
 can follow).
+
+Why not joblib's ordered generator (``Parallel(return_as="generator")``,
+joblib 1.3 and later): it dispatches a new task whenever one finishes, not
+when the caller takes a result, so with a slow reader (a slow disk or pipe)
+it reads the whole input ahead and holds every result (checked with joblib
+1.6: one result taken, all 200 items of the input read); it also sends the
+model with every chunk instead of once per worker, and its reusable workers
+outlive the call. The window of ``2 * jobs`` chunks below is the memory bound.
 """
 
 import os

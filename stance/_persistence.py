@@ -57,16 +57,21 @@ _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")
 #: Types a ``.skops`` model may name beyond those skops trusts by default.
 SKOPS_ALLOWED_TYPES = frozenset(
     {
-        "functools.partial",
         "scipy.sparse._csr.csr_matrix",
         "sklearn.svm._classes.LinearSVC",
         "stance._estimator.StanceClassifier",
         "stance._featuriser.Featuriser",
+        "stance._featuriser.HashingFeaturiser",
         "stance._streaming.StreamingStanceClassifier",
-        "stance._text.normalize_text",
-        "stance._text.word_features",
         "stance._vectorizer.StanceVectorizer",
     }
+)
+#: What the hashers of a streaming model saved by stance 1.2 or earlier name; this
+#: version hashes features into other columns, so such a model must be retrained.
+_OLD_STREAMING_ANALYSER = "stance._text.word_features"
+_OLD_STREAMING = (
+    "{path} is a streaming model saved by stance 1.2 or earlier, whose hashed columns this version "
+    "does not compute; retrain it (stance train --streaming)"
 )
 #: Model file formats, by suffix; any other suffix is read as joblib.
 SKOPS_SUFFIX = ".skops"
@@ -360,6 +365,8 @@ def _load_skops(path, data):
     except Exception as error:  # a damaged archive can raise many things
         raise ModelError(f"cannot read {path} as a skops file: {type(error).__name__}: {error}") from None
     unexpected = sorted(named - SKOPS_ALLOWED_TYPES)
+    if _OLD_STREAMING_ANALYSER in unexpected:
+        raise ModelError(_OLD_STREAMING.format(path=path))
     if unexpected:
         raise ModelError(
             f"{path} names types that a stance model never holds ({', '.join(unexpected[:5])}); "
@@ -382,6 +389,8 @@ def _load_joblib(path, data):
             # the file may have been swapped since.
             return joblib.load(io.BytesIO(data))
         except Exception as error:  # an unpickling failure can raise anything
+            if isinstance(error, AttributeError) and _OLD_STREAMING_ANALYSER.rpartition(".")[2] in str(error):
+                raise ModelError(_OLD_STREAMING.format(path=path)) from None
             raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
 
 

@@ -1,4 +1,4 @@
-"""Pure text functions: normalisation, tokenisation, negation scope, sentences.
+"""Pure text functions: normalisation, tokenisation, the words of negation scopes, the lexicon.
 
 Everything here maps ``str -> str`` or ``str -> list`` and holds no state, so
 a fitted model that refers to these functions pickles cleanly. The regular
@@ -14,8 +14,6 @@ __all__ = [
     "normalize_text",
     "normalize_target",
     "tokenize",
-    "mark_negation",
-    "word_features",
     "char_wb_features",
     "normalized_lines",
 ]
@@ -45,7 +43,6 @@ _SPACES = re.compile(r"\s+")
 # a hyphen ("don't", "well-being"); clause punctuation is kept as its own token
 # because it ends a negation scope.
 _TOKEN = re.compile(r"\w+(?:['\-]\w+)*|[.,;:!?]")
-_NUMBER = re.compile(r"^\d[\d,.]*$")
 # Tokenising a text is splitting it at whitespace, after spacing out clause
 # punctuation and blanking common separators (never part of a token): a
 # piece of letters and digits only (str.isalnum is the \w of regular
@@ -186,43 +183,11 @@ def _tokenize_spaced(text):
     return tokens
 
 
-def mark_negation(tokens, window=NEGATION_WINDOW):
-    """Prefix the tokens in a negation's scope with ``NOT_``; drop punctuation.
-
-    A scope opens after a negator (``not``, ``never``, ``without``...) and
-    closes at clause punctuation, at a contrast word (``but``, ``while``...),
-    or after ``window`` tokens. Exclamation and question marks are kept as
-    tokens: they carry tone (rhetorical questions, indignation).
-
-    Examples
-    --------
-    >>> mark_negation(["we", "will", "not", "support", "it", ",", "but", "talk", "?"])
-    ['we', 'will', 'not', 'NOT_support', 'NOT_it', 'but', 'talk', '?']
-    """
-    marked = []
-    append = marked.append
-    remaining = 0
-    for token in tokens:
-        # One dictionary lookup tells the rare kinds of token from words.
-        kind = TOKEN_KINDS.get(token)
-        if kind is None:
-            if remaining:
-                remaining -= 1
-                append(NEGATED_PREFIX + token)
-            else:
-                # isdecimal() first: the regular expression is the slow part.
-                append("0" if token[0].isdecimal() and _NUMBER.match(token) else token)
-        elif kind == "negator":
-            remaining = window
-            append(token)
-        else:
-            remaining = 0
-            if kind != "clause end":
-                append(token)  # a contrast word, or ! and ?
-    return marked
-
-
 #: The tokens that open or close a negation scope, by kind (any other token is a word).
+#: A scope opens after a negator ("not", "never", "without"...) and closes at
+#: clause punctuation, at a contrast word ("but", "while"...), or after
+#: NEGATION_WINDOW tokens; the featuriser marks the words in it ("NOT_support").
+#: Exclamation and question marks are kept as tokens: they carry tone.
 TOKEN_KINDS = {
     **{token: "clause end" for token in ".,;:"},
     **{token: "tone" for token in "!?"},
@@ -246,110 +211,6 @@ def load_lexicon():
     listing = resources.files("stance").joinpath("data", "lexicon.tsv").read_text("utf-8")
     entries = (line.split("\t") for line in listing.splitlines() if line.strip() and not line.startswith("#"))
     return {phrase.strip(): category.strip() for phrase, category in entries}
-
-
-def lexicon_features(tokens, lexicon):
-    """Return ``LEX_<category>`` for each lexicon phrase in negation-marked tokens.
-
-    A phrase inside a negation scope gives ``NOT_LEX_<category>``: "not
-    support" is evidence of another kind than "support". At each token the
-    longest phrase (up to three words) that starts there counts.
-
-    Examples
-    --------
-    >>> lexicon_features(["we", "not", "NOT_support", "it", "abstain"], {"support": "support", "abstain": "neutral"})
-    ['NOT_LEX_support', 'LEX_neutral']
-    """
-    index = _phrase_index(lexicon)
-    if index.keys().isdisjoint(tokens):  # decided at C speed
-        return []
-    prefix = NEGATED_PREFIX
-    cut = len(prefix)
-    found = []
-    for i, token in enumerate(tokens):
-        entry = index.get(token)
-        if entry is None:
-            continue
-        is_phrase, followers = entry
-        category = None
-        if followers and i + 1 < len(tokens):
-            # Longer phrases first, tried only when the next word can follow.
-            following = tokens[i + 1]
-            for n in followers.get(following[cut:] if following.startswith(prefix) else following, ()):
-                if i + n <= len(tokens):
-                    words = [t[cut:] if t.startswith(prefix) else t for t in tokens[i : i + n]]
-                    category = lexicon.get(" ".join(words))
-                    if category:
-                        break
-        if category is None and is_phrase:
-            category = lexicon[token[cut:] if token.startswith(prefix) else token]
-        if category:
-            found.append(f"{prefix}LEX_{category}" if token.startswith(prefix) else f"LEX_{category}")
-    return found
-
-
-_phrase_index_cache = (None, {})
-
-
-def _phrase_index(lexicon):
-    # {first word: (whether it is a phrase itself, {second word: lengths of
-    # the longer phrases starting with both, longest first})}, for the first
-    # word plain and negated. Computed once per lexicon object: a one-slot
-    # cache keyed by identity (a fitted model holds its lexicon, which
-    # nothing modifies).
-    global _phrase_index_cache
-    cached, index = _phrase_index_cache
-    if cached is not lexicon:
-        singles, followers = set(), {}
-        for phrase in lexicon:
-            words = phrase.split(" ")
-            if len(words) == 1:
-                singles.add(phrase)
-            else:
-                followers.setdefault(words[0], {}).setdefault(words[1], set()).add(len(words))
-        index = {
-            word: (word in singles, {w: tuple(sorted(n, reverse=True)) for w, n in followers.get(word, {}).items()})
-            for word in singles | followers.keys()
-        }
-        index.update({NEGATED_PREFIX + word: entry for word, entry in index.items()})
-        _phrase_index_cache = (lexicon, index)
-    return index
-
-
-def word_features(text, ngram_range=(1, 2), negation=True, lexicon=None):
-    """Return the word n-grams of raw ``text``, the model's word analyzer.
-
-    Parameters
-    ----------
-    text : str
-    ngram_range : tuple of int
-    negation : bool
-        Mark words in negation scopes (:func:`mark_negation`).
-    lexicon : dict, optional
-        ``{phrase: category}``; adds :func:`lexicon_features`.
-
-    Examples
-    --------
-    >>> word_features("We won't back it.")
-    ['we', 'will', 'not', 'NOT_back', 'NOT_it', 'we will', 'will not', 'not NOT_back', 'NOT_back NOT_it']
-    >>> word_features("We back it.", ngram_range=(1, 1), lexicon={"back": "support"})
-    ['we', 'back', 'it', 'LEX_support']
-    """
-    tokens = tokenize(normalize_text(text))
-    if negation:
-        tokens = mark_negation(tokens)
-    else:
-        tokens = [t for t in tokens if t not in _PUNCTUATION or t in "!?"]
-    grams = []
-    low, high = ngram_range
-    for n in range(low, high + 1):
-        if n == 1:
-            grams.extend(tokens)
-        else:
-            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    if lexicon:
-        grams.extend(lexicon_features(tokens, lexicon))
-    return grams
 
 
 def char_wb_features(text, ngram_range):

@@ -1,7 +1,10 @@
 """Training on data larger than memory: the streaming estimator, its file driver and its command."""
 
 import json
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,13 +13,11 @@ from conftest import run_stance
 
 import stance
 from stance._errors import DataError, UsageError
+from stance._featuriser import Featuriser, HashingFeaturiser
 from stance._persistence import save_model
-from stance._streaming import (
-    StreamingStanceClassifier,
-    held_out_rows,
-    sampled_rows,
-    train_streaming,
-)
+from stance._stream_training import held_out_rows, sampled_rows, train_streaming
+from stance._streaming import StreamingStanceClassifier
+from stance._text import load_lexicon
 from stance._training import corpus_path, corpus_training_rows, prepare_training_data
 from stance.cli import main
 
@@ -38,6 +39,53 @@ def streamed(path, chunk_rows, **settings):
     estimator = StreamingStanceClassifier(**{**SMALL, "batch_rows": 100, **settings})
     model, metadata, _ = train_streaming(path, estimator=estimator, chunk_rows=chunk_rows, compare_rows=0)
     return model, metadata
+
+
+def test_hashed_features_are_the_vocabulary_features_in_other_columns(tiny_corpus):
+    # The hashing backend is the featuriser's: the same features with the
+    # same values, in hashed columns (none of these collide in 2**22).
+    texts = [
+        *tiny_corpus["text"],
+        "We will NOT support it, but 2017 was fine!",
+        "#StopTheTax now: we won't back it; hardly a success?",
+    ]
+    chars = (2, 4)
+    vocabulary = Featuriser.fit(texts, [None] * len(texts), lexicon=load_lexicon(), char_ngram_range=chars)
+    hashing = HashingFeaturiser(n_features=2**22, lexicon=load_lexicon(), char_ngram_range=chars)
+    hashing.count(texts)
+    hashing.fix_idf()
+    names = hashing.feature_names(texts)
+    by_name = {(feature, source): column for column, entries in names.items() for feature, source in entries}
+    assert len(set(by_name.values())) == len(by_name)  # no collisions
+    expected = set()
+    for row, column, value in zip(*vocabulary.transform(texts)):
+        expected.add((row, by_name[vocabulary.feature_name(column)], value))
+    assert set(zip(*hashing.transform(texts))) == expected
+
+
+def test_hashed_columns_are_the_same_in_every_process():
+    # Python's hash() of a string changes with each process; the columns must not.
+    script = (
+        "from stance._featuriser import HashingFeaturiser\n"
+        "f = HashingFeaturiser(n_features=2**20)\n"
+        "f.add_targets(['the treaty'])\n"
+        "print(sorted(f.transform(['We do not back the treaty.'], ['the treaty'])[1].tolist()))\n"
+    )
+    columns = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout  # fmt: skip
+        for seed in ("1", "2")
+    }
+    here = HashingFeaturiser(n_features=2**20)
+    here.add_targets(["the treaty"])
+    assert columns == {
+        f"{sorted(here.transform(['We do not back the treaty.'], ['the treaty'])[1].tolist())}\n"
+    }
 
 
 def test_the_model_does_not_depend_on_the_chunk_size(corpus_sample):
@@ -128,6 +176,30 @@ def test_a_reloaded_model_learns_on_exactly_as_the_one_in_memory(corpus_sample):
     for learner in (model, reloaded):
         learner.partial_fit(inputs[:300], labels[:300])
     np.testing.assert_array_equal(model.predict_proba(inputs), reloaded.predict_proba(inputs))
+
+
+@pytest.mark.parametrize("name", ["old.skops", "old.joblib"])
+def test_a_model_saved_by_stance_1_2_is_refused_with_what_to_do(tmp_path, name, monkeypatch):
+    # Its hashers' analyser was stance._text.word_features, which is gone: the
+    # featuriser's hashing backend puts features in other columns.
+    import functools
+
+    import stance._text
+
+    def word_features(text):  # stands for the old analyser while the model is saved
+        return text.split()
+
+    word_features.__module__, word_features.__qualname__ = "stance._text", "word_features"
+    monkeypatch.setattr(stance._text, "word_features", word_features, raising=False)
+    model = StreamingStanceClassifier(**SMALL).fit(
+        ["We back it.", "We reject it."] * 2, ["aligned", "opposed"] * 2
+    )
+    model.word_hasher_ = functools.partial(word_features)
+    path = tmp_path / name
+    save_model(model, path, {})
+    monkeypatch.delattr(stance._text, "word_features")
+    with pytest.raises(stance.ModelError, match=r"saved by stance 1.2 or earlier.*retrain it"):
+        stance.load_model(path, trusted=True)
 
 
 def test_on_the_bundled_corpus_streaming_is_close_to_the_in_memory_recipe():

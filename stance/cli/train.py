@@ -359,7 +359,7 @@ def main_streaming(args):
     """``stance train --streaming``: learn chunk by chunk, report held-out scores, write the model."""
     from .._evaluation import format_report
     from .._recipes import make_estimator
-    from .._streaming import HOLDOUT_EVERY, HOLDOUT_ROWS, train_streaming
+    from .._stream_training import HOLDOUT_EVERY, HOLDOUT_ROWS, train_streaming
     from .._training import corpus_path, corpus_training_rows
 
     if args.data == "-":
