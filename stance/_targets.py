@@ -209,7 +209,16 @@ def reversed_target(target):
     return Target(rest, allies=target.opponents, opponents=target.allies), True
 
 
+#: The opening of a debate motion, which names no part of its subject
+#: ("This house would ban X", "This house believes that X").
+MOTION_OPENING = re.compile(
+    r"^\s*th(?:is|e)\s+house\s+(?:would|will|should|believes|supports|calls\s+for|thinks)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+
 def _name_terms(name):
+    name = MOTION_OPENING.sub("", name)
     # The words of a target's name with their sides (+1 the target's, -1 its
     # opponents'): each word of restriction flips the side of the words that
     # follow it ("against" right after one, as in "sanctions against X",
@@ -263,6 +272,8 @@ def signed_terms(target):
     [(('sancti',), -1), (('russia',), 1)]
     >>> [(w, r) for w, _, r in signed_terms(Target("Russia", aliases=("the Kremlin",), allies=("Belarus",)))]
     [(('russia',), 'target'), (('kremli',), 'target'), (('belaru',), 'ally')]
+    >>> [(words, side) for words, side, _ in signed_terms(Target("This house would ban tobacco"))]
+    [(('tobacc',), -1)]
     """
     terms = []
     for words, sign in _name_terms(target.name):
