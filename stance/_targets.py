@@ -273,7 +273,7 @@ def signed_terms(target):
     >>> [(w, r) for w, _, r in signed_terms(Target("Russia", aliases=("the Kremlin",), allies=("Belarus",)))]
     [(('russia',), 'target'), (('kremli',), 'target'), (('belaru',), 'ally')]
     >>> [(words, side) for words, side, _ in signed_terms(Target("This house would ban tobacco"))]
-    [(('tobacc',), -1)]
+    [(('ban',), 1), (('tobacc',), -1)]
     """
     terms = []
     for words, sign in _name_terms(target.name):
