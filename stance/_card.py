@@ -158,7 +158,7 @@ def render_card(metadata):
         hyper = metadata.get("hyperparameters", {})
         relating = (
             ",\nand features that relate the text to its target (mentions of the target, its allies and its\n"
-            "opponents, and the cues near each mention, signed by side)"
+            "opponents, and how close the text's topic is to the target's)"
             if hyper.get("relation_weight")
             else ""
         )

@@ -70,6 +70,8 @@ _WORD, _NEGATOR, _KEPT_END, _DROPPED_END = 0, 1, 2, 3
 _KIND_NUMBERS = {"negator": _NEGATOR, "tone": _KEPT_END, "scope end": _KEPT_END, "clause end": _DROPPED_END}
 _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser does not know
 _SEPARATOR = "\n"  # no feature, target or label contains a line break
+#: How many topics each word keeps in the topic tables (see _topic_arrays).
+TOPICS_PER_WORD = 8
 RELEVANCE_FEATURES = ("REL_target", "REL_ally", "REL_opponent", "REL_none", "REL_coverage", "REL_topic")
 
 
@@ -213,7 +215,6 @@ class Featuriser:
         lines = normalized_lines(texts, spaced_out=True)
         table = {}
         numbers, rows = _numbers(lines, table.get, grow=table)
-        token_numbers, token_rows = numbers, rows
         arrays = {"layout_version": np.array(LAYOUT_VERSION)}
         arrays.update(_token_arrays(table, lexicon or {}, low, high))
         arrays["settings"] = np.frombuffer(json.dumps(settings).encode("utf-8"), dtype=np.uint8)
@@ -259,13 +260,14 @@ class Featuriser:
         arrays["profiles"] = pack_profiles(profiles)
         arrays["pair_keys"] = np.zeros(0, dtype=np.int64)
         shared = cls._partial(arrays, n)
+        features = shared._shared_features(texts) if known or relation_weight else None
         if known:
-            rows, columns, _ = shared._shared_features(texts)
+            rows, columns, _ = features
             width = shared._n_words if target_features == "words" else shared._n_shared
             block = np.array(shared._target_numbers(targets, shared._target_index), dtype=np.int64)[rows]
             keep = (block >= 0) & (columns < width)
             arrays["pair_keys"] = np.unique(block[keep] * shared._n_shared + columns[keep])
-        arrays.update(_topic_arrays(shared, token_numbers, token_rows, targets if relation_weight else []))
+        arrays.update(_topic_arrays(arrays["unigram_columns"], shared._n_words, features, targets if relation_weight else []))
         return cls(arrays)
 
     @classmethod
@@ -315,7 +317,7 @@ class Featuriser:
             parts.append(self._target_block(rows, columns, values, resolved))
         mentions = self.mentions(marks, resolved) if self.settings["relation_weight"] else None
         if mentions is not None:
-            parts.append(self._relevance_block(marks, resolved, n, mentions))
+            parts.append(self._relevance_block(parts[0], resolved, n, mentions))
         features = tuple(np.concatenate(arrays) for arrays in zip(*parts))
         return (features, _sides(resolved, mentions, n)) if sides else features
 
@@ -579,7 +581,7 @@ class Featuriser:
             for parts in (found_rows, found_starts, found_ends, found_sides, found_roles)
         )
 
-    def _relevance_block(self, marks, resolved, n, mentions):
+    def _relevance_block(self, features, resolved, n, mentions):
         # Which roles are mentioned, or none (for a row with a target), the
         # share of the target's name that is mentioned, and the topic.
         m_rows, _, _, _, m_roles = mentions
@@ -591,62 +593,66 @@ class Featuriser:
         name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in resolved])
         covered = np.bincount(m_rows[m_roles == "target"], minlength=n)
         relevance[:, 4] = np.minimum(covered / np.maximum(name_terms, 1), 1)
-        relevance[:, 5] = self._topic_similarity(marks, resolved, n)
+        relevance[:, 5] = self._topic_similarity(features, resolved, n)
         rows, columns = np.nonzero(relevance)
         weight = np.float32(self.settings["relation_weight"])
         return rows, self._relevance_start + columns, relevance[rows, columns] * weight
 
-    def _topic_similarity(self, marks, resolved, n):
+    def _topic_similarity(self, features, resolved, n):
         """Return, per row, how close the text's topic is to its target's, centred on 0.
 
-        The cosine of the two topic vectors (see :func:`_topic_arrays`),
-        minus one half, so that a target whose words the model never saw
-        (no topic vector: no evidence either way) gets the middle value 0.
-        A row with no target gets 0 too; it has no relevance to judge.
+        The cosine of the two topic vectors (see :func:`_topic_arrays`):
+        the text's from its word features, the target's from the words of
+        its terms; minus one half, so that a target none of whose words
+        the model knows (no topic vector: no evidence either way) gets the
+        middle value 0. A row with no target gets 0 too.
         """
         arrays = self.arrays
-        n_concepts = int(arrays["topic_concepts"].max()) + 1 if len(arrays["topic_concepts"]) else 0
         similarity = np.zeros(n, dtype=np.float32)
-        if not n_concepts or not len(marks.numbers):
+        if not len(arrays["topic_concepts"]):
             return similarity
-        text_rows, text_concepts, text_values = _topic_vectors(
-            arrays, self._topic_token_weights(), marks.numbers, marks.rows, n
-        )
-        # The targets' vectors, from the tokens of their terms' stems.
+        n_topics = int(arrays["topic_concepts"].max()) + 1
         index = {}
         distinct = _distinct(resolved, index)
-        numbers, rows = [], []
+        rows, columns = [], []
         for number, (_, terms, _) in enumerate(distinct):
-            words = {word for term, _, _ in terms for word in term}
-            found = [self._stem_tokens(word) for word in words]
-            found = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-            numbers.append(found)
+            found = self._stem_columns({word for term, _, _ in terms for word in term})
             rows.append(np.full(len(found), number, dtype=np.int64))
-        target_rows, target_concepts, target_values = _topic_vectors(
-            arrays, self._topic_token_weights(), np.concatenate(numbers), np.concatenate(rows), len(distinct)
+            columns.append(found)
+        columns = np.concatenate(columns)
+        target_vectors = _topic_sums(
+            *_topic_entries(arrays, np.concatenate(rows), columns, arrays["word_idf"][columns]),
+            len(distinct),
+            n_topics,
         )
-        target_vectors = np.zeros((len(distinct), n_concepts))
-        target_vectors[target_rows, target_concepts] = target_values
-        has_vector = target_vectors.any(axis=1)
+        target_vectors /= np.maximum(np.linalg.norm(target_vectors, axis=1, keepdims=True), 1e-300)
         row_target = np.array([index[id(entry)] for entry in resolved], dtype=np.int64)
-        cosine = np.bincount(
-            text_rows, text_values * target_vectors[row_target[text_rows], text_concepts], minlength=n
+        # The cosine: the dot product with the target's unit vector, taken
+        # entry by entry, over the length of the text's vector.
+        text_rows, text_topics, text_weights = _topic_entries(arrays, *features)
+        dot = np.bincount(
+            text_rows, text_weights * target_vectors[row_target[text_rows], text_topics], minlength=n
         )
-        with_target = np.array([bool(terms) for _, terms, _ in resolved], dtype=bool)
-        judged = with_target & has_vector[row_target]
+        if n * n_topics <= 1 << 24:  # a table of every (row, topic) is cheaper than sorting
+            norms = np.linalg.norm(_topic_sums(text_rows, text_topics, text_weights, n, n_topics), axis=1)
+        else:
+            _, inverse = np.unique(text_rows * n_topics + text_topics, return_inverse=True)
+            summed = np.bincount(inverse, text_weights)
+            first = np.zeros(len(summed), dtype=np.int64)
+            first[inverse] = text_rows
+            norms = np.sqrt(np.bincount(first, summed**2, minlength=n))
+        cosine = dot / np.maximum(norms, 1e-300)
+        judged = target_vectors.any(axis=1)[row_target]
         similarity[judged] = cosine[judged] - 0.5
         return similarity
 
-    def _topic_token_weights(self):
-        # Each token's weight in a topic vector: its word's idf, 0 for a
-        # token with no word column (punctuation, rare words).
-        columns = self.arrays["unigram_columns"]
-        weights = np.zeros(len(columns), dtype=np.float64)
-        weights[columns >= 0] = self.arrays["word_idf"][columns[columns >= 0]]
-        return weights
-
-    def _stem_tokens(self, word):
-        return self._stem_lookup().get(word, np.zeros(0, dtype=np.int64))
+    def _stem_columns(self, stems):
+        # The word columns of the known tokens with these stems.
+        lookup = self._stem_lookup()
+        found = [lookup[word] for word in stems if word in lookup]
+        tokens = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        columns = self.arrays["unigram_columns"][tokens]
+        return np.unique(columns[columns >= 0])
 
     def _stem_lookup(self):
         # {stem: the numbers of the known tokens with that stem}, built once.
@@ -800,7 +806,7 @@ def _check_arrays(arrays):
         not len(pair_keys) or (pair_keys[0] >= 0 and pair_keys[-1] < n_targets * n_shared), "pair_keys range"
     )
     indptr, concepts, weights = (arrays.get(f"topic_{name}") for name in ("indptr", "concepts", "weights"))
-    need(indptr is not None and indptr.dtype == np.int64 and indptr.shape == (n_tokens + 1,), "topic_indptr")
+    need(indptr is not None and indptr.dtype == np.int64 and indptr.shape == (n_words + 1,), "topic_indptr")
     need(indptr[0] == 0 and bool((np.diff(indptr) >= 0).all()), "topic_indptr is not increasing")
     need(
         concepts is not None and concepts.dtype == np.int64 and concepts.shape == (int(indptr[-1]),),
@@ -811,82 +817,77 @@ def _check_arrays(arrays):
     need(bool((np.isfinite(weights) & (weights >= 0) & (weights <= 1)).all()), "topic_weights out of range")
 
 
-def _topic_arrays(featuriser, numbers, rows, targets):
-    """Return the topic tables: each known token's weight in each training target's topic.
+def _topic_arrays(unigram_columns, n_words, features, targets):
+    """Return the topic tables: each word's weight in each training target's topic.
 
     Explicit semantic analysis (Gabrilovich and Markovitch, 2007) with the
     training targets as the concepts: a target's topic is the centroid of
-    its texts' vectors (each distinct word weighted by its idf, unit
-    length); each word's weights are then scaled by how specific it is,
+    its texts' words (their TF-IDF unigram features, as the model reads
+    them), of unit length; each word's weights are then scaled by how specific it is,
     one minus the normalised entropy of its spread over the targets, so
-    that "we" or "must", found with every target, weigh nothing. A text
-    and a target (by the words of its terms) are then both mixtures of
-    these topics, comparable even for a target the model never saw.
+    that "we" or "must", found with every target, weigh nothing, and each
+    keeps its ``TOPICS_PER_WORD`` strongest topics. A text and a target
+    (by the words of its terms) are then both mixtures of these topics,
+    comparable even for a target the model never saw.
 
-    Stored by token (``topic_indptr``, as a CSR matrix's rows):
+    Stored by word column (``topic_indptr``, as a CSR matrix's rows; only
+    unigrams have entries: n-grams and lexicon categories say less of a topic):
     ``topic_concepts`` and ``topic_weights``. Fewer than two training
-    targets give empty tables (no topic to tell apart).
+    targets give empty tables (no topics to tell apart).
     """
-    token_weights = featuriser._topic_token_weights()
-    n_tokens = len(token_weights)
     keys = [None if target is None else as_target(target).key for target in targets]
     concepts = {key: number for number, key in enumerate(sorted({key for key in keys if key is not None}))}
     tables = {
-        "topic_indptr": np.zeros(n_tokens + 1, dtype=np.int64),
+        "topic_indptr": np.zeros(n_words + 1, dtype=np.int64),
         "topic_concepts": np.zeros(0, dtype=np.int64),
         "topic_weights": np.zeros(0, dtype=np.float32),
     }
     if len(concepts) < 2:
         return tables
-    concept_of_row = np.array([concepts.get(key, -1) for key in keys], dtype=np.int64)
-    text_rows, text_tokens, text_values = _token_vectors(token_weights, numbers, rows, len(keys))
-    concept = concept_of_row[text_rows]
-    mine = concept >= 0
-    cells, inverse = np.unique(concept[mine] * n_tokens + text_tokens[mine], return_inverse=True)
-    if not len(cells):  # no word of the training texts has a column
+    rows, columns, values = features
+    concept = np.array([concepts.get(key, -1) for key in keys], dtype=np.int64)[rows]
+    unigram = np.zeros(n_words + 1, dtype=bool)
+    unigram[unigram_columns[unigram_columns >= 0]] = True
+    mine = (concept >= 0) & unigram[np.minimum(columns, n_words)]
+    cells, inverse = np.unique(concept[mine] * n_words + columns[mine], return_inverse=True)
+    if not len(cells):  # no training text has a word feature
         return tables
-    values = np.bincount(inverse, text_values[mine])
-    concept, token = np.divmod(cells, n_tokens)
+    values = np.bincount(inverse, values[mine])
+    concept, column = np.divmod(cells, n_words)
     values /= np.sqrt(np.bincount(concept, values**2))[concept]  # each centroid of unit length
-    share = values / np.bincount(token, values, minlength=n_tokens)[token]
-    entropy = np.bincount(token, -share * np.log(share), minlength=n_tokens) / np.log(len(concepts))
-    values *= np.clip(1 - entropy, 0, 1)[token]
-    keep = values > 1e-6
-    token, concept, values = token[keep], concept[keep], values[keep]
-    order = np.argsort(token, kind="stable")  # already by token within a concept
-    tables["topic_indptr"][1:] = np.cumsum(np.bincount(token, minlength=n_tokens))
-    tables["topic_concepts"] = concept[order]
-    tables["topic_weights"] = values[order].astype(np.float32)
+    share = values / np.bincount(column, values, minlength=n_words)[column]
+    entropy = np.bincount(column, -share * np.log(share), minlength=n_words) / np.log(len(concepts))
+    values *= np.clip(1 - entropy, 0, 1)[column]
+    # By column, strongest first; each column keeps its first TOPICS_PER_WORD.
+    order = np.lexsort((-values, column))
+    column, concept, values = column[order], concept[order], values[order]
+    rank = np.arange(len(column)) - np.searchsorted(column, column)
+    keep = (rank < TOPICS_PER_WORD) & (values > 1e-6)
+    tables["topic_indptr"][1:] = np.cumsum(np.bincount(column[keep], minlength=n_words))
+    tables["topic_concepts"] = concept[keep]
+    tables["topic_weights"] = values[keep].astype(np.float32)
     return tables
 
 
-def _token_vectors(token_weights, numbers, rows, n):
-    # Per row, each distinct known token once with its weight, the row's
-    # vector of unit length: ``(row, token, value)`` arrays.
-    n_tokens = len(token_weights)
-    known = numbers >= 0
-    keys = np.unique(rows[known] * n_tokens + numbers[known])
-    rows, tokens = np.divmod(keys, n_tokens)
-    values = token_weights[tokens]
-    keep = values > 0
-    rows, tokens, values = rows[keep], tokens[keep], values[keep]
-    return rows, tokens, values / np.sqrt(np.bincount(rows, values**2, minlength=n))[rows]
+def _topic_entries(arrays, rows, columns, values):
+    """Return the topic entries of features: ``(row, topic, weight)`` arrays, a row's topic repeated.
 
-
-def _topic_vectors(arrays, token_weights, numbers, rows, n):
-    """Return the unit-length topic vectors of ``n`` rows of tokens as ``(row, concept, value)`` arrays."""
-    rows, tokens, values = _token_vectors(token_weights, numbers, rows, n)
+    ``rows``, ``columns`` and ``values`` are features (columns past the word
+    features are ignored); each one's entries of the topic tables, times
+    its value. Summed by row and topic, they are the rows' topic vectors.
+    """
     indptr = arrays["topic_indptr"]
-    starts, counts = indptr[tokens], indptr[tokens + 1] - indptr[tokens]
-    # Each token's entries of the topic tables, one after another.
-    entry = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
-    concepts = arrays["topic_concepts"][entry]
-    n_concepts = int(concepts.max()) + 1 if len(concepts) else 1
-    cells, inverse = np.unique(np.repeat(rows, counts) * n_concepts + concepts, return_inverse=True)
-    summed = np.bincount(inverse, np.repeat(values, counts) * arrays["topic_weights"][entry])
-    rows, concepts = np.divmod(cells, n_concepts)
-    norms = np.sqrt(np.bincount(rows, summed**2, minlength=n))
-    return rows, concepts, summed / norms[rows]
+    word = columns < len(indptr) - 1
+    rows, columns, values = rows[word], columns[word], values[word]
+    starts, counts = indptr[columns], indptr[columns + 1] - indptr[columns]
+    owner = np.repeat(np.arange(len(columns)), counts)
+    entry = np.arange(len(owner)) - (np.cumsum(counts) - counts)[owner] + starts[owner]
+    return rows[owner], arrays["topic_concepts"][entry], values[owner] * arrays["topic_weights"][entry]
+
+
+def _topic_sums(rows, topics, weights, n, n_topics):
+    # The topic vectors of n rows as a dense (n, n_topics) table.
+    return np.bincount(rows * n_topics + topics, weights, minlength=n * n_topics).reshape(n, n_topics)
 
 
 def _sides(resolved, mentions, n):
