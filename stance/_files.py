@@ -25,6 +25,7 @@ from ._errors import DataError
 
 __all__ = [
     "describe_kind",
+    "endless_device",
     "read_regular",
     "check_zip",
     "check_output_path",
@@ -48,6 +49,15 @@ def describe_kind(mode):
         if test(mode):
             return name
     return "file"
+
+
+def endless_device(name):
+    """The message refusing a character device that is not a terminal as an input (``/dev/zero``).
+
+    Such a device gives bytes without end: read, it would fill memory or
+    never finish. Tables and texts come from files, pipes or a terminal.
+    """
+    return f"cannot read {name}: it is a character device, whose bytes never end; give a file or a pipe"
 
 
 def _size(n):

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import DataError, UsageError
-from ._files import check_output_path, describe_kind, open_output
+from ._files import check_output_path, describe_kind, endless_device, open_output
 
 __all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
 
@@ -83,6 +83,55 @@ def detect_format(path, fmt=None, default=None):
 MAX_SPOOL_BYTES = 1 << 30
 #: The most bytes looked at to recognise a SemEval header.
 _HEAD_BYTES = 1 << 16
+#: The longest line read from a text, CSV, TSV, JSON Lines or SemEval input.
+#: A line is held in memory whole (a text is labelled from its first 100,000
+#: characters), so an input with no line end, such as an endless pipe, is
+#: refused once a line passes this, in bounded memory, not read until memory
+#: runs out. The same bound as a document of ``stance analyze``.
+MAX_LINE_BYTES = 256 << 20
+
+
+class _LineBounded(io.RawIOBase):
+    """A stream that raises :class:`DataError` once a line grows longer than ``limit`` bytes."""
+
+    def __init__(self, stream, name, limit):
+        self._stream = stream
+        self._name = name
+        self._limit = limit
+        self._run = 0  # bytes since the last line end
+        self._line = 1  # the number of the line being read
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        read = getattr(self._stream, "read1", self._stream.read)
+        data = read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if n <= self._limit and b"\n" in data:  # the common case: no line inside data can be too long
+            last = data.rfind(b"\n")
+            if self._run + data.find(b"\n") > self._limit:
+                self._refuse()
+            self._line += data.count(b"\n")
+            self._run = n - last - 1
+        else:  # a block longer than the limit (a tiny limit): line by line
+            *ended, rest = data.split(b"\n")
+            for line in ended:
+                if self._run + len(line) > self._limit:
+                    self._refuse()
+                self._line += 1
+                self._run = 0
+            self._run += len(rest)
+        if self._run > self._limit:
+            self._refuse()
+        return n
+
+    def _refuse(self):
+        size = f"{self._limit >> 20} MB" if self._limit >= 1 << 20 else f"{self._limit:,} bytes"
+        raise DataError(
+            f"line {self._line} of {self._name} is longer than {size}, the longest line stance reads"
+        )
 
 
 class _Prefixed(io.RawIOBase):
@@ -163,6 +212,10 @@ class _Source:
         if not self.head:
             self._close(stream)
             raise DataError(f"{self.name} is empty")
+        if mode is not None and stat.S_ISCHR(mode) and not stream.isatty():
+            # /dev/zero, /dev/urandom: bytes without end (an empty one, /dev/null, is "empty" above).
+            self._close(stream)
+            raise DataError(endless_device(self.name))
         if seekable:
             stream.seek(start)
             self.stream = stream
@@ -189,6 +242,10 @@ class _Source:
         if self.owned:
             stream.close()
 
+    def lines(self):
+        """The stream from where it stands, refusing a line longer than :data:`MAX_LINE_BYTES`."""
+        return io.BufferedReader(_LineBounded(self.stream, self.name, MAX_LINE_BYTES), 1 << 16)
+
     def rewind(self):
         """Go back to the start (seekable sources only)."""
         self.stream.seek(self._start)
@@ -202,8 +259,10 @@ class _Source:
         try:
             spool = tempfile.TemporaryFile()
             copied = 0
+            # Parquet has no lines; JSON Lines does, and an endless line is refused before the limit.
+            stream = self.stream if fmt == "parquet" else self.lines()
             while True:
-                block = self.stream.read(1 << 20)
+                block = stream.read(1 << 20)
                 if not block:
                     break
                 copied += len(block)
@@ -316,7 +375,7 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
 
     import pandas as pd
 
-    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
     reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
     with _detaching(text), reader:
         while True:
@@ -364,12 +423,12 @@ def _read_jsonl(source, chunk_rows):
     # holds the targets). A pipe was copied to a file first.
     columns = {}
     lines = 0
-    for number, record in _json_records(source.stream):
+    for number, record in _json_records(source.lines()):
         columns.update(dict.fromkeys(record))
         lines = number
     source.rewind()
     rows = []
-    for number, record in _json_records(source.stream):
+    for number, record in _json_records(source.lines()):
         if number > lines or not columns.keys() >= record.keys():
             raise DataError(
                 f"{source.name} changed while it was read (line {number} is new); "
@@ -444,7 +503,7 @@ def _read_text(source, chunk_rows):
     import pandas as pd
 
     lines = []
-    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
     with _detaching(text):
         for line in text:
             lines.append(line.rstrip("\r\n"))
@@ -470,7 +529,7 @@ def _read_semeval(source, chunk_rows):
 
     rows = []
     header = None
-    for number, raw in enumerate(source.stream, start=1):
+    for number, raw in enumerate(source.lines(), start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
