@@ -249,10 +249,11 @@ def read_dask_frame(path, fmt=None):
             # As on the local path: a blank line's cells are "" too.
             frame = frame.fillna("")
         else:
-            from ._io import parquet_integer_types
+            from ._io import parquet_type
 
-            # Integer columns with nulls stay integers, as on the local path.
-            frame = dd.read_parquet(files, arrow_to_pandas={"types_mapper": parquet_integer_types().get})
+            # Integer columns with nulls stay integers, and floats keep NaN
+            # apart from null, as on the local path.
+            frame = dd.read_parquet(files, arrow_to_pandas={"types_mapper": parquet_type})
     except Exception as error:  # parsers raise many types; all mean "bad file"
         raise DataError(f"cannot read {path} as {fmt}: {first_line(error)}") from None
     return frame, files

@@ -463,25 +463,40 @@ def _json_records(source):
 
 def _records_frame(pd, rows, columns):
     # dtype=object keeps values exactly as JSON gave them: numbers stay
-    # numbers, and strings with lone surrogates (valid JSON escapes, invalid
-    # Unicode) survive, which Arrow-backed string columns would refuse.
-    return pd.DataFrame(rows, columns=list(columns) or ["text"], dtype=object)
+    # numbers, NaN stays NaN and null None (a missing key is None too: a
+    # row has no value there), and strings with lone surrogates (valid JSON
+    # escapes, invalid Unicode) survive, which Arrow-backed string columns
+    # would refuse.
+    names = list(columns) or ["text"]
+    return pd.DataFrame([[row.get(name) for name in names] for row in rows], columns=names, dtype=object)
 
 
-def parquet_integer_types():
-    """Arrow's integer types mapped to pandas' nullable ones (for ``to_pandas(types_mapper=...get)``).
+def parquet_type(arrow_type):
+    """The pandas type that keeps the values of a Parquet column of ``arrow_type``, or None for the default.
 
-    An integer column with nulls would otherwise become floats, and
-    9007199254740993 would come out as 9007199254740992.0. The local and the
-    Dask engine both read Parquet with it.
+    A ``types_mapper`` for pyarrow's ``to_pandas``; the local and the Dask
+    engine both read Parquet with it. Integers become pandas' nullable
+    integers: with nulls they would otherwise become floats, and
+    9007199254740993 would come out as 9007199254740992.0. Floats and
+    nested values (lists, structs, maps) stay Arrow values, which keep NaN
+    apart from null, inside a list too (numpy floats have one NaN for both;
+    pandas' nullable floats turn NaN into null; numpy's lists turn a null
+    element into NaN and a struct's integers into floats).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> parquet_type(pa.int64()), parquet_type(pa.float32()), parquet_type(pa.string())
+    (Int64Dtype(), float[pyarrow], None)
     """
     import pandas as pd
     import pyarrow as pa
 
-    return {
-        getattr(pa, name)(): getattr(pd, f"{name.capitalize().replace('Uint', 'UInt')}Dtype")()
-        for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
-    }
+    if pa.types.is_integer(arrow_type):
+        return pd.api.types.pandas_dtype(str(arrow_type).capitalize().replace("Uint", "UInt"))
+    if pa.types.is_floating(arrow_type) or pa.types.is_nested(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return None
 
 
 def _read_parquet(source, chunk_rows):
@@ -490,13 +505,12 @@ def _read_parquet(source, chunk_rows):
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
     parquet = pq.ParquetFile(source.stream)
-    integers = parquet_integer_types()
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows
-        yield batch.to_pandas(types_mapper=integers.get)
+        yield batch.to_pandas(types_mapper=parquet_type)
     if not rows:  # no rows: the columns all the same, so that the output has its header
-        yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=integers.get)
+        yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=parquet_type)
 
 
 def _read_text(source, chunk_rows):
@@ -587,7 +601,11 @@ def write_table(frames, path, fmt, safe_csv=False):
 
     Values come out as they went in: integers of any size exactly (nullable
     integer columns too), floats to the last digit, JSON's ``Infinity`` as
-    ``Infinity``. With ``safe_csv``, a CSV text cell that a spreadsheet would
+    ``Infinity``. NaN read from the input (a Parquet float, the ``NaN`` that
+    Python's JSON reader takes) stays apart from a missing value (null, a
+    missing JSON key): NaN is ``NaN`` in both formats, a missing value
+    ``null`` in JSON Lines and an empty field in CSV. In the columns stance
+    adds, NaN means missing. With ``safe_csv``, a CSV text cell that a spreadsheet would
     run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
     carriage return) gets a leading ``'``.
     """
@@ -643,13 +661,90 @@ def _safe_cells(frame):
     return frame
 
 
+def _is_arrow(column):
+    return hasattr(column.dtype, "pyarrow_dtype")
+
+
+def _nan_is_a_value(column):
+    """Whether NaN in ``column`` is a value read from the input, not pandas' mark of a missing one.
+
+    So it is in the columns readers make: JSON Lines' (object: ``NaN`` is
+    NaN, null is None) and Parquet's floats and nested values (Arrow: NaN is
+    NaN, null is null). In numpy float columns, such as the probabilities
+    stance adds, NaN means missing.
+    """
+    return column.dtype == object or _is_arrow(column)
+
+
+def _is_nan(value):
+    return isinstance(value, float) and value != value
+
+
+def _arrow_values(column):
+    """The exact Python values of an Arrow-backed column: None for null, NaN for NaN, nested ones too."""
+    import pyarrow as pa
+
+    return pa.array(column).to_pylist()
+
+
+def _csv_cells(frame):
+    """``frame`` as CSV writes it: NaN read from the input is "NaN" (a missing value stays an
+    empty field), a Parquet list, struct or map is its JSON text, a time its own text."""
+    import numpy as np
+
+    _missing_values()
+
+    replaced = {}
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if column.dtype == object:
+            missing = column.isna().to_numpy()
+            if not missing.any():
+                continue
+            values = column.to_numpy(copy=True)
+            nan = np.fromiter((_is_nan(v) for v in values[missing]), bool, int(missing.sum()))
+            if not nan.any():
+                continue
+            values[np.flatnonzero(missing)[nan]] = "NaN"
+        elif _is_arrow(column) and column.dtype.kind == "f":
+            # Through numpy floats of the same width: they are written as
+            # numpy float columns are (a float32 0.1 as "0.1").
+            missing = column.isna().to_numpy()
+            numbers = column.to_numpy(dtype=column.dtype.numpy_dtype, na_value=np.nan)
+            values = np.empty(len(numbers), dtype=object)
+            values[:] = list(numbers)
+            values[np.isnan(numbers) & ~missing] = "NaN"
+            values[missing] = None
+        elif getattr(column.dtype, "kind", "") in "Mm" and not _is_arrow(column):
+            # Times each on its own: pandas writes a column's times to the
+            # precision its most precise one needs, which would make a
+            # time's text depend on the chunk it is in (--chunk-rows).
+            values = np.array(
+                [None if v is _NAT else str(v) for v in column.astype(object).tolist()], dtype=object
+            )
+        elif _is_arrow(column) and column.dtype.kind == "O":  # nested: JSON text
+            dumps = json.JSONEncoder(
+                ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")
+            ).encode
+            values = np.array([None if v is None else dumps(v) for v in _arrow_values(column)], dtype=object)
+        else:
+            continue
+        replaced[i] = values
+    if not replaced:
+        return frame
+    frame = frame.copy()
+    for i, values in replaced.items():
+        frame.isetitem(i, values)
+    return frame
+
+
 def _json_value(value):
     """A value as json.dumps writes it exactly: missing values are null, numpy scalars Python numbers."""
     if value is None or value is _NA or value is _NAT:
         return None
     if isinstance(value, float):
         return None if value != value else value
-    if hasattr(value, "item") and type(value).__module__ == "numpy":
+    if hasattr(value, "item") and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
         value = value.item()
         return None if isinstance(value, float) and value != value else value
     return value
@@ -668,11 +763,7 @@ def _json_default(value):
 
 def _jsonl(frame):
     """Return a DataFrame's rows as JSON Lines text, every value exactly as it is."""
-    global _NA, _NAT
-    if _NA is None:
-        import pandas as pd
-
-        _NA, _NAT = pd.NA, pd.NaT
+    _missing_values()
     names = [str(name) for name in frame.columns]
     columns = []
     for i in range(frame.shape[1]):
@@ -680,6 +771,9 @@ def _jsonl(frame):
         kind = column.dtype.kind if hasattr(column.dtype, "kind") else "O"
         if kind in "iub" and not hasattr(column.dtype, "na_value"):
             columns.append(column.tolist())  # numpy integers and booleans: exact Python values
+        elif _nan_is_a_value(column):  # NaN is written NaN, as JSON's Infinity is Infinity
+            values = _arrow_values(column) if _is_arrow(column) else column.tolist()
+            columns.append([value if _is_nan(value) else _json_value(value) for value in values])
         else:
             columns.append([_json_value(v) for v in column.astype(object).tolist()])
     dumps = json.JSONEncoder(
@@ -691,10 +785,19 @@ def _jsonl(frame):
 _NA = _NAT = None
 
 
+def _missing_values():
+    global _NA, _NAT
+    if _NA is None:
+        import pandas as pd
+
+        _NA, _NAT = pd.NA, pd.NaT
+
+
 def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
         if fmt == "csv":
+            frame = _csv_cells(frame)
             if safe_csv:
                 frame = _safe_cells(frame)
             # RFC 4180 line ends: with "\r\n" as the terminator, the csv writer
