@@ -342,7 +342,7 @@ def word_features(text, ngram_range=(1, 2), negation=True, lexicon=None):
         tokens = [t for t in tokens if t not in _PUNCTUATION or t in "!?"]
     grams = []
     low, high = ngram_range
-    for n in range(low, high + 1):
+    for n in range(low, min(high, len(tokens)) + 1):  # no n-gram is longer than the text
         if n == 1:
             grams.extend(tokens)
         else:

@@ -319,3 +319,26 @@ def test_char_ngrams_can_be_disabled(tiny_corpus):
     )
     assert model.vectorizer_.featuriser_.settings["char_ngram_range"] is None
     assert model.predict(["We firmly reject the treaty."]).tolist() == ["opposed"]
+
+
+def test_a_huge_ngram_range_is_refused_or_bounded_by_the_text():
+    # Valid by type, absurd by size: the featuriser says why it cannot (it
+    # raised an OverflowError), and the streaming estimator's word features
+    # stop at the text's length instead of looping to 10**8.
+    import time
+
+    from stance import StanceVectorizer
+    from stance._text import word_features
+
+    with pytest.raises(ValueError, match="use shorter n-grams"):
+        StanceVectorizer(word_ngram_range=(1, 10**7)).fit(["We back it.", "We reject it."])
+    started = time.perf_counter()
+    assert word_features("we back it", ngram_range=(1, 10**8), negation=False) == [
+        "we",
+        "back",
+        "it",
+        "we back",
+        "back it",
+        "we back it",
+    ]
+    assert time.perf_counter() - started < 5
