@@ -505,12 +505,37 @@ def _read_parquet(source, chunk_rows):
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
     parquet = pq.ParquetFile(source.stream)
+    # Parquet allows two columns of one name; a table row (a JSON object)
+    # cannot hold both: the second is named as pandas names a CSV file's
+    # (x, x.1), so that no column is lost.
+    names = unique_names(parquet.schema_arrow.names)
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows
-        yield batch.to_pandas(types_mapper=parquet_type)
+        yield batch.rename_columns(names).to_pandas(types_mapper=parquet_type)
     if not rows:  # no rows: the columns all the same, so that the output has its header
-        yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=parquet_type)
+        yield parquet.schema_arrow.empty_table().rename_columns(names).to_pandas(types_mapper=parquet_type)
+
+
+def unique_names(names):
+    """``names`` with a repeated one numbered as pandas numbers a CSV file's: ``x``, ``x.1``, ``x.2``.
+
+    Examples
+    --------
+    >>> unique_names(["x", "x", "x.1", "y"])
+    ['x', 'x.2', 'x.1', 'y']
+    """
+    taken = set(names)
+    seen = set()
+    unique = []
+    for name in names:
+        candidate, number = name, 0
+        while candidate in seen or (candidate != name and candidate in taken):
+            number += 1
+            candidate = f"{name}.{number}"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
 
 
 def _read_text(source, chunk_rows):
@@ -650,14 +675,17 @@ def _defuse(value):
 
 
 def _safe_cells(frame):
+    # By position: two columns may share a name.
     columns = [
-        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")
+        i
+        for i in range(frame.shape[1])
+        if frame.iloc[:, i].dtype == object or str(frame.iloc[:, i].dtype) in ("str", "string")
     ]
     if not columns:
         return frame
     frame = frame.copy()
-    for column in columns:
-        frame[column] = frame[column].map(_defuse).astype(object)
+    for i in columns:
+        frame.isetitem(i, frame.iloc[:, i].map(_defuse).astype(object))
     return frame
 
 

@@ -427,6 +427,27 @@ def test_predict_keeps_parquet_nan_apart_from_null(tmp_path, fmt, options):
         ] == [True] * 4
 
 
+@pytest.mark.parametrize("fmt, safe_csv", [("jsonl", False), ("csv", True)])
+def test_parquet_columns_of_one_name_are_all_kept(tmp_path, fmt, safe_csv):
+    # Parquet allows two columns named x; a JSON object holds one key x (the
+    # second overwrote the first), and --safe-csv failed with a traceback.
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "twice.parquet"
+    table = pa.Table.from_arrays(
+        [pa.array(["=a", "b"]), pa.array([1.5, None]), pa.array(["-x", "y"]), pa.array([3, 4])],
+        names=["text", "x", "x", "x.1"],
+    )
+    pq.write_table(table, source)
+    out = tmp_path / f"out.{fmt}"
+    write_table(read_table(source), out, fmt, safe_csv=safe_csv)
+    if fmt == "jsonl":
+        assert out.read_text().splitlines()[0] == '{"text":"=a","x":1.5,"x.2":"-x","x.1":3}'
+    else:
+        assert out.read_text().splitlines()[:2] == ["text,x,x.2,x.1", "'=a,1.5,'-x,3"]
+
+
 def test_jsonl_nan_null_and_a_missing_key(tmp_path):
     # JSON has no NaN, but Python's reader takes NaN and Infinity (as stance
     # takes them): NaN comes out NaN, null and a missing key null; in CSV,
