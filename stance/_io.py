@@ -92,12 +92,17 @@ MAX_LINE_BYTES = 256 << 20
 
 
 class _LineBounded(io.RawIOBase):
-    """A stream that raises :class:`DataError` once a line grows longer than ``limit`` bytes."""
+    """A stream that raises :class:`DataError` once a line grows longer than ``limit`` bytes.
 
-    def __init__(self, stream, name, limit):
+    A line ends at a line feed, or with ``cr`` also at a carriage return
+    (as Python's text reader, pandas' and JSON Lines' end lines).
+    """
+
+    def __init__(self, stream, name, limit, cr=True):
         self._stream = stream
         self._name = name
         self._limit = limit
+        self._cr = cr
         self._run = 0  # bytes since the last line end
         self._line = 1  # the number of the line being read
 
@@ -109,6 +114,10 @@ class _LineBounded(io.RawIOBase):
         data = read(len(buffer))
         n = len(data)
         buffer[:n] = data
+        if self._cr and b"\r" in data:
+            crlf = data.count(b"\r\n")
+            data = data.replace(b"\r", b"\n")
+            self._line -= crlf  # a CR LF is one line end, not two
         if n <= self._limit and b"\n" in data:  # the common case: no line inside data can be too long
             last = data.rfind(b"\n")
             if self._run + data.find(b"\n") > self._limit:
@@ -242,9 +251,13 @@ class _Source:
         if self.owned:
             stream.close()
 
-    def lines(self):
-        """The stream from where it stands, refusing a line longer than :data:`MAX_LINE_BYTES`."""
-        return io.BufferedReader(_LineBounded(self.stream, self.name, MAX_LINE_BYTES), 1 << 16)
+    def lines(self, cr=True):
+        """The stream from where it stands, refusing a line longer than :data:`MAX_LINE_BYTES`.
+
+        A carriage return ends a line too, unless ``cr`` is false (SemEval's
+        reader splits lines at line feeds only).
+        """
+        return io.BufferedReader(_LineBounded(self.stream, self.name, MAX_LINE_BYTES, cr), 1 << 16)
 
     def rewind(self):
         """Go back to the start (seekable sources only)."""
@@ -568,7 +581,7 @@ def _read_semeval(source, chunk_rows):
 
     rows = []
     header = None
-    for number, raw in enumerate(source.lines(), start=1):
+    for number, raw in enumerate(source.lines(cr=False), start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:

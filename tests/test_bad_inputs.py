@@ -994,7 +994,9 @@ def test_a_line_longer_than_the_limit_is_refused(fmt, command, monkeypatch, tmp_
     head = {"semeval": "ID\tTarget\tTweet\tStance\n", "csv": "text,label\n"}.get(fmt, "")
     row = {"jsonl": '{{"text": "{}"}}\n', "semeval": "1\tx\t{}\tNONE\n"}.get(fmt, "{}\n")
     path = tmp_path / "long.txt"
-    path.write_text(head + row.format("short") + row.format("x" * ((1 << 20) + 1)) + row.format("short again"))
+    path.write_text(
+        head + row.format("short") + row.format("x" * ((1 << 20) + 1)) + row.format("short again")
+    )
     flag = "--data" if command == "evaluate" else "-i"
     result = run_stance(command, flag, path, "--format", fmt)
     assert result.returncode == 1, result.stderr
@@ -1002,6 +1004,19 @@ def test_a_line_longer_than_the_limit_is_refused(fmt, command, monkeypatch, tmp_
     assert result.stderr.splitlines() == [
         f"stance: error: line {line} of {path} is longer than 1 MB, the longest line stance reads"
     ]
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "tsv", "jsonl"])
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_lines_ended_by_carriage_returns_are_not_one_long_line(fmt, end, monkeypatch, tmp_path):
+    # Old Mac files end lines with CR alone, which every reader but SemEval's takes as a line end.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 1000)
+    row = '{"text": "We back it."}' if fmt == "jsonl" else "We back it."
+    path = tmp_path / "cr.txt"
+    path.write_text(end.join(["text" if fmt in ("csv", "tsv") else row] + [row] * 5000) + end, newline="")
+    result = run_stance("predict", "-i", path, "--format", fmt, "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 5000 + (fmt not in ("csv", "tsv"))
 
 
 @pytest.mark.parametrize("fmt", ["text", "csv", "jsonl"])
