@@ -197,6 +197,11 @@ def find_input_files(path, fmt=None):
             explicit = False
         elif fs.exists(root):
             candidates, explicit = [root], True
+            info = fs.info(root)
+            if info["type"] != "file":
+                # A device, a FIFO or a socket: Dask reads files by offsets,
+                # and /dev/zero would never end.
+                raise DataError(_not_a_file(path, info))
         else:
             raise DataError(f"{path} does not exist")
     except OSError as error:
@@ -224,6 +229,18 @@ def find_input_files(path, fmt=None):
     # their protocol so that dask opens them with the same filesystem.
     files = _natural_sorted(files)
     return (files if local else [fs.unstrip_protocol(f) for f in files]), fmt
+
+
+def _not_a_file(path, info):
+    import stat
+
+    from ._files import describe_kind, endless_device
+
+    mode = info.get("mode")
+    if mode is not None and stat.S_ISCHR(mode):
+        return endless_device(path)
+    kind = describe_kind(mode) if mode is not None else "special file"
+    return f"cannot read {path}: it is a {kind}; the dask engine reads files (use --engine local for a pipe)"
 
 
 def read_dask_frame(path, fmt=None):
