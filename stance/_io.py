@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import DataError, UsageError
-from ._files import check_output_path, describe_kind, endless_device, open_output
+from ._files import check_output_path, describe_kind, endless_device, is_endless_device, open_output
 
 __all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
 
@@ -206,6 +206,10 @@ class _Source:
         if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
             self._close(stream)
             raise DataError(f"cannot read {self.name}: it is a {describe_kind(mode)}")
+        if mode is not None and is_endless_device(stream.fileno()):
+            # /dev/zero, /dev/urandom: refused before a byte is read (/dev/null is an empty input).
+            self._close(stream)
+            raise DataError(endless_device(self.name))
         self.regular = mode is None or stat.S_ISREG(mode)
         try:
             seekable = self.regular and stream.seekable()
@@ -221,10 +225,6 @@ class _Source:
         if not self.head:
             self._close(stream)
             raise DataError(f"{self.name} is empty")
-        if mode is not None and stat.S_ISCHR(mode) and not stream.isatty():
-            # /dev/zero, /dev/urandom: bytes without end (an empty one, /dev/null, is "empty" above).
-            self._close(stream)
-            raise DataError(endless_device(self.name))
         if seekable:
             stream.seek(start)
             self.stream = stream

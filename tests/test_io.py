@@ -592,3 +592,18 @@ def test_the_dask_engine_keeps_parquet_nan_apart_from_null(tmp_path):
     out = tmp_path / "out.jsonl"
     write_table([frame.compute(scheduler="synchronous")], out, "jsonl")
     assert [line[:-1] for line in out.read_text().splitlines()] == NAN_AND_NULL_JSONL
+
+
+def test_an_endless_device_is_refused_before_a_byte_is_read(monkeypatch):
+    # A device that waits for its bytes (a mouse, /dev/kmsg) must not hang
+    # the check, so it is made on the descriptor, not on what is read.
+    from stance import _io
+
+    def no_reading(stream):
+        raise AssertionError("read from a device")
+
+    monkeypatch.setattr(_io._Source, "_read_head", staticmethod(no_reading))
+    with pytest.raises(DataError, match="it is a character device, whose bytes never end"):
+        read_all("/dev/zero", "text")
+    with pytest.raises(AssertionError, match="read from a device"):
+        read_all("/dev/null", "text")  # the null device is read: an empty input

@@ -47,20 +47,14 @@ MAX_DOCUMENT_BYTES = 256 << 20
 
 
 def _read_bounded(stream, name):
-    import os
-    import stat
-
-    from .._files import endless_device
+    from .._files import endless_device, is_endless_device
 
     try:
-        mode = os.fstat(stream.fileno()).st_mode
+        fd = stream.fileno()
     except (OSError, AttributeError, ValueError):
-        mode = None
-    if mode is not None and stat.S_ISCHR(mode) and not stream.isatty():
-        first = stream.read(1)  # /dev/null ends at once: an empty document, not an endless one
-        if first:
-            raise DataError(endless_device(name))
-        return first
+        fd = None
+    if fd is not None and is_endless_device(fd):
+        raise DataError(endless_device(name))
     return stream.read(MAX_DOCUMENT_BYTES + 1)
 
 
