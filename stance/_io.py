@@ -525,9 +525,17 @@ def _read_parquet(source, chunk_rows):
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows
-        yield batch.rename_columns(names).to_pandas(types_mapper=parquet_type)
+        yield _named(batch, names).to_pandas(types_mapper=parquet_type)
     if not rows:  # no rows: the columns all the same, so that the output has its header
-        yield parquet.schema_arrow.empty_table().rename_columns(names).to_pandas(types_mapper=parquet_type)
+        yield _named(parquet.schema_arrow.empty_table(), names).to_pandas(types_mapper=parquet_type)
+
+
+def _named(batch, names):
+    # Renamed before pandas sees it: its type mapping goes by name. (Not
+    # RecordBatch.rename_columns, which older pyarrow lacks.)
+    if list(batch.schema.names) == names:
+        return batch
+    return type(batch).from_arrays(batch.columns, names=names)
 
 
 def unique_names(names):
