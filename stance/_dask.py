@@ -133,8 +133,9 @@ def label_dask_frame(
 
     if not isinstance(frame, dd.DataFrame):
         raise TypeError(f"frame must be a dask DataFrame, not {type(frame).__name__}")
-    if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
+    from ._model import check_count
+
+    check_count("chunk_rows", chunk_rows)
     settings = (text_column, target_column, target, chunk_rows)
     # Labelling a made-up row with the real model gives the output's columns
     # and dtypes exactly (names included when the input already has a

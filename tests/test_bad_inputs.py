@@ -857,6 +857,16 @@ def test_bad_api_input(case):
         call()
 
 
+@pytest.mark.parametrize("setting", ["jobs", "chunk_rows"])
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True, float("nan"), None])
+def test_label_frames_refuses_bad_jobs_and_chunk_rows_naming_them(setting, value):
+    # They were TypeErrors from deep inside (jobs=1.5: "'float' object cannot
+    # be interpreted as an integer"), and jobs=True counted as 1.
+    frame = pd.DataFrame({"text": ["We back it."]})
+    with pytest.raises(ValueError, match=f"^{setting} must be a whole number of at least 1, not "):
+        list(stance.load_model().label_frames(frame, **{setting: value}))
+
+
 def test_a_huge_document_is_split_in_linear_time():
     # NLTK ran Punkt's regular expressions under a wall-clock limit, which a
     # paragraph of megabytes exceeded on a loaded machine (a TimeoutError);
