@@ -133,8 +133,9 @@ def label_dask_frame(
 
     if not isinstance(frame, dd.DataFrame):
         raise TypeError(f"frame must be a dask DataFrame, not {type(frame).__name__}")
-    if chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
+    from ._model import check_count
+
+    check_count("chunk_rows", chunk_rows)
     settings = (text_column, target_column, target, chunk_rows)
     # Labelling a made-up row with the real model gives the output's columns
     # and dtypes exactly (names included when the input already has a
@@ -197,6 +198,11 @@ def find_input_files(path, fmt=None):
             explicit = False
         elif fs.exists(root):
             candidates, explicit = [root], True
+            info = fs.info(root)
+            if info["type"] != "file":
+                # A device, a FIFO or a socket: Dask reads files by offsets,
+                # and /dev/zero would never end.
+                raise DataError(_not_a_file(path, info))
         else:
             raise DataError(f"{path} does not exist")
     except OSError as error:
@@ -226,6 +232,18 @@ def find_input_files(path, fmt=None):
     return (files if local else [fs.unstrip_protocol(f) for f in files]), fmt
 
 
+def _not_a_file(path, info):
+    import stat
+
+    from ._files import describe_kind, endless_device
+
+    mode = info.get("mode")
+    if mode is not None and stat.S_ISCHR(mode):
+        return endless_device(path)
+    kind = describe_kind(mode) if mode is not None else "special file"
+    return f"cannot read {path}: it is a {kind}; the dask engine reads files (use --engine local for a pipe)"
+
+
 def read_dask_frame(path, fmt=None):
     """Read a file, folder or glob of CSV or Parquet files as a Dask DataFrame.
 
@@ -249,10 +267,11 @@ def read_dask_frame(path, fmt=None):
             # As on the local path: a blank line's cells are "" too.
             frame = frame.fillna("")
         else:
-            from ._io import parquet_integer_types
+            from ._io import parquet_type
 
-            # Integer columns with nulls stay integers, as on the local path.
-            frame = dd.read_parquet(files, arrow_to_pandas={"types_mapper": parquet_integer_types().get})
+            # Integer columns with nulls stay integers, and floats keep NaN
+            # apart from null, as on the local path.
+            frame = dd.read_parquet(files, arrow_to_pandas={"types_mapper": parquet_type})
     except Exception as error:  # parsers raise many types; all mean "bad file"
         raise DataError(f"cannot read {path} as {fmt}: {first_line(error)}") from None
     return frame, files

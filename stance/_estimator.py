@@ -15,9 +15,13 @@ from ._vectorizer import StanceVectorizer
 __all__ = ["StanceClassifier"]
 
 
+#: The largest seed: numpy's and scikit-learn's seeds are 32-bit.
+MAX_SEED = 2**32 - 1
+
+
 def is_whole(value):
     """Whether ``value`` is a whole number (not a bool) of at least 0."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= 0
 
 
 def is_count(value):
@@ -25,9 +29,29 @@ def is_count(value):
     return is_whole(value) and value >= 1
 
 
+def is_seed(value):
+    """Whether ``value`` is a whole number from 0 to :data:`MAX_SEED` (a seed scikit-learn and numpy take)."""
+    return is_whole(value) and value <= MAX_SEED
+
+
+def is_flag(value):
+    """Whether ``value`` is True or False (numpy's too); 0, 1 or "no" are not."""
+    return isinstance(value, (bool, np.bool_))
+
+
 def is_number(value):
     """Whether ``value`` is a finite int or float (not a bool)."""
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and np.isfinite(value)
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return bool(np.isfinite(value))
+    except (OverflowError, TypeError):  # an int beyond any float: 10**400
+        return False
+
+
+def is_one_of(value, choices):
+    """Whether ``value`` is one of ``choices`` (strings or None), compared safely (an array is not)."""
+    return (value is None or isinstance(value, str)) and value in choices
 
 
 def is_ngram_range(value, optional=False):
@@ -42,26 +66,71 @@ def is_ngram_range(value, optional=False):
     )
 
 
+_NGRAMS = "a pair (low, high) of whole numbers with 1 <= low <= high"
+_FLAG = "True or False"
+
+#: What each setting may be, for the message that refuses a value.
+ALLOWED = {
+    "word_ngram_range": _NGRAMS,
+    "char_ngram_range": f"None or {_NGRAMS}",
+    "negation": _FLAG,
+    "target_features": '"words", "all" or None',
+    "target_weight": "a finite number of at least 0",
+    "relation_weight": "a finite number of at least 0",
+    "relevance": _FLAG,
+    "relevance_prior": "a number between 0 and 1 (both excluded)",
+    "lexicon": _FLAG,
+    "min_df": "a whole number of at least 1",
+    "sublinear_tf": _FLAG,
+    "C": "a finite number above 0",
+    "class_weight": '"balanced" or None',
+    "calibration_folds": "a whole number of at least 2",
+    "random_state": f"a whole number from 0 to {MAX_SEED}",
+    "n_features": "a whole number from 1 to 2**31 - 1",
+    "idf": _FLAG,
+    "alpha": "a finite number above 0",
+    "epochs": "a whole number of at least 1",
+    "batch_rows": "a whole number of at least 1",
+}
+
+
 def feature_setting_problems(estimator):
     """Return ``{setting: is bad}`` for the feature settings of a stance estimator."""
     problems = {
         "word_ngram_range": not is_ngram_range(estimator.word_ngram_range),
         "char_ngram_range": not is_ngram_range(estimator.char_ngram_range, optional=True),
-        "target_features": estimator.target_features not in ("words", "all", None),
+        "negation": not is_flag(estimator.negation),
+        "target_features": not is_one_of(estimator.target_features, ("words", "all", None)),
         "target_weight": not (is_number(estimator.target_weight) and estimator.target_weight >= 0),
+        "lexicon": not is_flag(estimator.lexicon),
+        "sublinear_tf": not is_flag(estimator.sublinear_tf),
     }
     if hasattr(estimator, "relation_weight"):  # the streaming estimator has no relating features
         problems["relation_weight"] = not (
             is_number(estimator.relation_weight) and estimator.relation_weight >= 0
         )
+    if hasattr(estimator, "min_df"):
+        problems["min_df"] = not is_count(estimator.min_df)
     return problems
 
 
-def raise_for_bad_settings(estimator, problems):
-    """Raise ValueError naming the first setting whose value ``problems`` marks as bad."""
+def raise_for_bad_settings(estimator, problems, allowed=None):
+    """Raise ValueError naming the first setting whose value ``problems`` marks as bad, and what it may be.
+
+    ``allowed`` overrides :data:`ALLOWED` for settings that differ by estimator.
+    """
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxstring = shown.maxother = 60
     for name, bad in problems.items():
         if bad:
-            raise ValueError(f"invalid setting {name}={getattr(estimator, name)!r}")
+            try:
+                value = shown.repr(getattr(estimator, name))
+            except Exception:  # a value whose repr fails is still refused, by its type
+                value = f"<{type(getattr(estimator, name)).__name__}>"
+            what = {**ALLOWED, **(allowed or {})}[name]
+            raise ValueError(f"invalid setting {name}={value}: {estimator.__class__.__name__} takes {what}")
 
 
 class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
@@ -274,17 +343,21 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         )
 
     def check_params(self):
-        """Raise ValueError, naming the setting, if a parameter is out of range."""
+        """Raise ValueError, naming the setting and what it may be, if a parameter is invalid.
+
+        :meth:`fit` calls it: as in scikit-learn, ``__init__`` and
+        ``set_params`` store values as given, and fitting checks them.
+        """
         raise_for_bad_settings(
             self,
             {
                 **feature_setting_problems(self),
                 "C": not (is_number(self.C) and self.C > 0),
-                "relevance": not isinstance(self.relevance, (bool, np.bool_)),
+                "relevance": not is_flag(self.relevance),
                 "relevance_prior": not (is_number(self.relevance_prior) and 0 < self.relevance_prior < 1),
-                "min_df": not is_count(self.min_df),
-                "class_weight": self.class_weight not in ("balanced", None),
+                "class_weight": not is_one_of(self.class_weight, ("balanced", None)),
                 "calibration_folds": not (is_count(self.calibration_folds) and self.calibration_folds >= 2),
+                "random_state": not is_seed(self.random_state),
             },
         )
 

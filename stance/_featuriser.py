@@ -1021,7 +1021,11 @@ def _token_arrays(table, lexicon, low, high):
     )
     base = max(len(tokens), 1)
     longest = max([high, *phrases])
-    if float(base) ** longest >= 2.0**63:
+    try:
+        too_long = float(base) ** longest >= 2.0**63
+    except OverflowError:  # word_ngram_range=(1, 10**7): beyond any float
+        too_long = True
+    if too_long:
         raise ValueError(f"cannot number {longest}-grams of {base} tokens in 64 bits; use shorter n-grams")
     kinds = {token: _KIND_NUMBERS[kind] for token, kind in TOKEN_KINDS.items()}
     arrays = {

@@ -25,6 +25,8 @@ from ._errors import DataError
 
 __all__ = [
     "describe_kind",
+    "endless_device",
+    "is_endless_device",
     "read_regular",
     "check_zip",
     "check_output_path",
@@ -48,6 +50,34 @@ def describe_kind(mode):
         if test(mode):
             return name
     return "file"
+
+
+def is_endless_device(fd):
+    """Whether the open descriptor ``fd`` is a character device other than a terminal or the null device.
+
+    Such a device (``/dev/zero``, ``/dev/urandom``, a mouse) gives bytes
+    without end, or waits for them: it is refused before a byte is read.
+    ``/dev/null`` is an empty input, a terminal the user typing.
+    """
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        return False
+    if not stat.S_ISCHR(info.st_mode) or os.isatty(fd):
+        return False
+    try:
+        return info.st_rdev != os.stat(os.devnull).st_rdev
+    except OSError:
+        return True
+
+
+def endless_device(name):
+    """The message refusing a character device that is not a terminal as an input (``/dev/zero``).
+
+    Such a device gives bytes without end: read, it would fill memory or
+    never finish. Tables and texts come from files, pipes or a terminal.
+    """
+    return f"cannot read {name}: it is a character device, whose bytes never end; give a file or a pipe"
 
 
 def _size(n):

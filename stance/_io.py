@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import DataError, UsageError
-from ._files import check_output_path, describe_kind, open_output
+from ._files import check_output_path, describe_kind, endless_device, is_endless_device, open_output
 
 __all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
 
@@ -83,6 +83,64 @@ def detect_format(path, fmt=None, default=None):
 MAX_SPOOL_BYTES = 1 << 30
 #: The most bytes looked at to recognise a SemEval header.
 _HEAD_BYTES = 1 << 16
+#: The longest line read from a text, CSV, TSV, JSON Lines or SemEval input.
+#: A line is held in memory whole (a text is labelled from its first 100,000
+#: characters), so an input with no line end, such as an endless pipe, is
+#: refused once a line passes this, in bounded memory, not read until memory
+#: runs out. The same bound as a document of ``stance analyze``.
+MAX_LINE_BYTES = 256 << 20
+
+
+class _LineBounded(io.RawIOBase):
+    """A stream that raises :class:`DataError` once a line grows longer than ``limit`` bytes.
+
+    A line ends at a line feed, or with ``cr`` also at a carriage return
+    (as Python's text reader, pandas' and JSON Lines' end lines).
+    """
+
+    def __init__(self, stream, name, limit, cr=True):
+        self._stream = stream
+        self._name = name
+        self._limit = limit
+        self._cr = cr
+        self._run = 0  # bytes since the last line end
+        self._line = 1  # the number of the line being read
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        read = getattr(self._stream, "read1", self._stream.read)
+        data = read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if self._cr and b"\r" in data:
+            crlf = data.count(b"\r\n")
+            data = data.replace(b"\r", b"\n")
+            self._line -= crlf  # a CR LF is one line end, not two
+        if n <= self._limit and b"\n" in data:  # the common case: no line inside data can be too long
+            last = data.rfind(b"\n")
+            if self._run + data.find(b"\n") > self._limit:
+                self._refuse()
+            self._line += data.count(b"\n")
+            self._run = n - last - 1
+        else:  # a block longer than the limit (a tiny limit): line by line
+            *ended, rest = data.split(b"\n")
+            for line in ended:
+                if self._run + len(line) > self._limit:
+                    self._refuse()
+                self._line += 1
+                self._run = 0
+            self._run += len(rest)
+        if self._run > self._limit:
+            self._refuse()
+        return n
+
+    def _refuse(self):
+        size = f"{self._limit >> 20} MB" if self._limit >= 1 << 20 else f"{self._limit:,} bytes"
+        raise DataError(
+            f"line {self._line} of {self._name} is longer than {size}, the longest line stance reads"
+        )
 
 
 class _Prefixed(io.RawIOBase):
@@ -148,6 +206,10 @@ class _Source:
         if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
             self._close(stream)
             raise DataError(f"cannot read {self.name}: it is a {describe_kind(mode)}")
+        if mode is not None and is_endless_device(stream.fileno()):
+            # /dev/zero, /dev/urandom: refused before a byte is read (/dev/null is an empty input).
+            self._close(stream)
+            raise DataError(endless_device(self.name))
         self.regular = mode is None or stat.S_ISREG(mode)
         try:
             seekable = self.regular and stream.seekable()
@@ -189,6 +251,14 @@ class _Source:
         if self.owned:
             stream.close()
 
+    def lines(self, cr=True):
+        """The stream from where it stands, refusing a line longer than :data:`MAX_LINE_BYTES`.
+
+        A carriage return ends a line too, unless ``cr`` is false (SemEval's
+        reader splits lines at line feeds only).
+        """
+        return io.BufferedReader(_LineBounded(self.stream, self.name, MAX_LINE_BYTES, cr), 1 << 16)
+
     def rewind(self):
         """Go back to the start (seekable sources only)."""
         self.stream.seek(self._start)
@@ -202,8 +272,10 @@ class _Source:
         try:
             spool = tempfile.TemporaryFile()
             copied = 0
+            # Parquet has no lines; JSON Lines does, and an endless line is refused before the limit.
+            stream = self.stream if fmt == "parquet" else self.lines()
             while True:
-                block = self.stream.read(1 << 20)
+                block = stream.read(1 << 20)
                 if not block:
                     break
                 copied += len(block)
@@ -316,7 +388,7 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
 
     import pandas as pd
 
-    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
     reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
     with _detaching(text), reader:
         while True:
@@ -364,12 +436,12 @@ def _read_jsonl(source, chunk_rows):
     # holds the targets). A pipe was copied to a file first.
     columns = {}
     lines = 0
-    for number, record in _json_records(source.stream):
+    for number, record in _json_records(source.lines()):
         columns.update(dict.fromkeys(record))
         lines = number
     source.rewind()
     rows = []
-    for number, record in _json_records(source.stream):
+    for number, record in _json_records(source.lines()):
         if number > lines or not columns.keys() >= record.keys():
             raise DataError(
                 f"{source.name} changed while it was read (line {number} is new); "
@@ -404,25 +476,40 @@ def _json_records(source):
 
 def _records_frame(pd, rows, columns):
     # dtype=object keeps values exactly as JSON gave them: numbers stay
-    # numbers, and strings with lone surrogates (valid JSON escapes, invalid
-    # Unicode) survive, which Arrow-backed string columns would refuse.
-    return pd.DataFrame(rows, columns=list(columns) or ["text"], dtype=object)
+    # numbers, NaN stays NaN and null None (a missing key is None too: a
+    # row has no value there), and strings with lone surrogates (valid JSON
+    # escapes, invalid Unicode) survive, which Arrow-backed string columns
+    # would refuse.
+    names = list(columns) or ["text"]
+    return pd.DataFrame([[row.get(name) for name in names] for row in rows], columns=names, dtype=object)
 
 
-def parquet_integer_types():
-    """Arrow's integer types mapped to pandas' nullable ones (for ``to_pandas(types_mapper=...get)``).
+def parquet_type(arrow_type):
+    """The pandas type that keeps the values of a Parquet column of ``arrow_type``, or None for the default.
 
-    An integer column with nulls would otherwise become floats, and
-    9007199254740993 would come out as 9007199254740992.0. The local and the
-    Dask engine both read Parquet with it.
+    A ``types_mapper`` for pyarrow's ``to_pandas``; the local and the Dask
+    engine both read Parquet with it. Integers become pandas' nullable
+    integers: with nulls they would otherwise become floats, and
+    9007199254740993 would come out as 9007199254740992.0. Floats and
+    nested values (lists, structs, maps) stay Arrow values, which keep NaN
+    apart from null, inside a list too (numpy floats have one NaN for both;
+    pandas' nullable floats turn NaN into null; numpy's lists turn a null
+    element into NaN and a struct's integers into floats).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> parquet_type(pa.int64()), parquet_type(pa.float32()), parquet_type(pa.string())
+    (Int64Dtype(), float[pyarrow], None)
     """
     import pandas as pd
     import pyarrow as pa
 
-    return {
-        getattr(pa, name)(): getattr(pd, f"{name.capitalize().replace('Uint', 'UInt')}Dtype")()
-        for name in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
-    }
+    if pa.types.is_integer(arrow_type):
+        return pd.api.types.pandas_dtype(str(arrow_type).capitalize().replace("Uint", "UInt"))
+    if pa.types.is_floating(arrow_type) or pa.types.is_nested(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return None
 
 
 def _read_parquet(source, chunk_rows):
@@ -431,20 +518,52 @@ def _read_parquet(source, chunk_rows):
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
     parquet = pq.ParquetFile(source.stream)
-    integers = parquet_integer_types()
+    # Parquet allows two columns of one name; a table row (a JSON object)
+    # cannot hold both: the second is named as pandas names a CSV file's
+    # (x, x.1), so that no column is lost.
+    names = unique_names(parquet.schema_arrow.names)
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows
-        yield batch.to_pandas(types_mapper=integers.get)
+        yield _named(batch, names).to_pandas(types_mapper=parquet_type)
     if not rows:  # no rows: the columns all the same, so that the output has its header
-        yield parquet.schema_arrow.empty_table().to_pandas(types_mapper=integers.get)
+        yield _named(parquet.schema_arrow.empty_table(), names).to_pandas(types_mapper=parquet_type)
+
+
+def _named(batch, names):
+    # Renamed before pandas sees it: its type mapping goes by name. (Not
+    # RecordBatch.rename_columns, which older pyarrow lacks.)
+    if list(batch.schema.names) == names:
+        return batch
+    return type(batch).from_arrays(batch.columns, names=names)
+
+
+def unique_names(names):
+    """``names`` with a repeated one numbered as pandas numbers a CSV file's: ``x``, ``x.1``, ``x.2``.
+
+    Examples
+    --------
+    >>> unique_names(["x", "x", "x.1", "y"])
+    ['x', 'x.2', 'x.1', 'y']
+    """
+    taken = set(names)
+    seen = set()
+    unique = []
+    for name in names:
+        candidate, number = name, 0
+        while candidate in seen or (candidate != name and candidate in taken):
+            number += 1
+            candidate = f"{name}.{number}"
+        seen.add(candidate)
+        unique.append(candidate)
+    return unique
 
 
 def _read_text(source, chunk_rows):
     import pandas as pd
 
     lines = []
-    text = io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
     with _detaching(text):
         for line in text:
             lines.append(line.rstrip("\r\n"))
@@ -470,7 +589,7 @@ def _read_semeval(source, chunk_rows):
 
     rows = []
     header = None
-    for number, raw in enumerate(source.stream, start=1):
+    for number, raw in enumerate(source.lines(cr=False), start=1):
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -528,7 +647,11 @@ def write_table(frames, path, fmt, safe_csv=False):
 
     Values come out as they went in: integers of any size exactly (nullable
     integer columns too), floats to the last digit, JSON's ``Infinity`` as
-    ``Infinity``. With ``safe_csv``, a CSV text cell that a spreadsheet would
+    ``Infinity``. NaN read from the input (a Parquet float, the ``NaN`` that
+    Python's JSON reader takes) stays apart from a missing value (null, a
+    missing JSON key): NaN is ``NaN`` in both formats, a missing value
+    ``null`` in JSON Lines and an empty field in CSV. In the columns stance
+    adds, NaN means missing. With ``safe_csv``, a CSV text cell that a spreadsheet would
     run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
     carriage return) gets a leading ``'``.
     """
@@ -573,14 +696,94 @@ def _defuse(value):
 
 
 def _safe_cells(frame):
+    # By position: two columns may share a name.
     columns = [
-        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in ("str", "string")
+        i
+        for i in range(frame.shape[1])
+        if frame.iloc[:, i].dtype == object or str(frame.iloc[:, i].dtype) in ("str", "string")
     ]
     if not columns:
         return frame
     frame = frame.copy()
-    for column in columns:
-        frame[column] = frame[column].map(_defuse).astype(object)
+    for i in columns:
+        frame.isetitem(i, frame.iloc[:, i].map(_defuse).astype(object))
+    return frame
+
+
+def _is_arrow(column):
+    return hasattr(column.dtype, "pyarrow_dtype")
+
+
+def _nan_is_a_value(column):
+    """Whether NaN in ``column`` is a value read from the input, not pandas' mark of a missing one.
+
+    So it is in the columns readers make: JSON Lines' (object: ``NaN`` is
+    NaN, null is None) and Parquet's floats and nested values (Arrow: NaN is
+    NaN, null is null). In numpy float columns, such as the probabilities
+    stance adds, NaN means missing.
+    """
+    return column.dtype == object or _is_arrow(column)
+
+
+def _is_nan(value):
+    return isinstance(value, float) and value != value
+
+
+def _arrow_values(column):
+    """The exact Python values of an Arrow-backed column: None for null, NaN for NaN, nested ones too."""
+    import pyarrow as pa
+
+    return pa.array(column).to_pylist()
+
+
+def _csv_cells(frame):
+    """``frame`` as CSV writes it: NaN read from the input is "NaN" (a missing value stays an
+    empty field), a Parquet list, struct or map is its JSON text, a time its own text."""
+    import numpy as np
+
+    _missing_values()
+
+    replaced = {}
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if column.dtype == object:
+            missing = column.isna().to_numpy()
+            if not missing.any():
+                continue
+            values = column.to_numpy(copy=True)
+            nan = np.fromiter((_is_nan(v) for v in values[missing]), bool, int(missing.sum()))
+            if not nan.any():
+                continue
+            values[np.flatnonzero(missing)[nan]] = "NaN"
+        elif _is_arrow(column) and column.dtype.kind == "f":
+            # Through numpy floats of the same width: they are written as
+            # numpy float columns are (a float32 0.1 as "0.1").
+            missing = column.isna().to_numpy()
+            numbers = column.to_numpy(dtype=column.dtype.numpy_dtype, na_value=np.nan)
+            values = np.empty(len(numbers), dtype=object)
+            values[:] = list(numbers)
+            values[np.isnan(numbers) & ~missing] = "NaN"
+            values[missing] = None
+        elif getattr(column.dtype, "kind", "") in "Mm" and not _is_arrow(column):
+            # Times each on its own: pandas writes a column's times to the
+            # precision its most precise one needs, which would make a
+            # time's text depend on the chunk it is in (--chunk-rows).
+            values = np.array(
+                [None if v is _NAT else str(v) for v in column.astype(object).tolist()], dtype=object
+            )
+        elif _is_arrow(column) and column.dtype.kind == "O":  # nested: JSON text
+            dumps = json.JSONEncoder(
+                ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")
+            ).encode
+            values = np.array([None if v is None else dumps(v) for v in _arrow_values(column)], dtype=object)
+        else:
+            continue
+        replaced[i] = values
+    if not replaced:
+        return frame
+    frame = frame.copy()
+    for i, values in replaced.items():
+        frame.isetitem(i, values)
     return frame
 
 
@@ -590,7 +793,7 @@ def _json_value(value):
         return None
     if isinstance(value, float):
         return None if value != value else value
-    if hasattr(value, "item") and type(value).__module__ == "numpy":
+    if hasattr(value, "item") and type(value).__module__ == "numpy" and getattr(value, "ndim", 1) == 0:
         value = value.item()
         return None if isinstance(value, float) and value != value else value
     return value
@@ -609,11 +812,7 @@ def _json_default(value):
 
 def _jsonl(frame):
     """Return a DataFrame's rows as JSON Lines text, every value exactly as it is."""
-    global _NA, _NAT
-    if _NA is None:
-        import pandas as pd
-
-        _NA, _NAT = pd.NA, pd.NaT
+    _missing_values()
     names = [str(name) for name in frame.columns]
     columns = []
     for i in range(frame.shape[1]):
@@ -621,6 +820,9 @@ def _jsonl(frame):
         kind = column.dtype.kind if hasattr(column.dtype, "kind") else "O"
         if kind in "iub" and not hasattr(column.dtype, "na_value"):
             columns.append(column.tolist())  # numpy integers and booleans: exact Python values
+        elif _nan_is_a_value(column):  # NaN is written NaN, as JSON's Infinity is Infinity
+            values = _arrow_values(column) if _is_arrow(column) else column.tolist()
+            columns.append([value if _is_nan(value) else _json_value(value) for value in values])
         else:
             columns.append([_json_value(v) for v in column.astype(object).tolist()])
     dumps = json.JSONEncoder(
@@ -632,10 +834,19 @@ def _jsonl(frame):
 _NA = _NAT = None
 
 
+def _missing_values():
+    global _NA, _NAT
+    if _NA is None:
+        import pandas as pd
+
+        _NA, _NAT = pd.NA, pd.NaT
+
+
 def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
         if fmt == "csv":
+            frame = _csv_cells(frame)
             if safe_csv:
                 frame = _safe_cells(frame)
             # RFC 4180 line ends: with "\r\n" as the terminator, the csv writer

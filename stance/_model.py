@@ -58,6 +58,14 @@ def as_lists(texts, target=None):
     return texts, targets
 
 
+def check_count(name, value):
+    """Raise ValueError unless ``value`` is a whole number (not a bool) of at least 1."""
+    import numbers
+
+    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+
+
 def overall_stance(labels):
     """Return a document's stance from its sentences' labels.
 
@@ -356,10 +364,8 @@ class StanceModel:
         >>> [out["stance_label"].tolist() for out in stance.load_model().label_frames(lines, chunk_rows=2)]
         [['aligned', 'opposed'], ['neutral']]
         """
-        if jobs < 1:
-            raise ValueError(f"jobs must be at least 1, not {jobs}")
-        if chunk_rows < 1:
-            raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
+        for name, value in (("jobs", jobs), ("chunk_rows", chunk_rows)):
+            check_count(name, value)
         frames = _chunks(data, chunk_rows)
         if jobs == 1:
             for frame in frames:

@@ -95,6 +95,7 @@ def ordered_map(function, context, items, jobs):
 def _stop(pool):
     """Stop a pool at once: nobody will read the work in flight (an error, an interrupt, a closed pipe)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         try:
@@ -105,4 +106,13 @@ def _stop(pool):
         try:
             process.join(timeout=5)
         except (OSError, ValueError, AttributeError, AssertionError):
+            pass
+    # The pool's own thread closes its wake-up pipe when it sees the workers
+    # gone; if that races with the wake-up the interpreter sends at exit,
+    # Python 3.11 prints an "Exception ignored ... Bad file descriptor"
+    # traceback after "stance: stopped by SIGTERM". Let it finish first.
+    if manager is not None:
+        try:
+            manager.join(timeout=5)
+        except RuntimeError:
             pass

@@ -30,7 +30,10 @@ from ._estimator import (
     contribution_table,
     feature_setting_problems,
     is_count,
+    is_flag,
     is_number,
+    is_one_of,
+    is_seed,
     is_whole,
     raise_for_bad_settings,
     weight_table,
@@ -216,10 +219,16 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
                 "epochs": not is_count(self.epochs),
                 "batch_rows": not is_count(self.batch_rows),
                 "class_weight": not (
-                    self.class_weight in ("balanced", None) or isinstance(self.class_weight, dict)
+                    is_one_of(self.class_weight, ("balanced", None))
+                    or (
+                        isinstance(self.class_weight, dict)
+                        and all(is_number(w) and w > 0 for w in self.class_weight.values())
+                    )
                 ),
-                "random_state": not is_whole(self.random_state),
+                "idf": not is_flag(self.idf),
+                "random_state": not is_seed(self.random_state),
             },
+            {"class_weight": '"balanced", None or a {label: weight} dict of weights above 0'},
         )
 
     # -- learning ----------------------------------------------------------------

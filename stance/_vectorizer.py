@@ -69,8 +69,15 @@ class StanceVectorizer(RawTextTags, TransformerMixin, BaseEstimator):
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
 
+    def check_params(self):
+        """Raise ValueError, naming the setting and what it may be, if a parameter is invalid (:meth:`fit` does)."""
+        from ._estimator import feature_setting_problems, raise_for_bad_settings
+
+        raise_for_bad_settings(self, feature_setting_problems(self))
+
     def fit(self, X, y=None):
         """Learn the vocabularies, idf weights and target blocks of ``X``."""
+        self.check_params()
         texts, targets = split_inputs(X)
         self.featuriser_ = Featuriser.fit(
             texts,

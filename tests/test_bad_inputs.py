@@ -18,6 +18,7 @@ import stance
 import stance._persistence
 
 CSV_OK = "text,label\nWe back the plan.,aligned\nWe reject it.,opposed\n"
+ENDLESS = "it is a character device, whose bytes never end"
 
 
 def write(name, content):
@@ -743,6 +744,44 @@ CASES = [
         None,
         lambda stdout: stdout.splitlines()[1].startswith("'=HYPERLINK(1),"),
     ),
+    # Round 3 (issue 11): a device that never ends is refused at once, by every reader.
+    *(
+        (f"{device} as {what}", lambda folder, device=device: device, args, None, status, message, None)
+        for device, what, args, status, message in (
+            ("/dev/zero", "text input", ["predict", "-i", "{}", "--format", "text"], 1, ENDLESS),
+            ("/dev/zero", "CSV input", ["predict", "-i", "{}", "--format", "csv"], 1, ENDLESS),
+            ("/dev/zero", "JSON Lines input", ["predict", "-i", "{}", "--format", "jsonl"], 1, ENDLESS),
+            ("/dev/urandom", "TSV input", ["predict", "-i", "{}", "--format", "tsv"], 1, ENDLESS),
+            ("/dev/zero", "evaluation data", ["evaluate", "--data", "{}", "--format", "csv"], 1, ENDLESS),
+            (
+                "/dev/urandom",
+                "evaluation data",
+                ["evaluate", "--data", "{}", "--format", "jsonl"],
+                1,
+                ENDLESS,
+            ),
+            ("/dev/zero", "suggest input", ["suggest", "-i", "{}", "--format", "text"], 1, ENDLESS),
+            ("/dev/zero", "a document to analyze", ["analyze", "{}"], 1, ENDLESS),
+            ("/dev/urandom", "a document to analyze", ["analyze", "{}"], 1, ENDLESS),
+            (
+                "/dev/zero",
+                "training data",
+                ["train", "-d", "{}", "--format", "csv", "-o", "m.skops"],
+                2,
+                "train reads a file, not a character device",
+            ),
+            ("/dev/zero", "--targets", ["predict", "hi", "--targets", "{}"], 1, "is a character device"),
+        )
+    ),
+    (
+        "/dev/zero behind a CSV name to annotate",
+        lambda folder: (folder / "zero.csv").symlink_to("/dev/zero") or folder / "zero.csv",
+        ["annotate", "{}"],
+        None,
+        2,
+        "annotate updates a file in place, not a character device",
+        None,
+    ),
 ]
 
 
@@ -766,7 +805,7 @@ def test_bad_input(case, tmp_path):
 
 def test_matrix_is_large_enough():
     # The README quotes this count.
-    assert len(CASES) == 74
+    assert len(CASES) == 86
 
 
 def test_read_only_output_is_left_as_it_was(tmp_path):
@@ -816,6 +855,16 @@ def test_bad_api_input(case):
     _, call, error, pattern = case
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("setting", ["jobs", "chunk_rows"])
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True, float("nan"), None])
+def test_label_frames_refuses_bad_jobs_and_chunk_rows_naming_them(setting, value):
+    # They were TypeErrors from deep inside (jobs=1.5: "'float' object cannot
+    # be interpreted as an integer"), and jobs=True counted as 1.
+    frame = pd.DataFrame({"text": ["We back it."]})
+    with pytest.raises(ValueError, match=f"^{setting} must be a whole number of at least 1, not "):
+        list(stance.load_model().label_frames(frame, **{setting: value}))
 
 
 def test_a_huge_document_is_split_in_linear_time():
@@ -920,9 +969,101 @@ def test_evaluate_reads_labelled_data_from_a_pipe(tiny_corpus):
     assert json.loads(result.stdout)["texts"] == len(tiny_corpus)
 
 
-def test_analyze_reads_a_bounded_document_from_an_endless_device(monkeypatch, capsys):
+def endless_fifo(path, block=b"a" * (1 << 16)):
+    """A FIFO that a thread fills with ``block`` until its reader goes away (a pipe that never ends)."""
+    import threading
+
+    os.mkfifo(path)
+
+    def write():
+        try:
+            with open(path, "wb") as stream:
+                while True:
+                    stream.write(block)
+        except OSError:  # the reader closed it: EPIPE
+            pass
+
+    threading.Thread(target=write, daemon=True).start()
+    return path
+
+
+def test_analyze_reads_a_bounded_document_from_an_endless_pipe(monkeypatch, capsys, tmp_path):
     from stance.cli import analyze, main
 
     monkeypatch.setattr(analyze, "MAX_DOCUMENT_BYTES", 1 << 20)
-    assert main(["analyze", "/dev/zero"]) == 1
+    assert main(["analyze", str(endless_fifo(tmp_path / "doc.txt", b"We back it.\n" * 1000))]) == 1
     assert "larger than 1 MB" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "tsv", "jsonl", "semeval"])
+@pytest.mark.parametrize("command", ["predict", "evaluate", "suggest"])
+def test_a_line_longer_than_the_limit_is_refused(fmt, command, monkeypatch, tmp_path):
+    # A line is held whole: one without an end (a 300 MB line, an endless
+    # pipe) is refused once it passes the limit, naming the file and the line.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 1 << 20)
+    head = {"semeval": "ID\tTarget\tTweet\tStance\n", "csv": "text,label\n"}.get(fmt, "")
+    row = {"jsonl": '{{"text": "{}"}}\n', "semeval": "1\tx\t{}\tNONE\n"}.get(fmt, "{}\n")
+    path = tmp_path / "long.txt"
+    path.write_text(
+        head + row.format("short") + row.format("x" * ((1 << 20) + 1)) + row.format("short again")
+    )
+    flag = "--data" if command == "evaluate" else "-i"
+    result = run_stance(command, flag, path, "--format", fmt)
+    assert result.returncode == 1, result.stderr
+    line = 3 if head else 2
+    assert result.stderr.splitlines() == [
+        f"stance: error: line {line} of {path} is longer than 1 MB, the longest line stance reads"
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "tsv", "jsonl"])
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_lines_ended_by_carriage_returns_are_not_one_long_line(fmt, end, monkeypatch, tmp_path):
+    # Old Mac files end lines with CR alone, which every reader but SemEval's takes as a line end.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 1000)
+    row = '{"text": "We back it."}' if fmt == "jsonl" else "We back it."
+    path = tmp_path / "cr.txt"
+    path.write_text(end.join(["text" if fmt in ("csv", "tsv") else row] + [row] * 5000) + end, newline="")
+    result = run_stance("predict", "-i", path, "--format", fmt, "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 5000 + (fmt not in ("csv", "tsv"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "jsonl"])
+def test_an_endless_line_from_a_fifo_is_refused_in_bounded_memory(fmt, monkeypatch, tmp_path):
+    # JSON Lines from a pipe is copied before it is read: the copy stops at the limit too.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 4 << 20)
+    fifo = endless_fifo(tmp_path / "endless")
+    result = run_stance("predict", "-i", fifo, "--format", fmt)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"stance: error: line 1 of {fifo} is longer than 4 MB, the longest line stance reads"
+    ]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_line_of_exactly_the_limit_is_read(extra, monkeypatch, tmp_path):
+    # The limit counts a line's bytes without its end; one byte more is refused.
+    # 1,000 bytes: smaller than a block read, so a block holds several lines.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "edge.txt"
+    path.write_text("a\n" + "b" * 999 + "\n" + "c" * (1000 + extra) + "\n" + "d\n" * 5000)
+    result = run_stance("predict", "-i", path, "--output-format", "jsonl")
+    if extra:
+        assert result.returncode == 1 and "line 3 of" in result.stderr and "1,000 bytes" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.splitlines()) == 5003
+
+
+def test_standard_input_from_an_endless_device_is_refused():
+    # stance predict < /dev/zero: a real process, since standard input is the point.
+    from cli_runner import run_process
+
+    with open("/dev/zero", "rb") as zero:
+        result = run_process("predict", "--format", "csv", stdin=zero, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "stance: error: cannot read standard input: it is a character device, whose bytes never end; "
+        "give a file or a pipe"
+    ]

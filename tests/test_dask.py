@@ -320,3 +320,18 @@ def test_cli_glob_matching_nothing_fails(tmp_path):
     _one_line_error(
         run_stance("predict", "--input", pattern, "--engine", "dask"), 1, f"no files match {pattern}"
     )
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_cli_special_files_are_refused_before_reading(tmp_path, kind):
+    # Dask reads files by offsets: /dev/zero was read without end, and a FIFO waited for ever.
+    import os
+
+    path = tmp_path / "in.csv"
+    if kind == "device":
+        path.symlink_to("/dev/zero")
+        pattern = "it is a character device, whose bytes never end"
+    else:
+        os.mkfifo(path)
+        pattern = "it is a FIFO (named pipe); the dask engine reads files"
+    _one_line_error(run_stance("predict", "--input", str(path), "--engine", "dask"), 1, pattern)

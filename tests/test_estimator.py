@@ -1,6 +1,7 @@
 """StanceClassifier as a scikit-learn estimator, and its target-aware features."""
 
 import pickle
+from functools import partial
 
 import joblib
 import numpy as np
@@ -164,6 +165,93 @@ def test_invalid_settings_are_named_before_fitting(setting, tiny_corpus):
         StanceClassifier(**setting).fit(inputs(tiny_corpus), tiny_corpus["label"])
 
 
+#: Invalid values of each setting, refused by every estimator that has the setting.
+INVALID_SETTINGS = {
+    "random_state": [-1, 2**32, 1.5, "0", None, True, float("nan"), np.random.RandomState(0)],
+    "C": [-1, 0, float("nan"), float("inf"), "1", None, True, 10**400],
+    "word_ngram_range": [(0, 1), (2, 1), (1,), "12", (1.0, 2.0), None, (True, 2), 5],
+    "char_ngram_range": [(0, 3), (3, 2), "a"],
+    "negation": ["no", 0, None],
+    "target_features": ["bogus", 1, np.array(["words", "all"])],
+    "target_weight": [-1, float("nan"), "x", float("inf")],
+    "relation_weight": [-1, float("nan"), "x"],
+    "relevance": ["no", 1],
+    "relevance_prior": [0, 1, 2, float("nan")],
+    "lexicon": ["no", 2, None],
+    "min_df": [0, -1, 1.5, "1", True],
+    "sublinear_tf": ["yes", None],
+    "class_weight": ["bogus", 1, {"aligned": -1}, {"aligned": float("nan")}],
+    "calibration_folds": [1, 0, 2.0, True],
+    "n_features": [0, 2**31, 1.5, -5],
+    "idf": ["yes", None, 1],
+    "alpha": [0, -1, float("nan"), "1"],
+    "epochs": [0, 1.5, -1],
+    "batch_rows": [0, -1, 2.5],
+}
+
+
+def _invalid_cases():
+    from stance import StanceVectorizer, StreamingStanceClassifier
+
+    for estimator in (StanceClassifier, StreamingStanceClassifier, StanceVectorizer):
+        names = estimator().get_params()
+        for name, values in INVALID_SETTINGS.items():
+            if name in names:
+                for value in values:
+                    if (
+                        estimator is StreamingStanceClassifier
+                        and name == "class_weight"
+                        and isinstance(value, dict)
+                    ):
+                        continue  # a dict is the streaming estimator's own choice: tested below
+                    yield pytest.param(
+                        estimator, name, value, id=f"{estimator.__name__}-{name}={value!r}"[:80]
+                    )
+
+
+@pytest.mark.parametrize("estimator, name, value", list(_invalid_cases()))
+def test_every_invalid_setting_is_refused_at_fit_naming_it(estimator, name, value, tiny_corpus):
+    # scikit-learn's convention: __init__ and set_params store values as
+    # given (clone and get_params see them unchanged); fit refuses a bad one
+    # with a ValueError that names it and says what it may be.
+    model = estimator(**{name: value})
+    assert model.get_params()[name] is value
+    assert estimator().set_params(**{name: value}).get_params()[name] is value
+    fit = (
+        model.fit if estimator.__name__ == "StanceVectorizer" else partial(model.fit, y=tiny_corpus["label"])
+    )
+    with pytest.raises(ValueError) as refused:
+        fit(inputs(tiny_corpus))
+    message = str(refused.value)
+    assert message.startswith(f"invalid setting {name}=") and f": {estimator.__name__} takes " in message
+    assert len(message) < 250 and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"random_state": 0},
+        {"random_state": 2**32 - 1},
+        {"random_state": np.int64(7)},
+        {"negation": np.True_, "lexicon": False, "sublinear_tf": np.False_},
+        {"C": np.float32(0.5), "min_df": np.int32(2)},
+        {"char_ngram_range": [2, 4], "word_ngram_range": [1, 1]},
+        {"target_features": None, "class_weight": None, "relevance_prior": 0.999},
+    ],
+)
+def test_valid_edge_settings_pass_the_check(settings):
+    StanceClassifier(**settings).check_params()
+
+
+def test_streaming_class_weight_dicts_are_checked():
+    from stance import StreamingStanceClassifier
+
+    StreamingStanceClassifier(class_weight={"aligned": 2, "opposed": 0.5}).check_params()
+    for weights in ({"aligned": 0}, {"aligned": -1}, {"aligned": "2"}, {"aligned": float("inf")}):
+        with pytest.raises(ValueError, match="class_weight=.*a {label: weight} dict of weights above 0"):
+            StreamingStanceClassifier(class_weight=weights).check_params()
+
+
 def test_a_label_with_one_example_is_refused(tiny_corpus):
     labels = tiny_corpus["label"].where(tiny_corpus.index != 0, "other")
     with pytest.raises(ValueError, match="at least 2 examples"):
@@ -231,3 +319,26 @@ def test_char_ngrams_can_be_disabled(tiny_corpus):
     )
     assert model.vectorizer_.featuriser_.settings["char_ngram_range"] is None
     assert model.predict(["We firmly reject the treaty."]).tolist() == ["opposed"]
+
+
+def test_a_huge_ngram_range_is_refused_or_bounded_by_the_text():
+    # Valid by type, absurd by size: the featuriser says why it cannot (it
+    # raised an OverflowError), and the streaming estimator's word features
+    # stop at the text's length instead of looping to 10**8.
+    import time
+
+    from stance import StanceVectorizer
+    from stance._text import word_features
+
+    with pytest.raises(ValueError, match="use shorter n-grams"):
+        StanceVectorizer(word_ngram_range=(1, 10**7)).fit(["We back it.", "We reject it."])
+    started = time.perf_counter()
+    assert word_features("we back it", ngram_range=(1, 10**8), negation=False) == [
+        "we",
+        "back",
+        "it",
+        "we back",
+        "back it",
+        "we back it",
+    ]
+    assert time.perf_counter() - started < 5

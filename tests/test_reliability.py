@@ -248,6 +248,26 @@ def test_sigterm_and_sighup_stop_workers_and_remove_temporary_files(tmp_path, bi
     assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
 
 
+def _square(context, item):
+    time.sleep(0.05)
+    return item * item
+
+
+def test_leaving_the_pool_early_waits_for_its_thread():
+    # The pool's thread closes its wake-up pipe once it sees the workers
+    # gone; if it is still running at exit, Python 3.11 may print an
+    # "Exception ignored ... Bad file descriptor" traceback after "stance:
+    # stopped by SIGTERM" (3 runs in 40 of the test above did).
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    from stance._parallel import ordered_map
+
+    results = ordered_map(_square, None, iter(range(1000)), 2)
+    assert next(results) == 0
+    results.close()  # as an error, a signal or a closed pipe leaves it
+    assert [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)] == []
+
+
 def test_a_closed_pipe_stops_workers(big_csv):
     # stance predict --jobs 2 | head -1
     process = start_labelling(big_csv, None, stdout=subprocess.PIPE)

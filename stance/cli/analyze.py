@@ -46,22 +46,36 @@ def format_parser(parser):
 MAX_DOCUMENT_BYTES = 256 << 20
 
 
+def _read_bounded(stream, name):
+    from .._files import endless_device, is_endless_device
+
+    try:
+        fd = stream.fileno()
+    except (OSError, AttributeError, ValueError):
+        fd = None
+    if fd is not None and is_endless_device(fd):
+        raise DataError(endless_device(name))
+    return stream.read(MAX_DOCUMENT_BYTES + 1)
+
+
 def _read_document(path):
-    # Read at most MAX_DOCUMENT_BYTES + 1 bytes, from standard input, a file,
-    # a pipe or a device alike: /dev/zero or an endless pipe is refused after
-    # that much, not read until memory runs out.
+    # Read at most MAX_DOCUMENT_BYTES + 1 bytes, from standard input, a file
+    # or a pipe alike: an endless pipe is refused after that much, not read
+    # until memory runs out; an endless device (/dev/zero) at once.
     from pathlib import Path
 
     if path == "-":
-        stream, name = sys.stdin.buffer, "standard input"
-        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+        if sys.stdin is None:
+            raise DataError("standard input is closed")
+        name = "standard input"
+        data = _read_bounded(sys.stdin.buffer, name)
     else:
         file, name = Path(path), path
         if file.is_dir():
             raise DataError(f"{path} is a folder, not a file")
         try:
             with open(file, "rb") as stream:
-                data = stream.read(MAX_DOCUMENT_BYTES + 1)
+                data = _read_bounded(stream, name)
         except FileNotFoundError:
             raise DataError(f"{path} does not exist") from None
         except OSError as error:

@@ -214,6 +214,14 @@ def main(args):
         raise DataError(f"{path} is a folder, not a file")
     if not path.exists():
         raise DataError(f"{path} does not exist; make one with: stance suggest --input FILE --output {path}")
+    if not path.is_file():  # a device, a FIFO or a socket: nothing to update in place (and /dev/zero never ends)
+        import os
+
+        from .._files import describe_kind
+
+        raise UsageError(
+            f"annotate updates a file in place, not a {describe_kind(os.stat(path).st_mode)}: give a file's name"
+        )
     if path.suffix.lower() not in (".csv", ".txt"):
         raise UsageError(f"annotate reads and writes CSV files, not {path.suffix or 'files without a suffix'}")
     try:
