@@ -764,11 +764,6 @@ def test_bad_input(case, tmp_path):
         assert os.path.islink(path) and stat.S_ISCHR(os.stat(path).st_mode)
 
 
-def test_matrix_is_large_enough():
-    # The README quotes this count.
-    assert len(CASES) == 74
-
-
 def test_read_only_output_is_left_as_it_was(tmp_path):
     path = read_only(tmp_path)
     result = run_stance("predict", "hi", "-o", str(path))
