@@ -43,6 +43,35 @@ SKIPS = [
 ANNOTATE_KEYS = "aonanaonan\n"
 
 
+#: The interpreter that runs the python blocks: each block it reads (as JSON: README line, code)
+#: runs in the namespace of those before it; it answers with whether it ran and what it printed.
+PYTHON_SESSION = """
+import contextlib, io, json, sys, traceback
+namespace, replies = {"__name__": "__main__"}, sys.stdout
+for request in sys.stdin:
+    line, code = json.loads(request)
+    output, ok = io.StringIO(), True
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        try:
+            exec(compile(code, f"README.md:{line}", "exec"), namespace)
+        except BaseException:
+            traceback.print_exc()
+            ok = False
+    replies.write(json.dumps([ok, output.getvalue()]) + "\\n")
+    replies.flush()
+"""
+
+
+def run_in(python, line, code):
+    """Run ``code`` (README line ``line``) in the interpreter ``python``; return (ran, printed)."""
+    python.stdin.write(json.dumps([line, code]) + "\n")
+    python.stdin.flush()
+    reply = python.stdout.readline()
+    assert reply, f"the interpreter ended at README line {line}"
+    ok, output = json.loads(reply)
+    return ok, output
+
+
 def code_blocks():
     """``(line, language, code)`` of each bash or python block of the README, in order."""
     text = README.read_text("utf-8")
@@ -86,25 +115,36 @@ def test_every_readme_example_runs_verbatim_from_an_empty_folder(tmp_path, small
         "COLUMNS": "100",
     }
     ran, skipped = [], []
-    # Python blocks continue the session of the ones before them, as in one interpreter.
-    session = small_corpus + "\n"
-    for line, language, code in code_blocks():
-        reason = skip_reason(code)
-        if reason:
-            skipped.append((line, reason))
-            continue
-        if language == "bash":
-            command = ["bash", "-e", "-o", "pipefail", "-c", code]
-        else:
-            session += code + "\n"
-            command = [sys.executable, "-c", session]
-        result = subprocess.run(
-            command, cwd=folder, env=env, input=ANNOTATE_KEYS if "annotate" in code else "",
-            capture_output=True, text=True, timeout=600,
-        )
-        assert result.returncode == 0, f"README line {line} failed:\n{code}\n{result.stderr[-2000:]}"
-        assert "Traceback" not in result.stderr, f"README line {line}:\n{result.stderr[-2000:]}"
-        ran.append(line)
+    python = None  # one interpreter for the python blocks, in which each runs after those before it
+    try:
+        for line, language, code in code_blocks():
+            reason = skip_reason(code)
+            if reason:
+                skipped.append((line, reason))
+                continue
+            if language == "python":
+                if python is None:
+                    python = subprocess.Popen(
+                        [sys.executable, "-c", PYTHON_SESSION], cwd=folder, env=env, text=True,
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    )
+                    assert run_in(python, 0, small_corpus) == (True, "")
+                ok, output = run_in(python, line, code)
+                assert ok, f"README line {line} failed:\n{code}\n{output[-2000:]}"
+                assert "Traceback" not in output, f"README line {line}:\n{output[-2000:]}"
+                ran.append(line)
+                continue
+            result = subprocess.run(
+                ["bash", "-e", "-o", "pipefail", "-c", code], cwd=folder, env=env,
+                input=ANNOTATE_KEYS if "annotate" in code else "", capture_output=True, text=True, timeout=600,
+            )
+            assert result.returncode == 0, f"README line {line} failed:\n{code}\n{result.stderr[-2000:]}"
+            assert "Traceback" not in result.stderr, f"README line {line}:\n{result.stderr[-2000:]}"
+            ran.append(line)
+    finally:
+        if python is not None:
+            python.stdin.close()
+            python.wait(timeout=60)
     assert len(ran) >= 5, (ran, skipped)
     # Only what the README promised: nothing outside the folder.
     assert (folder / "models" / "mine.skops").exists()
