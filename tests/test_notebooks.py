@@ -60,4 +60,4 @@ def test_notebook_runs(path, monkeypatch, tmp_path, small_corpus_csv):
 
 def test_the_notebooks_that_train_are_found():
     found = {path.name for path in NOTEBOOKS if trains(nbformat.read(path, as_version=4))}
-    assert found == {"2.0-train-evaluate.ipynb", "3.0-adapt-to-your-documents.ipynb"}
+    assert found >= {"2.0-train-evaluate.ipynb", "3.0-adapt-to-your-documents.ipynb"}
