@@ -1,6 +1,6 @@
 """A table of bad inputs: each gets the right output, or one clear error line and its exit code.
 
-Every case runs the installed ``stance`` command; ``check`` (when given) looks
+Every case runs the ``stance`` command in this process; ``check`` (when given) looks
 at the output of a successful run. No case may print a traceback.
 """
 
