@@ -64,8 +64,10 @@ def tiny_csv(tmp_path_factory, tiny_corpus):
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory, tiny_csv):
     """A model trained by the CLI on the tiny corpus (no cross-validation), in the safe format."""
+    from cli_runner import run_cli
+
     path = tmp_path_factory.mktemp("model") / "tiny.skops"
-    result = run_stance(
+    result = run_cli(
         "train",
         "--data",
         str(tiny_csv),
@@ -78,6 +80,46 @@ def tiny_model_path(tmp_path_factory, tiny_csv):
     )
     assert result.returncode == 0, result.stderr
     return path
+
+
+#: Rows per target and label of the small corpus: every target and label, a sixth of the rows.
+SMALL_CORPUS_ROWS = 6
+
+
+def write_small_corpus(path):
+    """Write a sample of the bundled corpus to ``path``: every column, target and label, fewer rows.
+
+    Training on the whole corpus takes about ten seconds a fit; tests of what
+    training *with* the corpus does (``--with-corpus``, the notebooks, the
+    README's examples) run the same code on this sample in a fraction of
+    that. ``tests/test_training.py`` trains on the whole corpus and checks
+    that the result is the shipped model.
+    """
+    import stance
+
+    corpus = stance.load_corpus()
+    sample = corpus.groupby(["target", "label"], group_keys=False).sample(n=SMALL_CORPUS_ROWS, random_state=0)
+    sample.sort_index().to_csv(path, index=False)
+    return path
+
+
+def small_corpus_code(path):
+    """Python that makes the bundled corpus, for the rest of the process, the sample at ``path``."""
+    return f"import pathlib, stance._training; stance._training.corpus_path = lambda: pathlib.Path({str(path)!r})"
+
+
+@pytest.fixture(scope="session")
+def small_corpus_csv(tmp_path_factory):
+    return write_small_corpus(tmp_path_factory.mktemp("corpus") / "corpus.csv")
+
+
+@pytest.fixture
+def small_bundled_corpus(monkeypatch, small_corpus_csv):
+    """For this test, the bundled corpus (``stance.load_corpus``, ``--with-corpus``) is the small sample."""
+    import stance._training
+
+    monkeypatch.setattr(stance._training, "corpus_path", lambda: small_corpus_csv)
+    return small_corpus_csv
 
 
 def stance_command():

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, SHARED_DATASETS, run_stance
+from cli_runner import run_cli
+from conftest import REPO, SHARED_DATASETS
 
 SEMEVAL = SHARED_DATASETS / "semeval2016_t6"
 needs_semeval = pytest.mark.skipif(
@@ -20,7 +21,7 @@ needs_semeval = pytest.mark.skipif(
 @needs_semeval
 def test_semeval_per_target_recipe_beats_every_published_system(tmp_path):
     model = tmp_path / "semeval.skops"
-    trained = run_stance(
+    trained = run_cli(
         "train",
         "--data",
         str(SEMEVAL / "train.csv"),
@@ -33,7 +34,7 @@ def test_semeval_per_target_recipe_beats_every_published_system(tmp_path):
     )
     assert trained.returncode == 0, trained.stderr
     assert json.loads(model.with_suffix(".json").read_text())["recipe"] == "per-target"
-    result = run_stance("evaluate", "--data", str(SEMEVAL / "test.csv"), "--model", str(model), "--json")
+    result = run_cli("evaluate", "--data", str(SEMEVAL / "test.csv"), "--model", str(model), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["texts"] == 1249
@@ -53,7 +54,7 @@ def test_benchmark_without_data_says_so_and_exits_cleanly(tmp_path):
 
 
 def test_unknown_recipe_is_a_usage_error(tmp_path, tiny_csv):
-    result = run_stance(
+    result = run_cli(
         "train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--recipe", "magic"
     )
     assert result.returncode == 2 and "invalid choice" in result.stderr

@@ -1,4 +1,10 @@
-"""The installed ``stance`` command, run as a user runs it."""
+"""The ``stance`` command: run in this process (``run_cli``), and as installed (``run_stance``).
+
+The installed command is started in a new process only where that is the
+point: its help, ``python -m stance``, an exit status, a pipe, and finding
+the packaged model from any folder. Everything else calls the same ``main``
+in this process, which is as exact and much faster.
+"""
 
 import io
 import json
@@ -6,6 +12,7 @@ import sys
 
 import pandas as pd
 import pytest
+from cli_runner import run_cli
 from conftest import REPO, run_stance
 
 
@@ -21,9 +28,15 @@ def assert_one_line_error(result, status, pattern):
     "command", [[], ["predict"], ["analyze"], ["train"], ["evaluate"], ["info"], ["export"]]
 )
 def test_help_everywhere(command):
-    result = run_stance(*command, "--help")
+    result = run_cli(*command, "--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: stance")
+
+
+def test_the_installed_command_helps_and_exits_2_on_a_usage_error():
+    result = run_stance("--help")
+    assert result.returncode == 0 and result.stdout.startswith("usage: stance")
+    assert_one_line_error(run_stance("predict", "--frobnicate"), 2, "unrecognized arguments")
 
 
 def test_python_dash_m_is_the_same_command():
@@ -43,11 +56,11 @@ def test_python_dash_m_is_the_same_command():
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, pattern):
-    assert_one_line_error(run_stance(*args), 2, pattern)
+    assert_one_line_error(run_cli(*args), 2, pattern)
 
 
 def test_predict_arguments_write_csv():
-    result = run_stance(
+    result = run_cli(
         "predict", "We welcome the agreement.", "The talks resume today.", "--target", "the Paris Agreement"
     )
     assert result.returncode == 0, result.stderr
@@ -64,6 +77,7 @@ def test_predict_arguments_write_csv():
 
 
 def test_predict_stdin_text_lines_keep_blank_rows():
+    # Through a pipe into the installed command, as 'printf ... | stance predict'.
     result = run_stance("predict", input="We condemn the invasion.\n\nThe vote is on Friday.\n")
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
@@ -76,7 +90,7 @@ def test_predict_file_keeps_gold_label_column_order_and_rows(tmp_path, tiny_corp
     frame = tiny_corpus.assign(stance_label="gold")
     frame.to_csv(path, index=False)
     out = tmp_path / "out.jsonl"
-    result = run_stance("predict", "--input", str(path), "--output", str(out))
+    result = run_cli("predict", "--input", str(path), "--output", str(out))
     assert result.returncode == 0, result.stderr
     table = pd.read_json(out, lines=True)
     assert table["text"].tolist() == frame["text"].tolist()
@@ -90,13 +104,13 @@ def test_predict_uses_target_column(tmp_path):
     pd.DataFrame({"sentence": ["We will never accept this."], "about": ["the Paris Agreement"]}).to_csv(
         path, index=False
     )
-    result = run_stance("predict", "-i", str(path), "--text-column", "sentence", "--target-column", "about")
+    result = run_cli("predict", "-i", str(path), "--text-column", "sentence", "--target-column", "about")
     assert result.returncode == 0, result.stderr
     assert "opposed" in result.stdout
 
 
 def test_predict_unknown_column_exit_2_lists_columns(tmp_path, tiny_csv):
-    result = run_stance("predict", "--input", str(tiny_csv), "--text-column", "sentence")
+    result = run_cli("predict", "--input", str(tiny_csv), "--text-column", "sentence")
     assert_one_line_error(result, 2, "available columns: text, target, label")
 
 
@@ -112,18 +126,18 @@ def test_predict_unknown_column_exit_2_lists_columns(tmp_path, tiny_csv):
 def test_predict_bad_files_exit_1_with_one_line(tmp_path, make, pattern):
     path = tmp_path / "input.csv"
     make(path)
-    assert_one_line_error(run_stance("predict", "--input", str(path)), 1, pattern)
+    assert_one_line_error(run_cli("predict", "--input", str(path)), 1, pattern)
 
 
 def test_predict_output_in_missing_folder(tmp_path, tiny_csv):
-    result = run_stance("predict", "--input", str(tiny_csv), "--output", str(tmp_path / "no" / "out.csv"))
+    result = run_cli("predict", "--input", str(tiny_csv), "--output", str(tmp_path / "no" / "out.csv"))
     assert_one_line_error(result, 1, "does not exist")
 
 
 def test_predict_bad_model_file(tmp_path):
     path = tmp_path / "model.joblib"
     path.write_bytes(b"garbage")
-    assert_one_line_error(run_stance("predict", "hi", "--model", str(path)), 1, "no metadata file")
+    assert_one_line_error(run_cli("predict", "hi", "--model", str(path)), 1, "no metadata file")
 
 
 def test_analyze_file_and_stdin(tmp_path):
@@ -131,7 +145,7 @@ def test_analyze_file_and_stdin(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text(doc)
     for args, stdin in (([str(path)], None), (["-"], doc)):
-        result = run_stance("analyze", *args, "--target", "sanctions against Russia", input=stdin)
+        result = run_cli("analyze", *args, "--target", "sanctions against Russia", input=stdin)
         assert result.returncode == 0, result.stderr
         assert "overall stance: aligned" in result.stdout
         assert "sentences: 2" in result.stdout
@@ -140,7 +154,7 @@ def test_analyze_file_and_stdin(tmp_path):
 def test_analyze_csv_output_has_offsets(tmp_path):
     path = tmp_path / "doc.txt"
     path.write_text("One sentence here. And another one.")
-    result = run_stance("analyze", str(path), "--output-format", "csv")
+    result = run_cli("analyze", str(path), "--output-format", "csv")
     table = pd.read_csv(io.StringIO(result.stdout))
     assert table[["start", "end"]].values.tolist() == [[0, 18], [19, 35]]
     assert "overall stance" in result.stderr
@@ -159,35 +173,35 @@ def test_train_writes_model_metadata_and_card_and_refuses_overwrite(tmp_path, ti
         "--set",
         "calibration_folds=2",
     ]
-    result = run_stance(*args)
+    result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     assert "macro-F1" in result.stdout and "grouped by target" in result.stdout
     assert out.exists() and out.with_suffix(".json").exists() and out.with_suffix(".md").exists()
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["training_data"]["sha256"] and meta["hyperparameters"]["calibration_folds"] == 2
     before = out.read_bytes()
-    assert_one_line_error(run_stance(*args), 2, "--force")
+    assert_one_line_error(run_cli(*args), 2, "--force")
     assert out.read_bytes() == before
-    assert run_stance(*args, "--force").returncode == 0
+    assert run_cli(*args, "--force").returncode == 0
 
 
 def test_train_unknown_labels_suggest_label_map(tmp_path):
     path = tmp_path / "d.csv"
     pd.DataFrame({"text": list("abcdef"), "label": ["yes", "no"] * 3}).to_csv(path, index=False)
-    result = run_stance("train", "--data", str(path), "--output", str(tmp_path / "m.joblib"))
+    result = run_cli("train", "--data", str(path), "--output", str(tmp_path / "m.joblib"))
     assert_one_line_error(result, 1, "--label-map")
 
 
 @pytest.mark.parametrize("spec", ["yes=positive", "yes"])
 def test_train_invalid_label_map_exit_2(tmp_path, tiny_csv, spec):
-    result = run_stance(
+    result = run_cli(
         "train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--label-map", spec
     )
     assert_one_line_error(result, 2, "invalid --label-map")
 
 
 def test_train_unknown_setting_exit_2(tmp_path, tiny_csv):
-    result = run_stance(
+    result = run_cli(
         "train", "--data", str(tiny_csv), "--output", str(tmp_path / "m.joblib"), "--set", "gamma=2"
     )
     assert_one_line_error(result, 2, "unknown setting 'gamma'")
@@ -198,7 +212,7 @@ def test_train_with_label_map_and_other_columns(tmp_path, tiny_corpus):
     frame = tiny_corpus.rename(columns={"text": "Tweet", "target": "Target", "label": "Stance"})
     frame["Stance"] = frame["Stance"].map({"aligned": "YES", "opposed": "NO", "neutral": "MEH"})
     frame.to_csv(path, sep="\t", index=False)
-    result = run_stance(
+    result = run_cli(
         "train",
         "-d",
         str(path),
@@ -221,21 +235,21 @@ def test_train_with_label_map_and_other_columns(tmp_path, tiny_corpus):
 
 
 def test_evaluate_prints_every_score(tiny_csv, tiny_model_path):
-    result = run_stance("evaluate", "--data", str(tiny_csv), "--model", str(tiny_model_path))
+    result = run_cli("evaluate", "--data", str(tiny_csv), "--model", str(tiny_model_path))
     assert result.returncode == 0, result.stderr
     for word in ("accuracy", "macro-F1", "F_avg", "precision", "confusion", "the treaty"):
         assert word in result.stdout
     report = json.loads(
-        run_stance("evaluate", "-d", str(tiny_csv), "--model", str(tiny_model_path), "--json").stdout
+        run_cli("evaluate", "-d", str(tiny_csv), "--model", str(tiny_model_path), "--json").stdout
     )
     assert report["texts"] == 24 and set(report["per_target"]) == {"the tax", "the treaty"}
 
 
 def test_info_describes_a_model(tiny_model_path):
-    result = run_stance("info", "--model", str(tiny_model_path))
+    result = run_cli("info", "--model", str(tiny_model_path))
     assert result.returncode == 0, result.stderr
     assert "the treaty" in result.stdout and "labels      aligned, neutral, opposed" in result.stdout
-    meta = json.loads(run_stance("info", "--model", str(tiny_model_path), "--json").stdout)
+    meta = json.loads(run_cli("info", "--model", str(tiny_model_path), "--json").stdout)
     assert meta["artifact"]["file"] == "tiny.skops"
 
 
@@ -247,13 +261,13 @@ def test_installed_command_finds_the_default_model_from_anywhere(tmp_path):
 
 
 def test_bundled_example_document_runs():
-    result = run_stance("analyze", str(REPO / "examples" / "statement.txt"))
+    result = run_cli("analyze", str(REPO / "examples" / "statement.txt"))
     assert result.returncode == 0, result.stderr
     assert "overall stance:" in result.stdout
 
 
 def test_predict_target_and_target_column_conflict():
-    result = run_stance("predict", "x", "--target", "a", "--target-column", "about")
+    result = run_cli("predict", "x", "--target", "a", "--target-column", "about")
     assert_one_line_error(result, 2, "not both")
 
 
@@ -268,9 +282,9 @@ def test_model_from_other_scikit_learn_warns_in_one_line(tmp_path, tiny_model_pa
     model.with_suffix(".json").write_text(json.dumps(meta))
     # Labelling reads only the compiled arrays, which scikit-learn does not
     # affect; exporting reads the estimator, and warns.
-    result = run_stance("predict", "--model", str(model), "We back it.")
+    result = run_cli("predict", "--model", str(model), "We back it.")
     assert result.returncode == 0 and result.stderr == "", result.stderr
-    result = run_stance("export", "--model", str(model), "--output", str(tmp_path / "new.skops"))
+    result = run_cli("export", "--model", str(model), "--output", str(tmp_path / "new.skops"))
     assert result.returncode == 0
     warnings = [line for line in result.stderr.splitlines() if "scikit-learn 0.0.1" in line]
     assert len(warnings) == 1 and warnings[0].startswith("stance: warning:")
@@ -279,30 +293,30 @@ def test_model_from_other_scikit_learn_warns_in_one_line(tmp_path, tiny_model_pa
 
 def test_export_to_skops_and_load_it_safely(tmp_path):
     out = tmp_path / "shared.skops"
-    result = run_stance("export", "--output", str(out))
+    result = run_cli("export", "--output", str(out))
     assert result.returncode == 0, result.stderr
     assert out.with_suffix(".json").exists() and out.with_suffix(".md").exists()
     text = "We welcome the new sanctions package."
-    shipped = run_stance("predict", text, "--target", "sanctions against Russia")
-    exported = run_stance("predict", text, "--target", "sanctions against Russia", "--model", str(out))
+    shipped = run_cli("predict", text, "--target", "sanctions against Russia")
+    exported = run_cli("predict", text, "--target", "sanctions against Russia", "--model", str(out))
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout == shipped.stdout
-    assert_one_line_error(run_stance("export", "--output", str(out)), 2, "--force")
+    assert_one_line_error(run_cli("export", "--output", str(out)), 2, "--force")
     assert_one_line_error(
-        run_stance("export", "--output", str(tmp_path / "x.joblib")), 2, "must end in .skops"
+        run_cli("export", "--output", str(tmp_path / "x.joblib")), 2, "must end in .skops"
     )
 
 
 def test_joblib_model_needs_trust_model(tmp_path, tiny_model_path):
     joblib_model = tmp_path / "tiny.joblib"
     assert (
-        run_stance(
+        run_cli(
             "export", "--model", str(tiny_model_path), "--format", "joblib", "--output", str(joblib_model)
         ).returncode
         == 0
     )
-    assert_one_line_error(run_stance("predict", "hi", "--model", str(joblib_model)), 1, "--trust-model")
-    assert run_stance("predict", "hi", "--model", str(joblib_model), "--trust-model").returncode == 0
+    assert_one_line_error(run_cli("predict", "hi", "--model", str(joblib_model)), 1, "--trust-model")
+    assert run_cli("predict", "hi", "--model", str(joblib_model), "--trust-model").returncode == 0
 
 
 def test_predict_with_two_jobs_matches_one_job(tmp_path):
@@ -312,7 +326,7 @@ def test_predict_with_two_jobs_matches_one_job(tmp_path):
     outputs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}.csv"
-        result = run_stance("predict", "-i", str(path), "-o", str(out), "--chunk-rows", "100", "--jobs", jobs)
+        result = run_cli("predict", "-i", str(path), "-o", str(out), "--chunk-rows", "100", "--jobs", jobs)
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]

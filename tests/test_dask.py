@@ -1,9 +1,9 @@
 """The Dask engine: the same labels as the in-memory path, on a cluster on loopback.
 
 One LocalCluster (two worker processes, one thread each, 127.0.0.1 only) is
-shared by the whole module; the command-line tests point the installed
-``stance`` command at it with --scheduler, except the one that lets the
-command start its own.
+shared by the whole module; the command-line tests point the command (run
+in this process) at it with --scheduler, except the one that lets the
+installed command start its own cluster in a new process.
 """
 
 import json
@@ -20,6 +20,7 @@ dd = pytest.importorskip("dask.dataframe")
 
 import cloudpickle  # noqa: E402  (installed with distributed)
 import pandas as pd  # noqa: E402
+from cli_runner import run_cli  # noqa: E402
 from conftest import run_stance  # noqa: E402
 
 import stance  # noqa: E402
@@ -97,8 +98,8 @@ def _csv_parts(folder, rows, cuts):
     return [folder / name for name in names], whole
 
 
-def _run_ok(*args):
-    result = run_stance(*args)
+def _run_ok(*args, run=run_cli):
+    result = run(*args)
     assert result.returncode == 0, result.stderr
     return result
 
@@ -258,8 +259,9 @@ def test_cli_starts_its_own_local_cluster(tmp_path, rows, tiny_model_path):
     folder.mkdir()
     parts, whole = _csv_parts(folder, rows, cuts=[5, 20])
     model = ["--model", str(tiny_model_path)]
-    local = _run_ok("predict", "--input", str(whole), *model)
-    remote = _run_ok("predict", "--input", str(folder), "--engine", "dask", *model)
+    # Both in new processes: the outputs are compared as the same reader decodes them.
+    local = _run_ok("predict", "--input", str(whole), *model, run=run_stance)
+    remote = _run_ok("predict", "--input", str(folder), "--engine", "dask", *model, run=run_stance)
     assert remote.stdout == local.stdout
     assert "warning" not in remote.stderr and "Traceback" not in remote.stderr, remote.stderr
     assert len(remote.stdout.splitlines()) > len(rows)
@@ -275,7 +277,7 @@ def test_cli_unreachable_scheduler_fails_quickly_in_one_line(tiny_csv, tiny_mode
     address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
     started = time.monotonic()
     args = ["--input", str(tiny_csv), "--engine", "dask", "--scheduler", address]
-    result = run_stance("predict", *args, "--model", str(tiny_model_path))
+    result = run_cli("predict", *args, "--model", str(tiny_model_path))
     _one_line_error(result, 1, f"cannot connect to the Dask scheduler at {address}")
     assert time.monotonic() - started < 30
 
@@ -308,17 +310,17 @@ def test_a_scheduler_with_no_workers_is_an_error(monkeypatch):
     ],
 )
 def test_cli_usage_errors(tiny_csv, args, status, pattern):
-    _one_line_error(run_stance("predict", "--input", str(tiny_csv), *args), status, pattern)
+    _one_line_error(run_cli("predict", "--input", str(tiny_csv), *args), status, pattern)
 
 
 def test_cli_sentences_as_arguments_are_a_usage_error():
-    _one_line_error(run_stance("predict", "We back it.", "--engine", "dask"), 2, "labels files")
+    _one_line_error(run_cli("predict", "We back it.", "--engine", "dask"), 2, "labels files")
 
 
 def test_cli_glob_matching_nothing_fails(tmp_path):
     pattern = str(tmp_path / "nothing-*.csv")
     _one_line_error(
-        run_stance("predict", "--input", pattern, "--engine", "dask"), 1, f"no files match {pattern}"
+        run_cli("predict", "--input", pattern, "--engine", "dask"), 1, f"no files match {pattern}"
     )
 
 

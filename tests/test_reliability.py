@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -11,7 +12,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from cli_runner import process_env, stance_process
+from cli_runner import process_env, run_cli, stance_process
 from cli_runner import run_process as run_stance
 
 import stance
@@ -46,26 +47,50 @@ def assert_old_or_complete(path, complete):
     assert content == OLD or complete(content), f"partial file: {len(content)} characters"
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.5, 3.0, 5.0])
-def test_killed_predict_leaves_old_or_complete_output(tmp_path, big_csv, delay):
+def writing(process, folder, final_names, timeout=120):
+    """Wait until the command writes beside ``final_names`` (a file with bytes that is none of them).
+
+    Returns that file's path. Fails if the command ends first, or does not
+    write within ``timeout`` seconds: a signal sent after this lands while
+    the output is half written, not during start-up or after the end.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the command ended before it wrote its output"
+        for path in folder.iterdir():
+            try:
+                if path.name not in final_names and path.stat().st_size > 0:
+                    return path
+            except FileNotFoundError:  # moved into place meanwhile
+                continue
+        time.sleep(0.01)
+    pytest.fail(f"the command wrote nothing beside {final_names} in {timeout} s")
+
+
+def test_killed_predict_leaves_old_or_complete_output(tmp_path, big_csv):
     out = tmp_path / "labelled.csv"
     out.write_text(OLD)
     # Small chunks: the kill lands while chunks are being written.
     process = start("predict", "--input", str(big_csv), "--output", str(out), "--chunk-rows", "500")
-    time.sleep(delay)
+    partial = writing(process, tmp_path, {out.name})
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert process.returncode == -signal.SIGKILL
     rows = len(pd.read_csv(big_csv))
+    # The kill landed mid-write: what it left beside the output holds only part of the rows.
+    assert 0 < partial.read_bytes().count(b"\n") < rows + 1
     assert_old_or_complete(out, lambda content: len(pd.read_csv(out)) == rows)
 
 
 def test_completed_predict_replaces_old_output(tmp_path, big_csv):
     out = tmp_path / "labelled.csv"
     out.write_text(OLD)
-    result = run_stance("predict", "--input", str(big_csv), "--output", str(out))
+    rows = pd.read_csv(big_csv, nrows=3000)
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    result = run_stance("predict", "--input", str(tmp_path / "in.csv"), "--output", str(out), "--chunk-rows", "500")
     assert result.returncode == 0, result.stderr
-    assert len(pd.read_csv(out)) == len(pd.read_csv(big_csv))
-    assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"]
+    assert len(pd.read_csv(out)) == len(rows)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "labelled.csv"]
 
 
 def old_model(folder):
@@ -91,12 +116,51 @@ def train_tiny(tiny_csv, model):
     ]
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.2, 1.6, 2.0, 2.5, 3.0])
-def test_killed_train_leaves_old_or_complete_files(tmp_path, tiny_csv, delay):
-    # A small training run: the kills land during start-up, fitting and writing.
+#: ``stance ARGS`` in a new process whose ``os.replace`` into FOLDER stops at its Nth call, after
+#: saying so on standard error, until the test kills it: the moment a model's files are being
+#: swapped in, which is too short to hit with a timer.
+STOP_AT_REPLACE = """
+import os, sys, time
+from pathlib import Path
+folder, stop_at, replace, calls = Path(sys.argv[1]), int(sys.argv[2]), os.replace, []
+def stopping_replace(source, destination, *args, **kwargs):
+    if Path(destination).parent == folder:
+        calls.append(destination)
+        if len(calls) == stop_at:
+            sys.stderr.write("replacing\\n")
+            sys.stderr.flush()
+            time.sleep(600)
+    return replace(source, destination, *args, **kwargs)
+os.replace = stopping_replace
+del sys.argv[1:3]
+from stance.cli import run
+run()
+"""
+
+
+@pytest.mark.parametrize("replaced", [0, 2])
+def test_killed_train_leaves_old_or_complete_files(tmp_path, tiny_csv, replaced):
+    # Killed when the new files are written beside the old ones and `replaced` of them are in place.
     model = old_model(tmp_path)
-    process = start(*train_tiny(tiny_csv, model))
-    time.sleep(delay)
+    process = subprocess.Popen(
+        [sys.executable, "-c", STOP_AT_REPLACE, str(tmp_path), str(replaced + 1), *train_tiny(tiny_csv, model)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=process_env(),
+    )
+    lines = []
+    for line in process.stderr:  # progress and notes, then the stop
+        lines.append(line)
+        if line == "replacing\n":
+            break
+    assert lines[-1:] == ["replacing\n"], "".join(lines)
+    assert process.poll() is None
+    # Mid-write: the new files not yet in place are written beside the old ones, still in place.
+    finals = {path.name for path in (model, *(model.with_suffix(s) for s in (".npz", ".json", ".md")))}
+    new_beside = [p for p in tmp_path.iterdir() if p.name not in finals and p.read_bytes() != OLD.encode()]
+    assert len(new_beside) == 4 - replaced, new_beside
+    assert sum((tmp_path / name).read_bytes() == OLD.encode() for name in finals) == 4 - replaced
     process.send_signal(signal.SIGKILL)
     process.wait()
     # Each file is either untouched or complete.
@@ -106,16 +170,11 @@ def test_killed_train_leaves_old_or_complete_files(tmp_path, tiny_csv, delay):
     assert metadata == OLD or json.loads(metadata)["format"] == "stance-model"
     card = model.with_suffix(".md").read_text()
     assert card == OLD or card.startswith("# Model card") and card.endswith("```\n")
-    if OLD not in (metadata, card) and OLD.encode() not in (
-        model.read_bytes(),
-        model.with_suffix(".npz").read_bytes(),
-    ):
-        assert stance.load_model(model).targets
 
 
 def test_uninterrupted_train_replaces_the_old_model(tmp_path, tiny_csv):
     model = old_model(tmp_path)
-    result = run_stance(*train_tiny(tiny_csv, model))
+    result = run_cli(*train_tiny(tiny_csv, model))
     assert result.returncode == 0, result.stderr
     assert stance.load_model(model).targets == ["the tax", "the treaty"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "m.md", "m.npz", "m.skops"]
@@ -128,7 +187,7 @@ def test_ctrl_c_exits_cleanly_and_keeps_the_old_output(tmp_path, big_csv, jobs):
     process = start(
         "predict", "--input", str(big_csv), "--output", str(out), "--jobs", jobs, "--chunk-rows", "1000"
     )
-    time.sleep(1.5)
+    writing(process, tmp_path, {out.name})
     os.killpg(os.getpgid(process.pid), signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     if process.returncode == 0:
@@ -235,7 +294,7 @@ def test_sigterm_and_sighup_stop_workers_and_remove_temporary_files(tmp_path, bi
     out = tmp_path / "labelled.csv"
     out.write_text(OLD)
     process = start_labelling(big_csv, out)
-    time.sleep(2.5)  # started, model loaded, workers labelling
+    writing(process, tmp_path, {out.name})  # started, model loaded, workers labelling, output half written
     assert len(group(process.pid)) >= 2, "the workers did not start in time"
     process.send_signal(getattr(signal, name))  # to the main process only, as timeout(1) does
     _, stderr = process.communicate(timeout=60)
@@ -282,7 +341,7 @@ def test_a_closed_pipe_stops_workers(big_csv):
 
 def test_workers_end_when_the_main_process_is_killed(tmp_path, big_csv):
     process = start_labelling(big_csv, tmp_path / "labelled.csv")
-    time.sleep(2.5)
+    writing(process, tmp_path, {"labelled.csv"})
     assert len(group(process.pid)) >= 2, "the workers did not start in time"
     process.send_signal(signal.SIGKILL)  # no clean-up can run: the workers notice on their own
     process.wait()

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_stance
+from cli_runner import run_cli
 
 import stance
 from stance._errors import DataError, UsageError
@@ -341,7 +341,7 @@ def test_driver_errors(tmp_path, tiny_csv):
 
 def test_cli_round_trip(tmp_path, tiny_csv, tiny_corpus):
     model = tmp_path / "streamed.skops"
-    trained = run_stance(
+    trained = run_cli(
         "train", "--streaming", "--data", str(tiny_csv), "--output", str(model), "--chunk-rows", "7",
         "--epochs", "4", "--set", "n_features=65536",
     )  # fmt: skip
@@ -357,19 +357,19 @@ def test_cli_round_trip(tmp_path, tiny_csv, tiny_corpus):
     assert "in_memory_comparison" in metadata["metrics"]
     assert "streaming model" in model.with_suffix(".md").read_text()
 
-    predicted = run_stance(
+    predicted = run_cli(
         "predict", "We firmly reject the treaty.", "The treaty deserves our full backing.",
         "--target", "the treaty", "--model", str(model),
     )  # fmt: skip
     assert predicted.returncode == 0, predicted.stderr
     assert [line.split(",")[1] for line in predicted.stdout.splitlines()[1:]] == ["opposed", "aligned"]
 
-    info = run_stance("info", "--model", str(model))
+    info = run_cli("info", "--model", str(model))
     assert info.returncode == 0, info.stderr
     assert "streaming   trained chunk by chunk: 5 passes over 24 rows" in info.stdout
     assert "gap in macro-F1" in info.stdout
 
-    evaluated = run_stance("evaluate", "--data", str(tiny_csv), "--model", str(model), "--json")
+    evaluated = run_cli("evaluate", "--data", str(tiny_csv), "--model", str(model), "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads(evaluated.stdout)
     assert report["texts"] == 24 and report["accuracy"] >= 0.9
@@ -420,8 +420,8 @@ def test_cli_usage_errors_exit_2_with_one_line(tmp_path, tiny_csv, capsys, extra
     assert not (tmp_path / "m.skops").exists()
 
 
-def test_the_installed_command_refuses_standard_input(tmp_path, tiny_corpus):
-    result = run_stance(
+def test_the_command_refuses_standard_input(tmp_path, tiny_corpus):
+    result = run_cli(
         "train", "--streaming", "--data", "-", "--output", str(tmp_path / "m.skops"),
         input=tiny_corpus.to_csv(index=False),
     )  # fmt: skip

@@ -84,7 +84,7 @@ def test_rows_not_yet_annotated_are_left_out(capsys, tmp_path, tiny_corpus):
 
 
 def test_with_corpus_trains_on_both_remembers_options_and_evaluate_reuses_them(
-    capsys, tmp_path, renamed_csv
+    capsys, tmp_path, renamed_csv, small_bundled_corpus
 ):
     output = tmp_path / "adapted.skops"
     status, out, err = run(
@@ -112,7 +112,7 @@ def test_with_corpus_trains_on_both_remembers_options_and_evaluate_reuses_them(
     assert "24 labelled texts" in out
 
 
-def test_with_corpus_user_labels_win_where_they_disagree(capsys, tmp_path):
+def test_with_corpus_user_labels_win_where_they_disagree(capsys, tmp_path, small_bundled_corpus):
     import stance
 
     corpus = stance.load_corpus()
