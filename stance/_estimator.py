@@ -310,20 +310,25 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         if unrelated:
             import scipy.sparse as sp
 
-            both = sp.vstack([features, self.vectorizer_.transform(unrelated)], format="csr")
-            # Every pair once more as if its target were unknown (no per-target
-            # block): the model then also learns to judge relevance from
-            # mentions alone, as it must for a target it never saw, where a
-            # text that names nothing of the target is as likely about it as not.
-            both = sp.vstack(
-                [both, both @ sp.diags(self.vectorizer_.featuriser_.shared_mask())], format="csr"
-            )
+            pairs_and_unrelated = sp.vstack([features, self.vectorizer_.transform(unrelated)], format="coo")
+            # Every pair twice more as if its target were unknown: without the
+            # per-target block, then without the topic either. The model then
+            # also learns to judge relevance for a target it never saw, and
+            # from mentions alone for one none of whose words it knows.
+            featuriser = self.vectorizer_.featuriser_
+            views = [pairs_and_unrelated.tocsr()]
+            for topic in (True, False):
+                rows, columns, values = featuriser.as_unknown_targets(
+                    pairs_and_unrelated.row, pairs_and_unrelated.col, pairs_and_unrelated.data, topic=topic
+                )
+                views.append(sp.csr_matrix((values, (rows, columns)), shape=pairs_and_unrelated.shape))
+            both = sp.vstack(views, format="csr")
             concerned = np.array(["relevant"] * len(pairs) + ["unrelated"] * len(unrelated), dtype=object)
-            concerned = np.concatenate([concerned, concerned])
+            concerned = np.concatenate([concerned] * len(views))
             weight = (
                 np.ones(len(concerned))
                 if sample_weight is None
-                else np.concatenate([sample_weight, np.ones(len(unrelated))] * 2)
+                else np.concatenate([sample_weight, np.ones(len(unrelated))] * len(views))
             )
             self.relevance_svm_, self.relevance_temperature_ = _fit_calibrated(
                 clone(svm).set_params(class_weight=None),

@@ -33,7 +33,7 @@ The features, in blocks of columns:
 Which side a text takes toward its target is not a feature but a sign that
 :meth:`Featuriser.transform` returns beside the features: -1 where what the
 text talks about is the target's other side ("ending X"; an opponent named
-in the target's profile), so that the attitude the text shows is the
+in the target's profile; "fracking" for "a ban on fracking"), so that the attitude the text shows is the
 opposite stance. (Word features signed by the side of a mention within a
 few words of it were tried, as a fifth block, and removed: they lowered
 every measure, on the corpus and on real text.)
@@ -43,7 +43,7 @@ import json
 
 import numpy as np
 
-from ._targets import as_target, reversed_target, signed_terms, stem
+from ._targets import as_target, reversed_target, signed_terms, stem, target_key
 from ._text import (
     _TOKEN,
     MAX_TEXT_CHARS,
@@ -72,7 +72,15 @@ _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser doe
 _SEPARATOR = "\n"  # no feature, target or label contains a line break
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
 TOPICS_PER_WORD = 8
-RELEVANCE_FEATURES = ("REL_target", "REL_ally", "REL_opponent", "REL_none", "REL_coverage", "REL_topic")
+RELEVANCE_FEATURES = (
+    "REL_target",
+    "REL_ally",
+    "REL_opponent",
+    "REL_none",
+    "REL_coverage",
+    "REL_topic",
+    "REL_notopic",
+)
 
 
 def pack_strings(strings):
@@ -300,9 +308,10 @@ class Featuriser:
         With ``sides``, returns ``(features, sides)``: per text, +1, or -1
         when what the text talks about is on the other side of its target
         (the target reverses another, as "ending X"; or, with the features
-        that relate text and target, the text mentions an opponent named in
-        the target's profile and nothing on the target's side, as "Moscow"
-        for "sanctions against Russia"), so that the attitude the text shows
+        that relate text and target, the text mentions only the target's
+        other side: an opponent named in its profile, as "Moscow" for
+        "sanctions against Russia", or a word its name restricts, as
+        "fracking" for "a ban on fracking"), so that the attitude the text shows
         is the opposite stance toward the target; 0 for a text with no
         target.
         """
@@ -488,11 +497,29 @@ class Featuriser:
     def _target_numbers(targets, index):
         return [-1 if t is None else index.get(t.key, -1) for t in map(as_target, targets)]
 
-    def shared_mask(self):
-        """Return 1.0 for every column but the per-target blocks' (0.0): the features of an unknown target."""
-        mask = np.ones(self.n_features)
-        mask[self._n_shared : self._relevance_start] = 0
-        return mask
+    def as_unknown_targets(self, rows, columns, values, topic=True):
+        """Return features as their rows would have them if their targets were unknown to the model.
+
+        No per-target block; with ``topic=False`` no topic either, but
+        ``REL_notopic`` for each row with a target, as for a target none of
+        whose words the model knows. Training the relevance model on such
+        rows too teaches it to judge the relevance of such targets.
+        """
+        start = self._relevance_start
+        keep = (columns < self._n_shared) | (columns >= start)
+        if topic:
+            return rows[keep], columns[keep], values[keep]
+        keep &= columns != start + RELEVANCE_FEATURES.index("REL_topic")
+        rows, columns, values = rows[keep], columns[keep], values[keep]
+        # A row with a target has one of the mention columns, or REL_none.
+        targeted = np.unique(rows[(columns >= start) & (columns < start + 4)])
+        notopic = start + RELEVANCE_FEATURES.index("REL_notopic")
+        weight = np.float32(self.settings["relation_weight"])
+        return (
+            np.concatenate([rows, targeted]),
+            np.concatenate([columns, np.full(len(targeted), notopic)]),
+            np.concatenate([values, np.full(len(targeted), weight, dtype=values.dtype)]),
+        )
 
     # -- the target's mentions -------------------------------------------------
 
@@ -593,24 +620,24 @@ class Featuriser:
         name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in resolved])
         covered = np.bincount(m_rows[m_roles == "target"], minlength=n)
         relevance[:, 4] = np.minimum(covered / np.maximum(name_terms, 1), 1)
-        relevance[:, 5] = self._topic_similarity(features, resolved, n)
+        relevance[:, 5], known = self._topic_similarity(features, resolved, n)
+        relevance[:, 6] = with_terms & ~known
         rows, columns = np.nonzero(relevance)
         weight = np.float32(self.settings["relation_weight"])
         return rows, self._relevance_start + columns, relevance[rows, columns] * weight
 
     def _topic_similarity(self, features, resolved, n):
-        """Return, per row, how close the text's topic is to its target's, centred on 0.
+        """Return, per row, how close the text's topic is to its target's, and whether the target has one.
 
         The cosine of the two topic vectors (see :func:`_topic_arrays`):
         the text's from its word features, the target's from the words of
-        its terms; minus one half, so that a target none of whose words
-        the model knows (no topic vector: no evidence either way) gets the
-        middle value 0. A row with no target gets 0 too.
+        its terms. A target none of whose words the model knows has no
+        topic vector (and a row with no target no target): 0 and False.
         """
         arrays = self.arrays
         similarity = np.zeros(n, dtype=np.float32)
-        if not len(arrays["topic_concepts"]):
-            return similarity
+        if not len(arrays["topic_concepts"]) or all(not terms for _, terms, _ in resolved):
+            return similarity, np.zeros(n, dtype=bool)
         n_topics = int(arrays["topic_concepts"].max()) + 1
         index = {}
         distinct = _distinct(resolved, index)
@@ -642,9 +669,9 @@ class Featuriser:
             first[inverse] = text_rows
             norms = np.sqrt(np.bincount(first, summed**2, minlength=n))
         cosine = dot / np.maximum(norms, 1e-300)
-        judged = target_vectors.any(axis=1)[row_target]
-        similarity[judged] = cosine[judged] - 0.5
-        return similarity
+        known = target_vectors.any(axis=1)[row_target]
+        similarity[known] = cosine[known]
+        return similarity, known
 
     def _stem_columns(self, stems):
         # The word columns of the known tokens with these stems.
@@ -813,8 +840,13 @@ def _check_arrays(arrays):
         "topic_concepts",
     )
     need(weights is not None and weights.dtype == np.float32 and weights.shape == concepts.shape, "topic_weights")
-    need(not len(concepts) or (0 <= concepts.min() and concepts.max() < 10**6), "a topic out of range")
-    need(bool((np.isfinite(weights) & (weights >= 0) & (weights <= 1)).all()), "topic_weights out of range")
+    # Every topic numbered from 0 has entries, so that there are no more
+    # topics than entries; and a stored weight is never 0 (see _topic_arrays).
+    need(
+        not len(concepts) or (concepts.min() >= 0 and len(np.unique(concepts)) == concepts.max() + 1),
+        "topic numbers",
+    )
+    need(bool((np.isfinite(weights) & (weights > 0) & (weights <= 1)).all()), "topic_weights out of range")
 
 
 def _topic_arrays(unigram_columns, n_words, features, targets):
@@ -835,7 +867,7 @@ def _topic_arrays(unigram_columns, n_words, features, targets):
     ``topic_concepts`` and ``topic_weights``. Fewer than two training
     targets give empty tables (no topics to tell apart).
     """
-    keys = [None if target is None else as_target(target).key for target in targets]
+    keys = [target_key(target) for target in targets]
     concepts = {key: number for number, key in enumerate(sorted({key for key in keys if key is not None}))}
     tables = {
         "topic_indptr": np.zeros(n_words + 1, dtype=np.int64),
@@ -887,20 +919,21 @@ def _topic_entries(arrays, rows, columns, values):
 
 def _topic_sums(rows, topics, weights, n, n_topics):
     # The topic vectors of n rows as a dense (n, n_topics) table.
-    return np.bincount(rows * n_topics + topics, weights, minlength=n * n_topics).reshape(n, n_topics)
+    sums = np.bincount(rows * n_topics + topics, weights, minlength=n * n_topics)
+    return sums.astype(np.float64, copy=False).reshape(n, n_topics)  # (bincount of nothing gives ints)
 
 
 def _sides(resolved, mentions, n):
     # See Featuriser.transform: the polarity of each row's target, turned
-    # over where the row mentions a profile's opponent and nothing on the
-    # target's side.
+    # over where the row mentions only the target's other side: a profile's
+    # opponents, or words that its name restricts.
     sides = np.array([polarity for _, _, polarity in resolved], dtype=np.int8)
     if mentions is not None and len(mentions[0]):
         m_rows, _, _, m_sides, m_roles = mentions
         for_target = np.zeros(n, dtype=bool)
         for_target[m_rows[m_sides > 0]] = True
         against = np.zeros(n, dtype=bool)
-        against[m_rows[m_roles == "opponent"]] = True
+        against[m_rows[m_sides < 0]] = True
         sides[against & ~for_target] *= -1
     return sides
 
@@ -1391,7 +1424,9 @@ class HashingFeaturiser:
         grams = _NgramKeys(marked[keep], marked_rows[keep], max(len(tokens), 1))
         token_hashes = stable_hashes(tokens)
         found_rows, found_columns, found_names = [], [], []
-        for size in range(low, high + 1):
+        # No n-gram is longer than the longest text (word_ngram_range=(1, 10**7)).
+        longest = int(np.bincount(grams.rows).max()) if len(grams.rows) else 0
+        for size in range(low, min(high, longest) + 1):
             starts, _ = grams.of(size)
             key = token_hashes[grams.numbers[starts]]
             for j in range(1, size):

@@ -34,7 +34,6 @@ from ._estimator import (
     is_number,
     is_one_of,
     is_seed,
-    is_whole,
     raise_for_bad_settings,
     weight_table,
 )

@@ -176,10 +176,20 @@ def target_key(target):
     return None if target is None else target.key
 
 
+#: The opening of a debate motion, which names no part of its subject
+#: ("This house would ban X", "This house believes that X").
+MOTION_OPENING = re.compile(
+    r"^\s*th(?:is|e)\s+house\s+(?:would|will|should|believes|supports|calls\s+for|thinks)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+
+
 #: Openings that make a target the reversal of what follows ("lifting sanctions against Russia").
 REVERSING = re.compile(
     r"^(?:(?:ending|lifting|scrapping|abolishing|repealing|rejecting|halting|stopping|suspending|"
-    r"cancelling|canceling|dropping|reversing|opposing|withdrawing from|leaving|quitting)\s+"
+    r"cancelling|canceling|dropping|reversing|opposing|withdrawing from|leaving|quitting|"
+    r"end|lift|scrap|abolish|repeal|reject|halt|stop|suspend|cancel|drop|reverse|oppose|opposes|"
+    r"withdraw from)\s+"
     r"|(?:opposition to|an end to|the end of|the abolition of|the repeal of|withdrawal from|"
     r"against|no to)\s+)",
     re.IGNORECASE,
@@ -201,20 +211,15 @@ def reversed_target(target):
     ('sanctions against Russia', ('Moscow',), True)
     >>> reversed_target(Target("NATO enlargement"))[1]
     False
+    >>> reversed_target(Target("This house would abolish the monarchy"))[0].name
+    'the monarchy'
     """
-    match = REVERSING.match(target.name.strip())
-    rest = target.name.strip()[match.end() :] if match else ""
+    name = MOTION_OPENING.sub("", target.name.strip())  # "This house would abolish X"
+    match = REVERSING.match(name)
+    rest = name[match.end() :] if match else ""
     if not match or not _name_terms(rest):  # "ending the" reverses nothing
         return target, False
     return Target(rest, allies=target.opponents, opponents=target.allies), True
-
-
-#: The opening of a debate motion, which names no part of its subject
-#: ("This house would ban X", "This house believes that X").
-MOTION_OPENING = re.compile(
-    r"^\s*th(?:is|e)\s+house\s+(?:would|will|should|believes|supports|calls\s+for|thinks)\s+(?:that\s+)?",
-    re.IGNORECASE,
-)
 
 
 def _name_terms(name):

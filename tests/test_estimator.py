@@ -322,23 +322,15 @@ def test_char_ngrams_can_be_disabled(tiny_corpus):
 
 
 def test_a_huge_ngram_range_is_refused_or_bounded_by_the_text():
-    # Valid by type, absurd by size: the featuriser says why it cannot (it
-    # raised an OverflowError), and the streaming estimator's word features
-    # stop at the text's length instead of looping to 10**8.
-    import time
-
-    from stance import StanceVectorizer
-    from stance._text import word_features
+    # Valid by type, absurd by size: the vocabulary featuriser says why it
+    # cannot (it raised an OverflowError), and the hashing one stops at the
+    # longest text instead of looping to 10**7.
+    from stance import StanceVectorizer, StreamingStanceClassifier
+    from stance._featuriser import HashingFeaturiser
 
     with pytest.raises(ValueError, match="use shorter n-grams"):
         StanceVectorizer(word_ngram_range=(1, 10**7)).fit(["We back it.", "We reject it."])
-    started = time.perf_counter()
-    assert word_features("we back it", ngram_range=(1, 10**8), negation=False) == [
-        "we",
-        "back",
-        "it",
-        "we back",
-        "back it",
-        "we back it",
-    ]
-    assert time.perf_counter() - started < 5
+    hashing = HashingFeaturiser(n_features=2**10, word_ngram_range=(1, 10**7))
+    assert len(hashing.transform(["we back it"])[0]) == 6  # 3 words, 2 pairs, 1 triple
+    model = StreamingStanceClassifier(word_ngram_range=(1, 10**7)).fit(["We back it.", "We reject it."] * 4, ["aligned", "opposed"] * 4)
+    assert model.predict(["We back it."]).tolist() == ["aligned"]
