@@ -102,9 +102,10 @@ class Featuriser:
 
     Examples
     --------
-    >>> texts = ["We support the treaty.", "We do not support the treaty."]
+    >>> texts = ["We support the treaty.", "We do not support the tariffs."]
     >>> featuriser = Featuriser.fit(
-    ...     texts, ["the treaty", None], word_ngram_range=(1, 1), lexicon={"support": "support"}, relation_weight=1.0
+    ...     texts, ["the treaty", "the tariffs"], word_ngram_range=(1, 1), lexicon={"support": "support"},
+    ...     relation_weight=1.0,
     ... )
     >>> rows, columns, values = featuriser.transform(["We support the treaty."], ["the treaty"])
     >>> for column in columns:
@@ -121,6 +122,7 @@ class Featuriser:
     LEX_support | target: the treaty
     REL_target | relevance
     REL_coverage | relevance
+    REL_topic | relevance
     """
 
     def __init__(self, arrays):
