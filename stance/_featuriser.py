@@ -617,32 +617,34 @@ class Featuriser:
         relevance = np.zeros((n, len(RELEVANCE_FEATURES)), dtype=np.float32)
         for column, roles in enumerate((["target"], ["ally"], ["opponent", "restricted"])):
             relevance[m_rows[np.isin(m_roles, roles)], column] = 1
-        with_terms = np.array([bool(terms) for _, terms, _ in resolved], dtype=bool)
+        # Per distinct target once, then per row.
+        index = {}
+        distinct = _distinct(resolved, index)
+        row_target = np.array([index[id(entry)] for entry in resolved], dtype=np.int64)
+        with_terms = np.array([bool(terms) for _, terms, _ in distinct], dtype=bool)[row_target]
         relevance[:, 3] = with_terms & (relevance[:, :3].sum(axis=1) == 0)
-        name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in resolved])
+        name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in distinct])[row_target]
         covered = np.bincount(m_rows[m_roles == "target"], minlength=n)
         relevance[:, 4] = np.minimum(covered / np.maximum(name_terms, 1), 1)
-        relevance[:, 5], known = self._topic_similarity(features, resolved, n)
+        relevance[:, 5], known = self._topic_similarity(features, distinct, row_target, n)
         relevance[:, 6] = with_terms & ~known
         rows, columns = np.nonzero(relevance)
         weight = np.float32(self.settings["relation_weight"])
         return rows, self._relevance_start + columns, relevance[rows, columns] * weight
 
-    def _topic_similarity(self, features, resolved, n):
+    def _topic_similarity(self, features, distinct, row_target, n):
         """Return, per row, how close the text's topic is to its target's, and whether the target has one.
 
         The cosine of the two topic vectors (see :func:`_topic_arrays`):
         the text's from its word features, the target's from the words of
         its terms. A target none of whose words the model knows has no
-        topic vector (and a row with no target no target): 0 and False.
+        topic vector, nor does a row with no target: 0 and False.
         """
         arrays = self.arrays
         similarity = np.zeros(n, dtype=np.float32)
-        if not len(arrays["topic_concepts"]) or all(not terms for _, terms, _ in resolved):
+        if not len(arrays["topic_concepts"]) or all(not terms for _, terms, _ in distinct):
             return similarity, np.zeros(n, dtype=bool)
         n_topics = int(arrays["topic_concepts"].max()) + 1
-        index = {}
-        distinct = _distinct(resolved, index)
         rows, columns = [], []
         for number, (_, terms, _) in enumerate(distinct):
             found = self._stem_columns({word for term, _, _ in terms for word in term})
@@ -655,7 +657,6 @@ class Featuriser:
             n_topics,
         )
         target_vectors /= np.maximum(np.linalg.norm(target_vectors, axis=1, keepdims=True), 1e-300)
-        row_target = np.array([index[id(entry)] for entry in resolved], dtype=np.int64)
         # The cosine: the dot product with the target's unit vector, taken
         # entry by entry, over the length of the text's vector.
         text_rows, text_topics, text_weights = _topic_entries(arrays, *features)
