@@ -316,20 +316,26 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             # also learns to judge relevance for a target it never saw, and
             # from mentions alone for one none of whose words it knows.
             featuriser = self.vectorizer_.featuriser_
-            views = [pairs_and_unrelated.tocsr()]
+            concerned = np.array(["relevant"] * len(pairs) + ["unrelated"] * len(unrelated), dtype=object)
+            weight = np.ones(len(concerned))
+            if sample_weight is not None:
+                weight[: len(pairs)] = sample_weight
+            views, labels, weights = [pairs_and_unrelated.tocsr()], [concerned], [weight]
             for topic in (True, False):
                 rows, columns, values = featuriser.as_unknown_targets(
                     pairs_and_unrelated.row, pairs_and_unrelated.col, pairs_and_unrelated.data, topic=topic
                 )
-                views.append(sp.csr_matrix((values, (rows, columns)), shape=pairs_and_unrelated.shape))
+                view = sp.csr_matrix((values, (rows, columns)), shape=pairs_and_unrelated.shape)
+                # Without a topic, a text concerns a target it does not name
+                # as far as the model can tell only by chance: such pairs are
+                # left out, so that naming nothing of it reads as unrelated.
+                keep = np.ones(len(concerned), dtype=bool) if topic else featuriser.names_the_target(view)
+                keep |= concerned == "unrelated"
+                views.append(view[keep])
+                labels.append(concerned[keep])
+                weights.append(weight[keep])
             both = sp.vstack(views, format="csr")
-            concerned = np.array(["relevant"] * len(pairs) + ["unrelated"] * len(unrelated), dtype=object)
-            concerned = np.concatenate([concerned] * len(views))
-            weight = (
-                np.ones(len(concerned))
-                if sample_weight is None
-                else np.concatenate([sample_weight, np.ones(len(unrelated))] * len(views))
-            )
+            concerned, weight = np.concatenate(labels), np.concatenate(weights)
             self.relevance_svm_, self.relevance_temperature_ = _fit_calibrated(
                 clone(svm).set_params(class_weight=None),
                 both,
