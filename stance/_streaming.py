@@ -38,7 +38,7 @@ from ._estimator import (
     weight_table,
 )
 from ._featuriser import HashingFeaturiser
-from ._head import probabilities
+from ._head import most_probable, probabilities
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import target_key
 from ._text import load_lexicon, normalize_target
@@ -461,7 +461,7 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Return the most probable label of each text."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return most_probable(self.predict_proba(X), self.classes_)
 
     # -- introspection -------------------------------------------------------------
 
