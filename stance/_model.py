@@ -4,7 +4,8 @@ import threading
 
 # pandas, numpy and the adapters are imported inside the methods that use
 # them, so that ``import stance`` stays fast for command-line use. The
-# adapters: _frames.py (DataFrames, in chunks, in processes) and _dask.py.
+# adapters: _frames.py (DataFrames, in chunks, in processes), _dask.py
+# (Dask DataFrames) and _documents.py (a document, sentence by sentence).
 
 __all__ = ["StanceModel", "load_model", "predict", "predict_proba", "analyze", "explain"]
 
@@ -96,12 +97,7 @@ class StanceModel:
             from ._errors import ModelError
 
             raise ModelError("this model has no compiled form to add profiles to")
-        from ._compiled import CompiledModel
-        from ._featuriser import pack_profiles
-
-        merged = {**self._compiled.profiles, **{profile.key: profile for profile in profiles}}
-        arrays = {**self._compiled.arrays_, "profiles": pack_profiles(merged)}
-        return StanceModel(self._estimator, self.metadata, self.path, compiled=CompiledModel(arrays))
+        return StanceModel(self._estimator, self.metadata, self.path, self._compiled.with_profiles(profiles))
 
     def knows_target(self, target):
         """Return whether ``target`` (in any case or spacing, or a Target of that name) was seen in training."""
@@ -331,36 +327,9 @@ class StanceModel:
         >>> summary["stance"], summary["reported"]["stance"]
         ('aligned', 'opposed')
         """
-        import pandas as pd
+        from ._documents import analyze_document
 
-        if not isinstance(document, str):
-            raise TypeError(f"document is {type(document).__name__}, not str")
-        from ._head import most_probable
-        from ._sentences import sentence_spans, summarize, voices
-
-        spans = sentence_spans(document)
-        sentences = [document[start:end] for start, end in spans]
-        proba = self.predict_proba(sentences, target)
-        labels = most_probable(proba.to_numpy(), self.labels).tolist()
-        who = voices(document, spans)
-        table = pd.DataFrame(
-            {
-                "sentence": range(1, len(spans) + 1),
-                "start": [start for start, _ in spans],
-                "end": [end for _, end in spans],
-                "voice": [v for v, _ in who],
-                "speaker": [speaker for _, speaker in who],
-                "text": sentences,
-                "label": labels,
-            }
-        )
-        table = pd.concat([table, proba], axis=1)
-        summary = summarize(labels, table["voice"], self.labels)
-        summary["mean_probabilities"] = {
-            label: float(proba[label].mean()) if len(proba) else 0.0 for label in self.labels
-        }
-        table.attrs["summary"] = summary
-        return table
+        return analyze_document(self, document, target)
 
     def explain(self, text, target=None, top=10):
         """Return the words and phrases that pushed ``text`` to its label.
