@@ -154,24 +154,27 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     Examples
     --------
-    >>> texts = ["We firmly support the treaty.", "We reject this treaty outright.",
-    ...          "The treaty was signed in 2017.", "We welcome and endorse the treaty.",
-    ...          "This treaty is a dangerous mistake.", "The vote on the treaty is on Monday."]
-    >>> labels = ["aligned", "opposed", "neutral"] * 2
-    >>> model = StreamingStanceClassifier(n_features=2**12, epochs=10).fit(texts, labels)
-    >>> model.predict(["We firmly support it.", "We reject it outright."]).tolist()
+    Every tenth row of the bundled corpus, with its targets:
+
+    >>> import stance
+    >>> corpus = stance.load_corpus().iloc[::10]
+    >>> X, y = corpus[["text", "target"]], corpus["label"]
+    >>> model = StreamingStanceClassifier(n_features=2**14, epochs=10).fit(X, y)
+    >>> model.predict([("We firmly support the treaty.", "the treaty"),
+    ...                ("We reject the treaty outright.", "the treaty")]).tolist()
     ['aligned', 'opposed']
-    >>> model.predict_proba(["We reject it."]).sum().round(6)
-    np.float64(1.0)
 
-    Chunk by chunk, as a file too large for memory would be read:
+    Chunk by chunk, as a file too large for memory would be read: a pass of
+    :meth:`scan` to count labels and document frequencies, then ``epochs``
+    passes of :meth:`partial_fit` (each over these few rows as one block,
+    as ``fit`` takes them with ``batch_rows`` rows a block) give the same model:
 
-    >>> streamed = StreamingStanceClassifier(n_features=2**12, epochs=10)
-    >>> for start in (0, 3):
-    ...     streamed = streamed.scan(texts[start:start + 3], labels[start:start + 3])
+    >>> streamed = StreamingStanceClassifier(n_features=2**14, epochs=10)
+    >>> for start in range(0, len(X), 400):
+    ...     streamed = streamed.scan(X[start:start + 400], y[start:start + 400])
     >>> for epoch in range(10):
-    ...     streamed = streamed.partial_fit(texts, labels)
-    >>> bool((streamed.predict_proba(texts) == model.predict_proba(texts)).all())
+    ...     streamed = streamed.partial_fit(X, y)
+    >>> bool((streamed.predict_proba(X) == model.predict_proba(X)).all())
     True
     """
 
