@@ -41,7 +41,8 @@ from ._featuriser import HashingFeaturiser
 from ._head import most_probable, probabilities
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import target_key
-from ._text import load_lexicon, normalize_target
+from ._text import normalize_target
+from ._vectorizer import featuriser_settings
 
 __all__ = ["StreamingStanceClassifier"]
 
@@ -328,16 +329,9 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
     def _make_featuriser(self):
         if hasattr(self, "featuriser_"):
             return
-        self.featuriser_ = HashingFeaturiser(
-            n_features=self.n_features,
-            word_ngram_range=tuple(self.word_ngram_range),
-            negation=self.negation,
-            lexicon=load_lexicon() if self.lexicon else None,
-            char_ngram_range=tuple(self.char_ngram_range) if self.char_ngram_range is not None else None,
-            sublinear_tf=self.sublinear_tf,
-            target_features=self.target_features,
-            target_weight=self.target_weight,
-        )
+        features = ("word_ngram_range", "char_ngram_range", "negation", "target_features", "target_weight")
+        settings = {name: getattr(self, name) for name in (*features, "lexicon", "sublinear_tf")}
+        self.featuriser_ = HashingFeaturiser(n_features=self.n_features, **featuriser_settings(settings))
         self.label_counts_ = {}
 
     def _scan(self, texts, y):
