@@ -11,7 +11,7 @@ is checked before use.
 
 import numpy as np
 
-from ._featuriser import Featuriser, pack_strings, unpack_strings
+from ._featuriser import Featuriser, pack_profiles, pack_strings, unpack_strings
 from ._head import LinearHeads
 
 __all__ = ["CompiledModel", "compile_estimator"]
@@ -80,6 +80,11 @@ class CompiledModel:
     def arrays_(self):
         """The arrays the model is made of (read only: a copy of the mapping, sharing the arrays)."""
         return dict(self._arrays)
+
+    def with_profiles(self, profiles):
+        """Return this model with ``profiles`` (Targets) added, over its own of the same names."""
+        merged = {**self.profiles, **{profile.key: profile for profile in profiles}}
+        return CompiledModel({**self._arrays, "profiles": pack_profiles(merged)})
 
     def save(self, stream):
         """Write the arrays to a binary stream (or path) in numpy's ``.npz`` format."""

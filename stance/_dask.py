@@ -133,7 +133,7 @@ def label_dask_frame(
 
     if not isinstance(frame, dd.DataFrame):
         raise TypeError(f"frame must be a dask DataFrame, not {type(frame).__name__}")
-    from ._model import check_count
+    from ._frames import check_count
 
     check_count("chunk_rows", chunk_rows)
     settings = (text_column, target_column, target, chunk_rows)

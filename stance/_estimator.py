@@ -7,7 +7,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from ._head import LinearHeads, fit_temperature, linear_scores, swap_sides
+from ._head import LinearHeads, fit_temperature, linear_scores, most_probable, swap_sides
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import as_target, target_key
 from ._vectorizer import StanceVectorizer
@@ -421,8 +421,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Return the most probable label of each text."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return most_probable(self.predict_proba(X), self.classes_)
 
     # -- introspection ---------------------------------------------------------
 
@@ -474,7 +473,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         check_explained(text, top)
         featuriser = self.vectorizer_.featuriser_
         (_, columns, values), sides = featuriser.transform([text], [target], sides=True)
-        label = self.classes_[int(np.argmax(self.predict_proba([(text, target)])[0]))]
+        label = most_probable(self.predict_proba([(text, target)]), self.classes_)[0]
         # The features pushed the head toward the attitude; on the target's
         # other side, that attitude is the opposite label.
         label_index = int(np.flatnonzero(self.classes_ == swap_sides([label], sides)[0])[0])

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._head import most_probable
 from ._labels import LABELS
 
 __all__ = ["f_avg", "evaluation_report", "calibration_report", "format_report"]
@@ -37,7 +38,7 @@ def calibration_report(y_true, proba, classes, bins=10):
     classes = np.asarray(classes)
     truth = np.asarray(y_true)
     confidence = proba.max(axis=1)
-    correct = classes[proba.argmax(axis=1)] == truth
+    correct = most_probable(proba, classes) == truth
     onehot = truth[:, None] == classes[None, :]
     edges = np.linspace(0, 1, bins + 1)
     table = []

@@ -10,12 +10,43 @@ import numpy as np
 
 __all__ = [
     "LinearHeads",
+    "most_probable",
     "swap_sides",
     "linear_scores",
     "probabilities",
     "relevance_probability",
     "fit_temperature",
 ]
+
+
+def most_probable(proba, classes):
+    """Return the label of each row of ``proba``: the class of its highest probability.
+
+    The one rule from probabilities to labels, for every way of labelling
+    (the estimators' ``predict``, :class:`~stance.StanceModel`, its tables and
+    the command line): a tie goes to the class that comes first.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_texts, n_classes)
+    classes : array-like of shape (n_classes,)
+        The labels, in the order of ``proba``'s columns.
+
+    Returns
+    -------
+    ndarray of shape (n_texts,)
+        Items of ``classes`` (of its dtype when it is an array).
+
+    Examples
+    --------
+    >>> most_probable([[0.2, 0.5, 0.3], [0.4, 0.2, 0.4]], ["aligned", "neutral", "opposed"]).tolist()
+    ['neutral', 'aligned']
+    """
+    classes = np.asarray(classes)
+    proba = np.asarray(proba)
+    if len(proba) == 0:
+        return classes[:0]
+    return classes[np.argmax(proba, axis=1)]
 
 
 class LinearHeads:

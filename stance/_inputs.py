@@ -1,8 +1,12 @@
 """The inputs estimators accept: texts, with or without their targets."""
 
+from collections.abc import Iterable
+
 import numpy as np
 
-__all__ = ["split_inputs", "split_labelled", "check_texts", "RawTextTags"]
+from ._text import is_missing
+
+__all__ = ["split_inputs", "split_labelled", "check_texts", "as_lists", "RawTextTags"]
 
 
 def split_inputs(X):
@@ -74,6 +78,50 @@ def check_texts(texts):
     for position, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"text at position {position} is {type(text).__name__}, not str")
+
+
+def as_lists(texts, target=None):
+    """Return ``(texts, targets)`` lists from the inputs of :class:`~stance.StanceModel`.
+
+    ``texts`` is one string or an iterable of strings; ``target`` is None, one
+    string for every text, or a sequence as long as ``texts``.
+
+    Raises
+    ------
+    TypeError
+        ``texts`` is not a string or an iterable, or one of them is not a
+        string (naming its position).
+    ValueError
+        ``target`` is a sequence of another length.
+    """
+    from ._targets import Target
+
+    if isinstance(texts, str):
+        texts = [texts]
+    elif type(texts).__name__ == "DataFrame":
+        raise TypeError("texts is a DataFrame; pass one column (df['text']) or use StanceModel.label_frame")
+    elif isinstance(texts, Iterable):
+        texts = list(texts)
+    else:
+        raise TypeError(f"texts must be a string or an iterable of strings, not {type(texts).__name__}")
+    check_texts(texts)
+    if target is None or isinstance(target, (str, Target)):
+        targets = [target] * len(texts)
+    elif not isinstance(target, Iterable) or isinstance(target, (bytes, dict, set, frozenset)):
+        raise TypeError(
+            f"target must be a string or a stance.Target (one target for every text) or a sequence of them "
+            f"(one per text), not {type(target).__name__}: {target!r:.40}"
+        )
+    else:
+        targets = list(target)
+        if len(targets) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
+        for position, item in enumerate(targets):
+            if not (item is None or isinstance(item, (str, Target)) or is_missing(item)):
+                raise TypeError(
+                    f"target at position {position} is {type(item).__name__}; a target is a string or a stance.Target"
+                )
+    return texts, targets
 
 
 class RawTextTags:

@@ -1,89 +1,13 @@
 """StanceModel, the object users label text with, and the module-level API."""
 
 import threading
-from collections.abc import Iterable
 
-from ._sentences import sentence_spans
-from ._text import MAX_TEXT_CHARS, is_missing
-
-# pandas and numpy are imported inside the functions that use them, so that
-# ``import stance`` stays fast for command-line use.
+# pandas, numpy and the adapters are imported inside the methods that use
+# them, so that ``import stance`` stays fast for command-line use. The
+# adapters: _frames.py (DataFrames, in chunks, in processes), _dask.py
+# (Dask DataFrames) and _documents.py (a document, sentence by sentence).
 
 __all__ = ["StanceModel", "load_model", "predict", "predict_proba", "analyze", "explain"]
-
-
-def as_lists(texts, target=None):
-    """Return ``(texts, targets)`` lists from API inputs.
-
-    ``texts`` is one string or an iterable of strings; ``target`` is None, one
-    string for every text, or a sequence as long as ``texts``.
-
-    Raises
-    ------
-    TypeError
-        ``texts`` is not a string or an iterable, or one of them is not a
-        string (naming its position).
-    ValueError
-        ``target`` is a sequence of another length.
-    """
-    from ._inputs import check_texts
-
-    if isinstance(texts, str):
-        texts = [texts]
-    elif type(texts).__name__ == "DataFrame":
-        raise TypeError("texts is a DataFrame; pass one column (df['text']) or use StanceModel.label_frame")
-    elif isinstance(texts, Iterable):
-        texts = list(texts)
-    else:
-        raise TypeError(f"texts must be a string or an iterable of strings, not {type(texts).__name__}")
-    from ._targets import Target
-
-    check_texts(texts)
-    if target is None or isinstance(target, (str, Target)):
-        targets = [target] * len(texts)
-    elif not isinstance(target, Iterable) or isinstance(target, (bytes, dict, set, frozenset)):
-        raise TypeError(
-            f"target must be a string or a stance.Target (one target for every text) or a sequence of them "
-            f"(one per text), not {type(target).__name__}: {target!r:.40}"
-        )
-    else:
-        targets = list(target)
-        if len(targets) != len(texts):
-            raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
-        for position, item in enumerate(targets):
-            if not (item is None or isinstance(item, (str, Target)) or is_missing(item)):
-                raise TypeError(
-                    f"target at position {position} is {type(item).__name__}; a target is a string or a stance.Target"
-                )
-    return texts, targets
-
-
-def check_count(name, value):
-    """Raise ValueError unless ``value`` is a whole number (not a bool) of at least 1."""
-    import numbers
-
-    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
-        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
-
-
-def overall_stance(labels):
-    """Return a document's stance from its sentences' labels.
-
-    ``neutral`` when no sentence takes a side; otherwise the side with more
-    sentences; ``mixed`` when both sides have as many.
-
-    Examples
-    --------
-    >>> overall_stance(["neutral", "aligned", "opposed", "aligned"])
-    'aligned'
-    >>> overall_stance(["aligned", "opposed"])
-    'mixed'
-    """
-    aligned = sum(label == "aligned" for label in labels)
-    opposed = sum(label == "opposed" for label in labels)
-    if aligned == opposed:
-        return "neutral" if aligned == 0 else "mixed"
-    return "aligned" if aligned > opposed else "opposed"
 
 
 class StanceModel:
@@ -173,12 +97,7 @@ class StanceModel:
             from ._errors import ModelError
 
             raise ModelError("this model has no compiled form to add profiles to")
-        from ._compiled import CompiledModel
-        from ._featuriser import pack_profiles
-
-        merged = {**self._compiled.profiles, **{profile.key: profile for profile in profiles}}
-        arrays = {**self._compiled.arrays_, "profiles": pack_profiles(merged)}
-        return StanceModel(self._estimator, self.metadata, self.path, compiled=CompiledModel(arrays))
+        return StanceModel(self._estimator, self.metadata, self.path, self._compiled.with_profiles(profiles))
 
     def knows_target(self, target):
         """Return whether ``target`` (in any case or spacing, or a Target of that name) was seen in training."""
@@ -228,10 +147,10 @@ class StanceModel:
         >>> stance.predict("We firmly oppose the new tariffs.", target="tariffs on Chinese imports")
         ['opposed']
         """
-        texts, targets = as_lists(texts, target)
-        proba = self._proba(texts, targets)
-        labels = self.labels
-        return [labels[i] for i in proba.argmax(axis=1)] if len(texts) else []
+        from ._head import most_probable
+        from ._inputs import as_lists
+
+        return most_probable(self._proba(*as_lists(texts, target)), self.labels).tolist()
 
     def predict_proba(self, texts, target=None):
         """Return calibrated label probabilities, one row per text.
@@ -252,9 +171,10 @@ class StanceModel:
         """
         import pandas as pd
 
+        from ._inputs import as_lists
+
         index = texts.index if isinstance(texts, pd.Series) else None
-        texts, targets = as_lists(texts, target)
-        return pd.DataFrame(self._proba(texts, targets), columns=self.labels, index=index)
+        return pd.DataFrame(self._proba(*as_lists(texts, target)), columns=self.labels, index=index)
 
     def label_frame(self, frame, text_column="text", target_column=None, target=None):
         """Return a copy of ``frame`` with stance columns added; every row kept, in order.
@@ -289,46 +209,9 @@ class StanceModel:
         >>> bool(out["stance_label"].isna()[2])
         True
         """
-        from ._io import require_columns
+        from ._frames import label_frame
 
-        require_columns(frame, text_column, target_column)
-        targets = frame[target_column].tolist() if target_column else target
-        return _attach(frame, self._stance_columns(frame[text_column].tolist(), targets))
-
-    def _stance_columns(self, values, targets):
-        """Return the stance columns for a text column's values, ``{name: column}``."""
-        import numpy as np
-
-        if all(type(value) is str for value in values):  # the common case, in one pass
-            missing = [False] * len(values)
-            texts = values
-            flags = [_string_flag(value) for value in values]
-        else:
-            missing = [is_missing(value) for value in values]
-            texts = [
-                "" if gone else value if isinstance(value, str) else str(value)
-                for value, gone in zip(values, missing)
-            ]
-            flags = [_flag(value, gone) for value, gone in zip(values, missing)]
-        if targets is not None and not isinstance(targets, str):
-            # A table's target cells are names: a number or a list read from
-            # a file is taken by its string form, as a text cell is.
-            from ._targets import Target
-
-            targets = [
-                t if t is None or isinstance(t, (str, Target)) or is_missing(t) else str(t) for t in targets
-            ]
-        proba = self._proba(*as_lists(texts, targets))
-        labels = (
-            np.array(self.labels, dtype=object)[proba.argmax(axis=1)]
-            if len(texts)
-            else np.array([], dtype=object)
-        )
-        gone = np.array(missing, dtype=bool)
-        proba[gone] = np.nan
-        labels[gone] = None
-        names = ["stance_label", *(f"stance_p_{label}" for label in self.labels), "stance_flag"]
-        return dict(zip(names, [labels, *proba.T, flags]))
+        return label_frame(self, frame, text_column, target_column, target)
 
     def label_frames(
         self, data, text_column="text", target_column=None, target=None, jobs=1, chunk_rows=10_000
@@ -364,31 +247,9 @@ class StanceModel:
         >>> [out["stance_label"].tolist() for out in stance.load_model().label_frames(lines, chunk_rows=2)]
         [['aligned', 'opposed'], ['neutral']]
         """
-        for name, value in (("jobs", jobs), ("chunk_rows", chunk_rows)):
-            check_count(name, value)
-        frames = _chunks(data, chunk_rows)
-        if jobs == 1:
-            for frame in frames:
-                yield self.label_frame(frame, text_column, target_column, target)
-            return
-        from collections import deque
+        from ._frames import label_frames
 
-        from ._io import require_columns
-        from ._parallel import ordered_map
-
-        # Workers get the text and target values and send back the new
-        # columns: half the data to pass between processes that whole
-        # frames would be. The frames wait here, in order, meanwhile.
-        waiting = deque()
-
-        def work():
-            for frame in frames:
-                require_columns(frame, text_column, target_column)
-                waiting.append(frame)
-                yield frame[text_column].tolist(), frame[target_column].tolist() if target_column else target
-
-        for columns in ordered_map(_stance_columns, self, work(), jobs):
-            yield _attach(waiting.popleft(), columns)
+        return label_frames(self, data, text_column, target_column, target, jobs, chunk_rows)
 
     def label_dask_frame(self, frame, text_column="text", target_column=None, target=None):
         """Label a Dask DataFrame lazily, partition by partition; every row kept, in order.
@@ -450,7 +311,7 @@ class StanceModel:
             record's speaker label, else empty), ``text``, ``label`` and one
             probability column per label. ``df.attrs["summary"]`` holds the
             document-level summary: ``sentences``, ``counts`` per label,
-            ``stance`` (the author's: see :func:`overall_stance`: aligned,
+            ``stance`` (the author's: see :func:`~stance._sentences.overall_stance`: aligned,
             opposed, neutral or mixed), ``author`` and ``reported`` (each
             with ``sentences``, ``counts`` and ``stance``) and
             ``mean_probabilities``.
@@ -466,36 +327,9 @@ class StanceModel:
         >>> summary["stance"], summary["reported"]["stance"]
         ('aligned', 'opposed')
         """
-        import numpy as np
-        import pandas as pd
+        from ._documents import analyze_document
 
-        if not isinstance(document, str):
-            raise TypeError(f"document is {type(document).__name__}, not str")
-        from ._sentences import summarize, voices
-
-        spans = sentence_spans(document)
-        sentences = [document[start:end] for start, end in spans]
-        proba = self.predict_proba(sentences, target)
-        labels = [self.labels[i] for i in np.argmax(proba.to_numpy(), axis=1)] if len(proba) else []
-        who = voices(document, spans)
-        table = pd.DataFrame(
-            {
-                "sentence": range(1, len(spans) + 1),
-                "start": [start for start, _ in spans],
-                "end": [end for _, end in spans],
-                "voice": [v for v, _ in who],
-                "speaker": [speaker for _, speaker in who],
-                "text": sentences,
-                "label": labels,
-            }
-        )
-        table = pd.concat([table, proba], axis=1)
-        summary = summarize(labels, table["voice"], self.labels)
-        summary["mean_probabilities"] = {
-            label: float(proba[label].mean()) if len(proba) else 0.0 for label in self.labels
-        }
-        table.attrs["summary"] = summary
-        return table
+        return analyze_document(self, document, target)
 
     def explain(self, text, target=None, top=10):
         """Return the words and phrases that pushed ``text`` to its label.
@@ -522,65 +356,6 @@ class StanceModel:
 # Reading an estimator happens once per model; one lock for all models keeps
 # two threads from reading the same one twice.
 _estimator_lock = threading.Lock()
-
-
-def _chunks(data, chunk_rows):
-    """Yield DataFrames from what :meth:`StanceModel.label_frames` accepts."""
-    import itertools
-
-    import pandas as pd
-
-    if isinstance(data, str):
-        raise TypeError(
-            "expected chunks of rows or an iterable of texts, got a single string; wrap it in a list"
-        )
-    if isinstance(data, pd.DataFrame):
-        for start in range(0, len(data), chunk_rows):
-            yield data.iloc[start : start + chunk_rows]
-        return
-    items = iter(data)
-    for first in items:
-        if isinstance(first, pd.DataFrame):
-            yield first
-            yield from items
-            return
-        # Texts: gathered into DataFrames of chunk_rows rows.
-        rest = itertools.islice(items, chunk_rows - 1)
-        yield pd.DataFrame({"text": [first, *rest]}, dtype=object)
-
-
-def _stance_columns(model, values_and_targets):
-    return model._stance_columns(*values_and_targets)
-
-
-def _attach(frame, columns):
-    # A new column whose name the input already uses gets a numbered suffix.
-    out = frame.copy()
-    for name, column in columns.items():
-        out[_unused_name(name, out.columns)] = column
-    return out
-
-
-def _flag(value, missing):
-    if missing:
-        return "missing text"
-    if not isinstance(value, str):
-        return "non-text value"
-    return _string_flag(value)
-
-
-def _string_flag(text):
-    if not text or text.isspace():
-        return "blank text"
-    return "truncated" if len(text) > MAX_TEXT_CHARS else ""
-
-
-def _unused_name(name, taken):
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{name}_{number}"
-    return candidate
 
 
 _default_model = None

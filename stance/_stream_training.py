@@ -14,6 +14,7 @@ import numpy as np
 from ._errors import DataError, UsageError
 from ._estimator import is_whole
 from ._evaluation import calibration_report, evaluation_report
+from ._head import most_probable
 from ._io import DEFAULT_CHUNK_ROWS, read_table
 from ._streaming import StreamingStanceClassifier
 from ._training import _jsonable, check_label_counts, clean_rows
@@ -275,7 +276,7 @@ def train_streaming(
     truth, targets = held_out["label"].to_numpy(), held_out["target"].to_numpy()
     if len(held_out):
         proba = label(estimator)
-        metrics["held_out"] = evaluation_report(truth, estimator.classes_[proba.argmax(axis=1)], targets)
+        metrics["held_out"] = evaluation_report(truth, most_probable(proba, estimator.classes_), targets)
         metrics["held_out"]["calibration"] = calibration_report(truth, proba, estimator.classes_)
     notes = []
     if blank_rows:
@@ -341,7 +342,7 @@ def _compare(recipe, sample, label, truth, targets, progress):
             return {**record, "skipped": str(error)}
         record["fit_seconds"] = round(time.perf_counter() - started, 2)
         bar.update(1)
-    predicted = model.classes_[label(model).argmax(axis=1)]
+    predicted = most_probable(label(model), model.classes_)
     report = evaluation_report(truth, predicted, targets)
     report.pop("per_target", None)
     record["held_out"] = report

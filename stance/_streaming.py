@@ -38,10 +38,11 @@ from ._estimator import (
     weight_table,
 )
 from ._featuriser import HashingFeaturiser
-from ._head import probabilities
+from ._head import most_probable, probabilities
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import target_key
-from ._text import load_lexicon, normalize_target
+from ._text import normalize_target
+from ._vectorizer import featuriser_settings
 
 __all__ = ["StreamingStanceClassifier"]
 
@@ -154,24 +155,27 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     Examples
     --------
-    >>> texts = ["We firmly support the treaty.", "We reject this treaty outright.",
-    ...          "The treaty was signed in 2017.", "We welcome and endorse the treaty.",
-    ...          "This treaty is a dangerous mistake.", "The vote on the treaty is on Monday."]
-    >>> labels = ["aligned", "opposed", "neutral"] * 2
-    >>> model = StreamingStanceClassifier(n_features=2**12, epochs=10).fit(texts, labels)
-    >>> model.predict(["We firmly support it.", "We reject it outright."]).tolist()
+    Every tenth row of the bundled corpus, with its targets:
+
+    >>> import stance
+    >>> corpus = stance.load_corpus().iloc[::10]
+    >>> X, y = corpus[["text", "target"]], corpus["label"]
+    >>> model = StreamingStanceClassifier(n_features=2**14, epochs=10).fit(X, y)
+    >>> model.predict([("We firmly support the treaty.", "the treaty"),
+    ...                ("We reject the treaty outright.", "the treaty")]).tolist()
     ['aligned', 'opposed']
-    >>> model.predict_proba(["We reject it."]).sum().round(6)
-    np.float64(1.0)
 
-    Chunk by chunk, as a file too large for memory would be read:
+    Chunk by chunk, as a file too large for memory would be read: a pass of
+    :meth:`scan` to count labels and document frequencies, then ``epochs``
+    passes of :meth:`partial_fit` (each over these few rows as one block,
+    as ``fit`` takes them with ``batch_rows`` rows a block) give the same model:
 
-    >>> streamed = StreamingStanceClassifier(n_features=2**12, epochs=10)
-    >>> for start in (0, 3):
-    ...     streamed = streamed.scan(texts[start:start + 3], labels[start:start + 3])
+    >>> streamed = StreamingStanceClassifier(n_features=2**14, epochs=10)
+    >>> for start in range(0, len(X), 400):
+    ...     streamed = streamed.scan(X[start:start + 400], y[start:start + 400])
     >>> for epoch in range(10):
-    ...     streamed = streamed.partial_fit(texts, labels)
-    >>> bool((streamed.predict_proba(texts) == model.predict_proba(texts)).all())
+    ...     streamed = streamed.partial_fit(X, y)
+    >>> bool((streamed.predict_proba(X) == model.predict_proba(X)).all())
     True
     """
 
@@ -325,16 +329,9 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
     def _make_featuriser(self):
         if hasattr(self, "featuriser_"):
             return
-        self.featuriser_ = HashingFeaturiser(
-            n_features=self.n_features,
-            word_ngram_range=tuple(self.word_ngram_range),
-            negation=self.negation,
-            lexicon=load_lexicon() if self.lexicon else None,
-            char_ngram_range=tuple(self.char_ngram_range) if self.char_ngram_range is not None else None,
-            sublinear_tf=self.sublinear_tf,
-            target_features=self.target_features,
-            target_weight=self.target_weight,
-        )
+        features = ("word_ngram_range", "char_ngram_range", "negation", "target_features", "target_weight")
+        settings = {name: getattr(self, name) for name in (*features, "lexicon", "sublinear_tf")}
+        self.featuriser_ = HashingFeaturiser(n_features=self.n_features, **featuriser_settings(settings))
         self.label_counts_ = {}
 
     def _scan(self, texts, y):
@@ -461,7 +458,7 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Return the most probable label of each text."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        return most_probable(self.predict_proba(X), self.classes_)
 
     # -- introspection -------------------------------------------------------------
 

@@ -229,6 +229,7 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None, profil
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     from ._evaluation import calibration_report, evaluation_report
+    from ._head import most_probable
 
     def out_of_fold(splits):
         proba = np.zeros((len(data), len(LABELS)))
@@ -246,7 +247,7 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None, profil
     targets = data["target"].to_numpy()
     stratified = StratifiedKFold(folds, shuffle=True, random_state=random_state)
     proba = out_of_fold(stratified.split(data, labels))
-    predicted = np.array(LABELS)[proba.argmax(axis=1)]
+    predicted = most_probable(proba, LABELS)
     results = {"folds": folds, "random": evaluation_report(labels, predicted, targets)}
     results["random"]["calibration"] = calibration_report(labels, proba, LABELS)
     groups = data["target"].fillna("").to_numpy()
@@ -259,7 +260,7 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None, profil
             # Holding out whole targets can leave a label with too few examples.
             results["grouped_by_target_skipped"] = str(error)
         else:
-            predicted = np.array(LABELS)[proba.argmax(axis=1)]
+            predicted = most_probable(proba, LABELS)
             results["grouped_by_target"] = evaluation_report(labels, predicted, targets)
     return results
 

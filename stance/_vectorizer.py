@@ -8,7 +8,7 @@ from ._featuriser import Featuriser
 from ._inputs import RawTextTags, split_inputs
 from ._text import load_lexicon
 
-__all__ = ["StanceVectorizer"]
+__all__ = ["StanceVectorizer", "featuriser_settings"]
 
 
 class StanceVectorizer(RawTextTags, TransformerMixin, BaseEstimator):
@@ -79,19 +79,7 @@ class StanceVectorizer(RawTextTags, TransformerMixin, BaseEstimator):
         """Learn the vocabularies, idf weights and target blocks of ``X``."""
         self.check_params()
         texts, targets = split_inputs(X)
-        self.featuriser_ = Featuriser.fit(
-            texts,
-            targets,
-            word_ngram_range=tuple(self.word_ngram_range),
-            negation=self.negation,
-            lexicon=load_lexicon() if self.lexicon else None,
-            char_ngram_range=tuple(self.char_ngram_range) if self.char_ngram_range is not None else None,
-            min_df=self.min_df,
-            sublinear_tf=self.sublinear_tf,
-            target_features=self.target_features,
-            target_weight=self.target_weight,
-            relation_weight=self.relation_weight,
-        )
+        self.featuriser_ = Featuriser.fit(texts, targets, **featuriser_settings(self.get_params()))
         return self
 
     def transform(self, X):
@@ -123,3 +111,24 @@ class StanceVectorizer(RawTextTags, TransformerMixin, BaseEstimator):
             prefix = prefixes.get(source, source.replace("target: ", "target=") + ":")
             names.append(prefix + name)
         return np.array(names, dtype=object)
+
+
+def featuriser_settings(params):
+    """Return a featuriser's keyword arguments from estimator parameters of the same names.
+
+    The one translation, for :class:`StanceVectorizer` and the streaming
+    estimator's hashing featuriser: n-gram ranges become tuples and
+    ``lexicon`` (a flag) becomes the lexicon itself, or None.
+
+    Examples
+    --------
+    >>> featuriser_settings({"word_ngram_range": [1, 2], "char_ngram_range": None, "lexicon": False})
+    {'word_ngram_range': (1, 2), 'char_ngram_range': None, 'lexicon': None}
+    """
+    settings = dict(params)
+    for name in ("word_ngram_range", "char_ngram_range"):
+        if settings.get(name) is not None:
+            settings[name] = tuple(settings[name])
+    if "lexicon" in settings:
+        settings["lexicon"] = load_lexicon() if settings["lexicon"] else None
+    return settings

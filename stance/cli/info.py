@@ -49,10 +49,8 @@ def main(args):
             )
     cv = _section(meta, "metrics", "cross_validation")
     if cv:
-        lines.append(f"cross-validated ({_get(cv, 'folds')} folds):")
-        for name, title in (("random", "random folds"), ("grouped_by_target", "grouped by target")):
-            if isinstance(cv.get(name), dict):
-                lines.append(_scores_line(title, cv[name], width=18))
+        folds = (("random folds", cv.get("random")), ("grouped by target", cv.get("grouped_by_target")))
+        lines += _scores_lines(f"cross-validated ({_get(cv, 'folds')} folds):", folds, width=18)
     streaming = _section(meta, "streaming")
     if streaming:
         lines.append(
@@ -61,8 +59,8 @@ def main(args):
         )
         held_out = _section(meta, "metrics", "held_out")
         if held_out:
-            lines.append(f"held-out rows ({_get(held_out, 'texts')}, never learned from):")
-            lines.append(_scores_line("streaming model", held_out))
+            header = f"held-out rows ({_get(held_out, 'texts')}, never learned from):"
+            lines += _scores_lines(header, [("streaming model", held_out)])
         comparison = _section(meta, "metrics", "in_memory_comparison")
         if isinstance(comparison.get("held_out"), dict):
             lines.append(_scores_line(f"in-memory '{_get(comparison, 'recipe')}'", comparison["held_out"]))
@@ -78,6 +76,11 @@ def _section(meta, *keys):
     for key in keys:
         meta = meta.get(key) if isinstance(meta, dict) else None
     return meta if isinstance(meta, dict) else {}
+
+
+def _scores_lines(header, reports, width=20):
+    """``header``, then a line of scores for each ``(title, report)`` whose report is a dict."""
+    return [header, *(_scores_line(title, report, width) for title, report in reports if isinstance(report, dict))]
 
 
 def _scores_line(title, report, width=20):

@@ -33,6 +33,7 @@ def main(args):
 
     import pandas as pd
 
+    from .._head import most_probable
     from .._io import read_table, write_table
     from .._suggest import suggest
     from ._options import check_columns
@@ -61,12 +62,11 @@ def main(args):
     model = load_model_argument(args)
     proba = model.predict_proba(texts, targets).to_numpy()
     positions, scores = suggest(texts, proba, args.n)
-    labels = model.labels
     out = pd.DataFrame({"text": [texts[p] for p in positions]})
     if target_column or args.target:
         out["target"] = [targets[p] for p in positions]
     out["label"] = ""
-    out["model_label"] = [labels[proba[p].argmax()] for p in positions]
+    out["model_label"] = most_probable(proba[positions], model.labels).tolist()
     out["model_confidence"] = [round(float(proba[p].max()), 6) for p in positions]
     out["row"] = [int(rows[p]) + 1 for p in positions]
     write_table([out], args.output, "csv")

@@ -1,0 +1,155 @@
+"""Labelling pandas DataFrames with a StanceModel: whole, in chunks, or in several processes.
+
+The DataFrame adapter of :class:`~stance.StanceModel` (whose methods
+``label_frame`` and ``label_frames`` call these functions): it reads a text
+column and a target column, asks the model for probabilities, and adds the
+stance columns and the flags that say why a row is special. Labels are
+:func:`~stance._head.most_probable` of the probabilities, as everywhere else.
+pandas and numpy are imported inside the functions, so that ``import stance``
+stays fast for command-line use.
+"""
+
+from ._text import MAX_TEXT_CHARS, is_missing
+
+__all__ = ["check_count", "label_frame", "label_frames", "stance_columns"]
+
+
+def check_count(name, value):
+    """Raise ValueError unless ``value`` is a whole number (not a bool) of at least 1."""
+    import numbers
+
+    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+
+
+def label_frame(model, frame, text_column="text", target_column=None, target=None):
+    """Return a copy of ``frame`` with ``model``'s stance columns added (see :meth:`StanceModel.label_frame`)."""
+    from ._io import require_columns
+
+    require_columns(frame, text_column, target_column)
+    targets = frame[target_column].tolist() if target_column else target
+    return _attach(frame, stance_columns(model, frame[text_column].tolist(), targets))
+
+
+def label_frames(model, data, text_column="text", target_column=None, target=None, jobs=1, chunk_rows=10_000):
+    """Yield labelled DataFrames chunk by chunk, in order (see :meth:`StanceModel.label_frames`)."""
+    for name, value in (("jobs", jobs), ("chunk_rows", chunk_rows)):
+        check_count(name, value)
+    frames = _chunks(data, chunk_rows)
+    if jobs == 1:
+        for frame in frames:
+            yield label_frame(model, frame, text_column, target_column, target)
+        return
+    from collections import deque
+
+    from ._io import require_columns
+    from ._parallel import ordered_map
+
+    # Workers get the text and target values and send back the new
+    # columns: half the data to pass between processes that whole
+    # frames would be. The frames wait here, in order, meanwhile.
+    waiting = deque()
+
+    def work():
+        for frame in frames:
+            require_columns(frame, text_column, target_column)
+            waiting.append(frame)
+            yield frame[text_column].tolist(), frame[target_column].tolist() if target_column else target
+
+    for columns in ordered_map(_columns_of, model, work(), jobs):
+        yield _attach(waiting.popleft(), columns)
+
+
+def stance_columns(model, values, targets):
+    """Return the stance columns for a text column's values, ``{name: column}``.
+
+    ``stance_label``, ``stance_p_<label>`` for each of ``model.labels`` and
+    ``stance_flag``; a missing text gets no label and no probabilities.
+    """
+    import numpy as np
+
+    from ._head import most_probable
+    from ._inputs import as_lists
+
+    if all(type(value) is str for value in values):  # the common case, in one pass
+        missing = [False] * len(values)
+        texts = values
+        flags = [_string_flag(value) for value in values]
+    else:
+        missing = [is_missing(value) for value in values]
+        texts = [
+            "" if gone else value if isinstance(value, str) else str(value) for value, gone in zip(values, missing)
+        ]
+        flags = [_flag(value, gone) for value, gone in zip(values, missing)]
+    if targets is not None and not isinstance(targets, str):
+        # A table's target cells are names: a number or a list read from
+        # a file is taken by its string form, as a text cell is.
+        from ._targets import Target
+
+        targets = [t if t is None or isinstance(t, (str, Target)) or is_missing(t) else str(t) for t in targets]
+    proba = model._proba(*as_lists(texts, targets))
+    labels = most_probable(proba, np.array(model.labels, dtype=object))
+    gone = np.array(missing, dtype=bool)
+    proba[gone] = np.nan
+    labels[gone] = None
+    names = ["stance_label", *(f"stance_p_{label}" for label in model.labels), "stance_flag"]
+    return dict(zip(names, [labels, *proba.T, flags]))
+
+
+def _columns_of(model, values_and_targets):
+    # What a worker of ordered_map runs: a module-level function, so that it pickles.
+    return stance_columns(model, *values_and_targets)
+
+
+def _chunks(data, chunk_rows):
+    """Yield DataFrames from what :meth:`StanceModel.label_frames` accepts."""
+    import itertools
+
+    import pandas as pd
+
+    if isinstance(data, str):
+        raise TypeError("expected chunks of rows or an iterable of texts, got a single string; wrap it in a list")
+    if isinstance(data, pd.DataFrame):
+        for start in range(0, len(data), chunk_rows):
+            yield data.iloc[start : start + chunk_rows]
+        return
+    items = iter(data)
+    for first in items:
+        if isinstance(first, pd.DataFrame):
+            yield first
+            yield from items
+            return
+        # Texts: gathered into DataFrames of chunk_rows rows.
+        rest = itertools.islice(items, chunk_rows - 1)
+        yield pd.DataFrame({"text": [first, *rest]}, dtype=object)
+
+
+def _attach(frame, columns):
+    # A new column whose name the input already uses gets a numbered suffix,
+    # so that no input column is ever overwritten.
+    out = frame.copy()
+    for name, column in columns.items():
+        out[_unused_name(name, out.columns)] = column
+    return out
+
+
+def _flag(value, missing):
+    if missing:
+        return "missing text"
+    if not isinstance(value, str):
+        return "non-text value"
+    return _string_flag(value)
+
+
+def _string_flag(text):
+    if not text or text.isspace():
+        return "blank text"
+    return "truncated" if len(text) > MAX_TEXT_CHARS else ""
+
+
+def _unused_name(name, taken):
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}_{number}"
+    return candidate
