@@ -417,6 +417,12 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         if sgd is None or not isinstance(getattr(sgd, "coef_", None), np.ndarray):
             return state
         compact, aliases = _sparse_weights(sgd)
+        # The loss object is a compiled scikit-learn internal whose module
+        # moved between versions (``_loss`` in 1.8, ``sklearn._loss._loss``
+        # in 1.9), so a model holding it loads under no other version (found
+        # by benchmarks/sklearn_versions.py). Labelling never uses it and
+        # every partial_fit makes it afresh, so it is not saved.
+        vars(compact).pop("_loss_function_", None)
         return {**state, "sgd_": compact, "sgd_aliases_": aliases}
 
     # -- features and prediction -------------------------------------------------

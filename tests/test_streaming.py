@@ -178,6 +178,18 @@ def test_a_reloaded_model_learns_on_exactly_as_the_one_in_memory(corpus_sample):
     np.testing.assert_array_equal(model.predict_proba(inputs), reloaded.predict_proba(inputs))
 
 
+def test_a_saved_model_holds_no_scikit_learn_loss_object(tiny_corpus):
+    # The loss object's module differs between scikit-learn versions (1.8
+    # names it _loss, 1.9 sklearn._loss._loss), so a model saved with it
+    # could not be loaded under the other version; it must not be saved.
+    import skops.io
+
+    model = StreamingStanceClassifier(**SMALL).fit(tiny_corpus[["text", "target"]], tiny_corpus["label"])
+    assert not any("loss" in name.lower() for name in skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+    assert "_loss_function_" not in vars(pickle.loads(pickle.dumps(model)).sgd_)
+    assert hasattr(model.sgd_, "_loss_function_")  # the model in memory keeps it
+
+
 @pytest.mark.parametrize("name", ["old.skops", "old.joblib"])
 def test_a_model_saved_by_stance_1_2_is_refused_with_what_to_do(tmp_path, name, monkeypatch):
     # Its hashers' analyser was stance._text.word_features, which is gone: the
