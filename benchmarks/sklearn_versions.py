@@ -38,8 +38,8 @@ Ctrl-C.
 
 Result on 2026-12-07 (two cores, Python 3.11.7; setup.cfg allows
 scikit-learn>=1.8, so 1.8.0 and 1.9.1, the newest release; both with numpy
-2.4.6, scipy 1.17.1, skops 0.16.0, joblib 1.6.0; no pins needed; 195 s in
-all, installing included): every one of the 16 comparisons (2 directions x 2 recipes
+2.4.6, scipy 1.17.1, skops 0.16.0, joblib 1.6.0; no pins needed; 146 to
+195 s in all, installing included; the same table in two runs): every one of the 16 comparisons (2 directions x 2 recipes
 x 2 formats x 2 ways) gave max |dp| = 0.0 (the same probabilities to the
 bit) and the same 3,000 labels; rebuilding an estimator saved under the
 other version gave exactly one warning, stance's ModelVersionWarning, and
