@@ -449,7 +449,9 @@ def _read_estimator(path, record, data=None):
         # scikit-learn warns about a version mismatch too, once per estimator
         # inside, whichever format rebuilds it; ours (above) says what to do.
         warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
-        estimator = _load_skops(path, data) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path, data)
+        estimator = (
+            _load_skops(path, data) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path, data)
+        )
     if not isinstance(estimator, (StanceClassifier, StreamingStanceClassifier)):
         raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
     _check_estimator(path, estimator)

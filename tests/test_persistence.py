@@ -187,7 +187,9 @@ def test_other_scikit_learn_version_warns(saved):
 
 
 @pytest.mark.parametrize("name", ["model.skops", "model.joblib"])
-def test_a_model_from_another_scikit_learn_version_gives_one_warning(tmp_path, tiny_estimator, name, monkeypatch):
+def test_a_model_from_another_scikit_learn_version_gives_one_warning(
+    tmp_path, tiny_estimator, name, monkeypatch
+):
     # As a file saved under another version is: scikit-learn records its own
     # version in each estimator's state and warns when another reads it; the
     # documented warning is ours alone, in both formats.
