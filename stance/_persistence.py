@@ -381,17 +381,14 @@ def _load_skops(path, data):
 def _load_joblib(path, data):
     import joblib
 
-    with warnings.catch_warnings():
-        # scikit-learn warns about a version mismatch too; ours says what to do.
-        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
-        try:
-            # The bytes whose checksum was verified, never the path again:
-            # the file may have been swapped since.
-            return joblib.load(io.BytesIO(data))
-        except Exception as error:  # an unpickling failure can raise anything
-            if isinstance(error, AttributeError) and _OLD_STREAMING_ANALYSER.rpartition(".")[2] in str(error):
-                raise ModelError(_OLD_STREAMING.format(path=path)) from None
-            raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
+    try:
+        # The bytes whose checksum was verified, never the path again:
+        # the file may have been swapped since.
+        return joblib.load(io.BytesIO(data))
+    except Exception as error:  # an unpickling failure can raise anything
+        if isinstance(error, AttributeError) and _OLD_STREAMING_ANALYSER.rpartition(".")[2] in str(error):
+            raise ModelError(_OLD_STREAMING.format(path=path)) from None
+        raise ModelError(f"cannot load {path}: {type(error).__name__}: {error}") from None
 
 
 def _open_record(path, trusted):
@@ -448,7 +445,13 @@ def _read_estimator(path, record, data=None):
             ModelVersionWarning,
             stacklevel=4,
         )
-    estimator = _load_skops(path, data) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path, data)
+    with warnings.catch_warnings():
+        # scikit-learn warns about a version mismatch too, once per estimator
+        # inside, whichever format rebuilds it; ours (above) says what to do.
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator")
+        estimator = (
+            _load_skops(path, data) if path.suffix.lower() == SKOPS_SUFFIX else _load_joblib(path, data)
+        )
     if not isinstance(estimator, (StanceClassifier, StreamingStanceClassifier)):
         raise ModelError(f"{path} holds a {type(estimator).__name__}, not a stance model")
     _check_estimator(path, estimator)

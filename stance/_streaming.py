@@ -411,10 +411,21 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         # exactly as it would have without the round trip.
         state = super().__getstate__()
         sgd = state.get("sgd_")
-        if sgd is None or not isinstance(getattr(sgd, "coef_", None), np.ndarray):
+        if sgd is None:
             return state
-        compact, aliases = _sparse_weights(sgd)
-        return {**state, "sgd_": compact, "sgd_aliases_": aliases}
+        if isinstance(getattr(sgd, "coef_", None), np.ndarray):
+            sgd, aliases = _sparse_weights(sgd)
+            state = {**state, "sgd_aliases_": aliases}
+        else:  # not fitted, or loaded and not learning since: already sparse, aliases noted
+            sgd = copy.copy(sgd)
+        # The loss object is a compiled scikit-learn internal whose module
+        # moved between versions (``_loss`` in 1.8, ``sklearn._loss._loss``
+        # in 1.9), so a model holding it loads under no other version (found
+        # by benchmarks/sklearn_versions.py). Labelling never uses it and
+        # every partial_fit makes it afresh, so it is never saved, not even
+        # when a model saved by an earlier stance (which holds it) is saved again.
+        vars(sgd).pop("_loss_function_", None)
+        return {**state, "sgd_": sgd}
 
     # -- features and prediction -------------------------------------------------
 

@@ -186,6 +186,28 @@ def test_other_scikit_learn_version_warns(saved):
         assert model.estimator is not None
 
 
+@pytest.mark.parametrize("name", ["model.skops", "model.joblib"])
+def test_a_model_from_another_scikit_learn_version_gives_one_warning(
+    tmp_path, tiny_estimator, name, monkeypatch
+):
+    # As a file saved under another version is: scikit-learn records its own
+    # version in each estimator's state and warns when another reads it; the
+    # documented warning is ours alone, in both formats.
+    import sklearn.base
+
+    path = tmp_path / name
+    with monkeypatch.context() as patch:
+        patch.setattr(sklearn.base, "__version__", "0.0.1")
+        save_model(tiny_estimator, path, {"name": "model", "targets": tiny_estimator.targets_})
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert read_estimator(path, trusted=True) is not None
+    assert [w.category for w in seen] == [ModelVersionWarning], [str(w.message) for w in seen]
+
+
 @pytest.mark.parametrize("make", ["missing", "folder"])
 def test_wrong_paths_are_clear(tmp_path, make):
     path = tmp_path / "nothing.joblib"
