@@ -114,3 +114,33 @@ def test_in_a_pseudo_terminal_single_keys_need_no_enter(todo):
     child.close()
     assert child.exitstatus == 0
     assert read(todo)["label"].tolist() == ["aligned", "neutral", "", "", ""]
+
+
+def test_keys_from_an_endless_pipe_are_read_in_pieces(todo):
+    # `yes a` gives lines of one key for ever: the session labels every row
+    # and ends; keys on one line that never ends are read as they come.
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": REPO}
+    command = f"yes a | {sys.executable} -m stance annotate {todo}"
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and set(read(todo)["label"]) == {"aligned"}
+    fresh = read(todo).assign(label="")
+    fresh.to_csv(todo, index=False)
+    command = f"tr -d '\\n' < /dev/zero | tr '\\0' o | {sys.executable} -m stance annotate {todo}"
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and set(read(todo)["label"]) == {"opposed"}, done.stderr
+
+
+@pytest.mark.parametrize("stdin, message", [("/dev/zero", "whose bytes never end"), (None, "standard input is closed")])
+def test_keys_from_a_device_or_closed_input_are_refused(todo, stdin, message):
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": REPO}
+    command = [sys.executable, "-m", "stance", "annotate", str(todo)]
+    if stdin is None:
+        done = subprocess.run(" ".join(command) + " <&-", shell=True, capture_output=True, text=True, timeout=60, env=env)
+    else:
+        with open(stdin, "rb") as source:
+            done = subprocess.run(command, stdin=source, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1 and message in done.stderr and done.stderr.count("\n") == 1

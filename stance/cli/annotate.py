@@ -15,6 +15,7 @@ import sys
 import textwrap
 
 from .._errors import DataError, UsageError
+from .._files import endless_device, is_endless_device
 from ._common import note
 
 __all__ = ["Annotator", "KEYS"]
@@ -176,8 +177,10 @@ def _keys_from_terminal(stream):
 
 
 def _keys_from_pipe(stream):
-    for line in stream:
-        for key in line:
+    # Read in small pieces, not lines: a line that never ends (keys from
+    # /dev/zero or `yes`) must not be held whole in memory.
+    while piece := stream.read(64):
+        for key in piece:
             if not key.isspace():
                 yield key
 
@@ -233,6 +236,14 @@ def main(args):
         labelled, total = annotator.counts()
         note(f"nothing left to label in {path}: {labelled} of {total} rows labelled")
         return 0
+    if sys.stdin is None or sys.stdin.closed:
+        raise DataError("standard input is closed: annotate reads its keys from it")
+    try:
+        endless = is_endless_device(sys.stdin.fileno())
+    except (OSError, ValueError):  # a stream without a descriptor (tests, notebooks)
+        endless = False
+    if endless:
+        raise DataError(endless_device("standard input"))
     terminal = sys.stdin.isatty()
     width = args.width or shutil.get_terminal_size((80, 24)).columns
     keys = _keys_from_terminal(sys.stdin) if terminal else _keys_from_pipe(sys.stdin)
