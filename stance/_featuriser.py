@@ -70,6 +70,8 @@ _WORD, _NEGATOR, _KEPT_END, _DROPPED_END = 0, 1, 2, 3
 _KIND_NUMBERS = {"negator": _NEGATOR, "tone": _KEPT_END, "scope end": _KEPT_END, "clause end": _DROPPED_END}
 _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser does not know
 _SEPARATOR = "\n"  # no feature, target or label contains a line break
+#: Up to how many (row, topic) cells a batch's topic vectors are summed in a dense table.
+DENSE_TOPIC_CELLS = 1 << 24
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
 TOPICS_PER_WORD = 8
 RELEVANCE_FEATURES = (
@@ -667,7 +669,7 @@ class Featuriser:
         dot = np.bincount(
             text_rows, text_weights * target_vectors[row_target[text_rows], text_topics], minlength=n
         )
-        if n * n_topics <= 1 << 24:  # a table of every (row, topic) is cheaper than sorting
+        if n * n_topics <= DENSE_TOPIC_CELLS:  # a table of every (row, topic) is cheaper than sorting
             norms = np.linalg.norm(_topic_sums(text_rows, text_topics, text_weights, n, n_topics), axis=1)
         else:
             _, inverse = np.unique(text_rows * n_topics + text_topics, return_inverse=True)

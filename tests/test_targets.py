@@ -184,3 +184,26 @@ def test_added_profiles_reach_worker_processes():
 def test_a_device_as_profiles_file_is_refused_before_reading():
     with pytest.raises(ValueError, match="not a regular file"):
         stance.load_profiles(Path("/dev/zero"))
+
+
+def test_a_target_whose_words_the_model_never_saw_is_judged_by_its_mentions():
+    # No topic to compare with: a sentence that does not name it is about
+    # something else; one that does is about it.
+    sided = stance.load_corpus().query("label != 'neutral'").sample(60, random_state=0)
+    assert set(stance.predict(list(sided["text"]), target="zoos")) == {"neutral"}
+    assert stance.predict("Zoos are cruel and must close.", target="zoos") != ["neutral"]
+
+
+def test_topic_similarity_is_the_same_summed_densely_or_by_sorting(monkeypatch):
+    from stance import _featuriser
+    from stance._featuriser import Featuriser
+
+    corpus = stance.load_corpus().sample(600, random_state=0)
+    featuriser = Featuriser.fit(list(corpus["text"]), list(corpus["target"]), relation_weight=0.5)
+    batch = list(corpus["text"][:50]), list(corpus["target"][::-1][:50])
+    dense = featuriser.transform(*batch)
+    monkeypatch.setattr(_featuriser, "DENSE_TOPIC_CELLS", 0)
+    by_sorting = featuriser.transform(*batch)
+    for got, expected in zip(by_sorting, dense):
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert "REL_topic" in {featuriser.feature_name(column)[0] for column in dense[1]}
