@@ -75,8 +75,8 @@ ALLOWED = {
     "char_ngram_range": f"None or {_NGRAMS}",
     "negation": _FLAG,
     "target_features": '"words", "all" or None',
-    "target_weight": "a finite number of at least 0",
-    "relation_weight": "a finite number of at least 0",
+    "target_weight": "a number from 0 to 1e6",
+    "relation_weight": "a number from 0 to 1e6",
     "relevance": _FLAG,
     "relevance_prior": "a number between 0 and 1 (both excluded)",
     "lexicon": _FLAG,
@@ -88,10 +88,20 @@ ALLOWED = {
     "random_state": f"a whole number from 0 to {MAX_SEED}",
     "n_features": "a whole number from 1 to 2**31 - 1",
     "idf": _FLAG,
-    "alpha": "a finite number above 0",
-    "epochs": "a whole number of at least 1",
+    "alpha": "a number above 0 and at most 1e6",
+    "epochs": "a whole number from 1 to 100000",
     "batch_rows": "a whole number of at least 1",
 }
+
+
+#: The largest weight a setting may give (a compiled model refuses larger ones):
+#: a weight of 1e308 overflows to infinity in the features.
+MAX_SETTING_WEIGHT = 1e6
+
+
+def is_weight(value):
+    """Whether ``value`` is a number from 0 to :data:`MAX_SETTING_WEIGHT`."""
+    return is_number(value) and 0 <= value <= MAX_SETTING_WEIGHT
 
 
 def feature_setting_problems(estimator):
@@ -101,14 +111,12 @@ def feature_setting_problems(estimator):
         "char_ngram_range": not is_ngram_range(estimator.char_ngram_range, optional=True),
         "negation": not is_flag(estimator.negation),
         "target_features": not is_one_of(estimator.target_features, ("words", "all", None)),
-        "target_weight": not (is_number(estimator.target_weight) and estimator.target_weight >= 0),
+        "target_weight": not is_weight(estimator.target_weight),
         "lexicon": not is_flag(estimator.lexicon),
         "sublinear_tf": not is_flag(estimator.sublinear_tf),
     }
     if hasattr(estimator, "relation_weight"):  # the streaming estimator has no relating features
-        problems["relation_weight"] = not (
-            is_number(estimator.relation_weight) and estimator.relation_weight >= 0
-        )
+        problems["relation_weight"] = not is_weight(estimator.relation_weight)
     if hasattr(estimator, "min_df"):
         problems["min_df"] = not is_count(estimator.min_df)
     return problems

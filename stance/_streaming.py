@@ -26,6 +26,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimator import (
+    MAX_SETTING_WEIGHT,
     check_explained,
     contribution_table,
     feature_setting_problems,
@@ -218,8 +219,8 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             {
                 **feature_setting_problems(self),
                 "n_features": not (is_count(self.n_features) and self.n_features < 2**31),
-                "alpha": not (is_number(self.alpha) and self.alpha > 0),
-                "epochs": not is_count(self.epochs),
+                "alpha": not (is_number(self.alpha) and 0 < self.alpha <= MAX_SETTING_WEIGHT),
+                "epochs": not (is_count(self.epochs) and self.epochs <= 100_000),
                 "batch_rows": not is_count(self.batch_rows),
                 "class_weight": not (
                     is_one_of(self.class_weight, ("balanced", None))

@@ -173,8 +173,8 @@ INVALID_SETTINGS = {
     "char_ngram_range": [(0, 3), (3, 2), "a"],
     "negation": ["no", 0, None],
     "target_features": ["bogus", 1, np.array(["words", "all"])],
-    "target_weight": [-1, float("nan"), "x", float("inf")],
-    "relation_weight": [-1, float("nan"), "x"],
+    "target_weight": [-1, float("nan"), "x", float("inf"), 1e308],
+    "relation_weight": [-1, float("nan"), "x", 1e300],
     "relevance": ["no", 1],
     "relevance_prior": [0, 1, 2, float("nan")],
     "lexicon": ["no", 2, None],
@@ -184,8 +184,8 @@ INVALID_SETTINGS = {
     "calibration_folds": [1, 0, 2.0, True],
     "n_features": [0, 2**31, 1.5, -5],
     "idf": ["yes", None, 1],
-    "alpha": [0, -1, float("nan"), "1"],
-    "epochs": [0, 1.5, -1],
+    "alpha": [0, -1, float("nan"), "1", 1e300],
+    "epochs": [0, 1.5, -1, 10**30],
     "batch_rows": [0, -1, 2.5],
 }
 
