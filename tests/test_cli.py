@@ -331,3 +331,21 @@ def test_predict_with_two_jobs_matches_one_job(tmp_path):
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert len(pd.read_csv(tmp_path / "out2.csv")) == 700
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["predict", "--help"], ["--version"]])
+def test_help_and_version_to_a_full_disk_fail_with_one_line(argv, monkeypatch, capsys):
+    # argparse ignores a failed write: the command ended with 0, having printed nothing.
+    import contextlib
+
+    from stance.cli import main
+
+    full = open("/dev/full", "w")
+    monkeypatch.setattr(sys, "stdout", full)
+    status = main(argv)
+    monkeypatch.undo()
+    with contextlib.suppress(OSError):  # what is left in its buffer cannot be written either
+        full.close()
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "cannot write to standard output" in err and err.count("\n") == 1

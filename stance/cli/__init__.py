@@ -62,6 +62,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
+    def _print_message(self, message, file=None):
+        # argparse ignores a failed write (help or version to a full disk
+        # would end "successfully" having printed nothing): let it be seen.
+        if message:
+            (file or sys.stderr).write(message)
+
 
 def build_parser():
     parser = _Parser(
@@ -133,7 +139,21 @@ def main(argv=None):
 
     if sys.stderr is None:  # started with stderr closed: messages go nowhere, not into stdout
         sys.stderr = open(os.devnull, "w")
-    args = build_parser().parse_args(argv)
+    # --help and --version print to standard output and end: a full disk
+    # there is a failure, not a silent success.
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:
+        if stop.code in (0, None) and sys.stdout is not None:
+            try:
+                sys.stdout.flush()
+            except OSError as error:
+                _silence_stdout()
+                return fail(f"cannot write to standard output: {error.strerror}")
+        raise
+    except OSError as error:
+        _silence_stdout()
+        return fail(f"cannot write to standard output: {error.strerror}")
     warnings.showwarning = _show_warning
     # Output may contain lone surrogates from hostile input: escape them
     # rather than crash half way through writing.
