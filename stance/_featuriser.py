@@ -83,6 +83,10 @@ RELEVANCE_FEATURES = (
     "REL_topic",
     "REL_notopic",
 )
+# Relevance columns, from the block's start: REL_target, REL_ally and
+# REL_opponent are the mentions; REL_none says the row has a target but none.
+_MENTION_COLUMNS = 3
+_NONE_COLUMN = RELEVANCE_FEATURES.index("REL_none")
 
 
 def pack_strings(strings):
@@ -144,6 +148,8 @@ class Featuriser:
         self._idf = np.concatenate([arrays["word_idf"], arrays["char_idf"]])
         self._target_index = {target: i for i, target in enumerate(self.targets)}
         self._relevance_start = self._n_shared + len(arrays["pair_keys"])
+        topics = arrays.get("topic_concepts")
+        self._n_topics = int(topics.max()) + 1 if topics is not None and len(topics) else 0
         self.n_features = self._relevance_start + (
             len(RELEVANCE_FEATURES) if self.settings["relation_weight"] else 0
         )
@@ -503,7 +509,8 @@ class Featuriser:
     def names_the_target(self, matrix):
         """Return, per row of a feature matrix, whether it mentions the target, an ally or an opponent."""
         start = self._relevance_start
-        return np.asarray((matrix[:, start : start + 3] != 0).sum(axis=1)).ravel() > 0
+        mentions = matrix[:, start : start + _MENTION_COLUMNS]
+        return np.asarray((mentions != 0).sum(axis=1)).ravel() > 0
 
     def as_unknown_targets(self, rows, columns, values, topic=True):
         """Return features as their rows would have them if their targets were unknown to the model.
@@ -520,7 +527,7 @@ class Featuriser:
         keep &= columns != start + RELEVANCE_FEATURES.index("REL_topic")
         rows, columns, values = rows[keep], columns[keep], values[keep]
         # A row with a target has one of the mention columns, or REL_none.
-        targeted = np.unique(rows[(columns >= start) & (columns < start + 4)])
+        targeted = np.unique(rows[(columns >= start) & (columns <= start + _NONE_COLUMN)])
         notopic = start + RELEVANCE_FEATURES.index("REL_notopic")
         weight = np.float32(self.settings["relation_weight"])
         return (
@@ -628,7 +635,7 @@ class Featuriser:
         distinct = _distinct(resolved, index)
         row_target = np.array([index[id(entry)] for entry in resolved], dtype=np.int64)
         with_terms = np.array([bool(terms) for _, terms, _ in distinct], dtype=bool)[row_target]
-        relevance[:, 3] = with_terms & (relevance[:, :3].sum(axis=1) == 0)
+        relevance[:, _NONE_COLUMN] = with_terms & (relevance[:, :_MENTION_COLUMNS].sum(axis=1) == 0)
         name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in distinct])[row_target]
         covered = np.bincount(m_rows[m_roles == "target"], minlength=n)
         relevance[:, 4] = np.minimum(covered / np.maximum(name_terms, 1), 1)
@@ -650,7 +657,7 @@ class Featuriser:
         similarity = np.zeros(n, dtype=np.float32)
         if not len(arrays["topic_concepts"]) or all(not terms for _, terms, _ in distinct):
             return similarity, np.zeros(n, dtype=bool)
-        n_topics = int(arrays["topic_concepts"].max()) + 1
+        n_topics = self._n_topics
         rows, columns = [], []
         for number, (_, terms, _) in enumerate(distinct):
             found = self._stem_columns({word for term, _, _ in terms for word in term})
