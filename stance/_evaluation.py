@@ -32,14 +32,16 @@ def calibration_report(y_true, proba, classes, bins=10):
     The expected calibration error (ECE) bins texts by the probability of
     their predicted label and averages ``|accuracy - confidence|`` over bins,
     weighted by bin size. The Brier score is the mean squared distance
-    between the probability vector and the one-hot truth.
+    between the probability vector and the one-hot truth (scikit-learn's
+    multi-class ``brier_score_loss``: from 0, perfect, to 2).
     """
+    from sklearn.metrics import brier_score_loss
+
     proba = np.asarray(proba, dtype=float)
     classes = np.asarray(classes)
     truth = np.asarray(y_true)
     confidence = proba.max(axis=1)
     correct = most_probable(proba, classes) == truth
-    onehot = truth[:, None] == classes[None, :]
     edges = np.linspace(0, 1, bins + 1)
     table = []
     ece = 0.0
@@ -58,7 +60,8 @@ def calibration_report(y_true, proba, classes, bins=10):
             )
     return {
         "ece": float(ece),
-        "brier": float(np.mean(np.sum((proba - onehot) ** 2, axis=1))),
+        # brier_score_loss reads the columns in sorted label order.
+        "brier": float(brier_score_loss(truth, proba[:, np.argsort(classes)], labels=np.sort(classes))),
         "reliability": table,
     }
 
