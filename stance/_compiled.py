@@ -11,7 +11,7 @@ is checked before use.
 
 import numpy as np
 
-from ._featuriser import Featuriser, pack_profiles, pack_strings, unpack_strings
+from ._featuriser import MAX_WEIGHT, Featuriser, pack_profiles, pack_strings, unpack_strings
 from ._head import LinearHeads
 
 __all__ = ["CompiledModel", "compile_estimator"]
@@ -167,10 +167,6 @@ def _check_head(arrays):
             raise ValueError("damaged compiled model: relevance weights out of range")
         if not 0.001 <= float(prior) <= 0.999:
             raise ValueError("damaged compiled model: the relevance prior is not a probability")
-
-
-#: No weight, intercept or temperature of a real model comes near this.
-MAX_WEIGHT = 1e6
 
 
 def _bounded(array):

@@ -7,6 +7,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
+from ._featuriser import MAX_WEIGHT
 from ._head import LinearHeads, fit_temperature, linear_scores, most_probable, swap_sides
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import as_target, target_key
@@ -75,8 +76,8 @@ ALLOWED = {
     "char_ngram_range": f"None or {_NGRAMS}",
     "negation": _FLAG,
     "target_features": '"words", "all" or None',
-    "target_weight": "a number from 0 to 1e6",
-    "relation_weight": "a number from 0 to 1e6",
+    "target_weight": f"a number from 0 to {MAX_WEIGHT:,.0f}",
+    "relation_weight": f"a number from 0 to {MAX_WEIGHT:,.0f}",
     "relevance": _FLAG,
     "relevance_prior": "a number between 0 and 1 (both excluded)",
     "lexicon": _FLAG,
@@ -88,20 +89,15 @@ ALLOWED = {
     "random_state": f"a whole number from 0 to {MAX_SEED}",
     "n_features": "a whole number from 1 to 2**31 - 1",
     "idf": _FLAG,
-    "alpha": "a number above 0 and at most 1e6",
+    "alpha": f"a number above 0 and at most {MAX_WEIGHT:,.0f}",
     "epochs": "a whole number from 1 to 100000",
     "batch_rows": "a whole number of at least 1",
 }
 
 
-#: The largest weight a setting may give (a compiled model refuses larger ones):
-#: a weight of 1e308 overflows to infinity in the features.
-MAX_SETTING_WEIGHT = 1e6
-
-
 def is_weight(value):
-    """Whether ``value`` is a number from 0 to :data:`MAX_SETTING_WEIGHT`."""
-    return is_number(value) and 0 <= value <= MAX_SETTING_WEIGHT
+    """Whether ``value`` is a number from 0 to :data:`~stance._featuriser.MAX_WEIGHT`."""
+    return is_number(value) and 0 <= value <= MAX_WEIGHT
 
 
 def feature_setting_problems(estimator):

@@ -74,6 +74,10 @@ _SEPARATOR = "\n"  # no feature, target or label contains a line break
 DENSE_TOPIC_CELLS = 1 << 24
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
 TOPICS_PER_WORD = 8
+#: The largest weight anywhere in a model: a setting (target_weight, the
+#: streaming alpha), an idf, a coefficient or a temperature. No real model
+#: comes near it, and 1e308 would overflow to infinite features.
+MAX_WEIGHT = 1e6
 RELEVANCE_FEATURES = (
     "REL_target",
     "REL_ally",
@@ -778,7 +782,7 @@ def _check_arrays(arrays):
         for name in ("target_weight", "relation_weight"):
             value = settings[name]
             need(
-                isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1e6,
+                isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_WEIGHT,
                 f"{name} is not a weight",
             )
         need(settings["target_features"] in ("words", "all", None), "target_features")
@@ -812,7 +816,7 @@ def _check_arrays(arrays):
     for name in ("word_idf", "char_idf"):
         need(arrays[name].dtype == np.float32 and arrays[name].ndim == 1, f"{name}")
         need(
-            bool(np.isfinite(arrays[name]).all() and (np.abs(arrays[name]) <= 1e6).all()),
+            bool(np.isfinite(arrays[name]).all() and (np.abs(arrays[name]) <= MAX_WEIGHT).all()),
             f"{name} out of range",
         )
     n_words = len(arrays["word_idf"])

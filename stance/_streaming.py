@@ -26,7 +26,6 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimator import (
-    MAX_SETTING_WEIGHT,
     check_explained,
     contribution_table,
     feature_setting_problems,
@@ -38,7 +37,7 @@ from ._estimator import (
     raise_for_bad_settings,
     weight_table,
 )
-from ._featuriser import HashingFeaturiser
+from ._featuriser import MAX_WEIGHT, HashingFeaturiser
 from ._head import most_probable, probabilities
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import target_key
@@ -219,7 +218,7 @@ class StreamingStanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             {
                 **feature_setting_problems(self),
                 "n_features": not (is_count(self.n_features) and self.n_features < 2**31),
-                "alpha": not (is_number(self.alpha) and 0 < self.alpha <= MAX_SETTING_WEIGHT),
+                "alpha": not (is_number(self.alpha) and 0 < self.alpha <= MAX_WEIGHT),
                 "epochs": not (is_count(self.epochs) and self.epochs <= 100_000),
                 "batch_rows": not is_count(self.batch_rows),
                 "class_weight": not (
