@@ -188,7 +188,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         its own target (relevant) and with an unrelated training target (not
         relevant), whose probability that a text is not about its target
         goes to ``neutral``. Needs a ``neutral`` label and two targets.
-    relevance_prior : float, default=0.9
+    relevance_prior : float, default=0.97
         How likely a text is, before reading it, to concern the target it
         is given. The relevance model learns from as many unrelated pairs as
         related ones; real data given with a target mostly concerns it.
@@ -250,7 +250,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         target_weight=0.5,
         relation_weight=0.5,
         relevance=True,
-        relevance_prior=0.9,
+        relevance_prior=0.97,
         lexicon=True,
         min_df=1,
         sublinear_tf=True,
@@ -308,10 +308,16 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         features, sides = self.vectorizer_.transform_with_sides(pairs)
         # The stance head learns the attitude toward what a text talks
         # about; where that is the target's other side, the label says the
-        # opposite (see Featuriser.transform).
+        # opposite (see Featuriser.transform). Beside a relevance head, it
+        # does not see the relevance block: whether the text concerns the
+        # target is the relevance head's question alone. (Seeing it, the
+        # stance head learned "names no target word" as a sign of neutral,
+        # which wrongly neutralised on-topic sentences about targets it never
+        # saw: grouped CV on the v2 sentences 72.0 without this, 73.9 with it.)
+        attitude = _without_relevance(features, self.vectorizer_.featuriser_) if unrelated else features
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         self.svm_, self.temperature_ = _fit_calibrated(
-            svm, features, swap_sides(y, sides), sample_weight, self.calibration_folds, self.random_state
+            svm, attitude, swap_sides(y, sides), sample_weight, self.calibration_folds, self.random_state
         )
         self.classes_ = self.svm_.classes_
         self.relevance_svm_ = self.relevance_temperature_ = None
@@ -524,6 +530,15 @@ def unrelated_pairs(texts, targets, random_state):
                 pairs.append((text, candidate))
                 break
     return pairs
+
+
+def _without_relevance(features, featuriser):
+    # All-zero columns get weight 0 in the SVM, so that the stance head's
+    # weights keep the featuriser's columns and ignore the relevance block.
+    features = features.tocsr(copy=True)
+    features.data[features.indices >= featuriser.relevance_start] = 0
+    features.eliminate_zeros()
+    return features
 
 
 def _fit_calibrated(svm, features, y, sample_weight, calibration_folds, random_state):

@@ -506,6 +506,11 @@ class Featuriser:
     def _target_numbers(targets, index):
         return [-1 if t is None else index.get(t.key, -1) for t in map(as_target, targets)]
 
+    @property
+    def relevance_start(self):
+        """The first column of the relevance block, which runs to the last column."""
+        return self._relevance_start
+
     def names_the_target(self, matrix):
         """Return, per row of a feature matrix, whether it mentions the target, an ally or an opponent."""
         start = self._relevance_start
