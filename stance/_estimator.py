@@ -7,7 +7,14 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from ._head import LinearHeads, fit_temperature, linear_scores, most_probable, swap_sides
+from ._head import (
+    LinearHeads,
+    fit_temperature,
+    linear_scores,
+    most_probable,
+    relevance_probability,
+    swap_sides,
+)
 from ._inputs import RawTextTags, split_inputs, split_labelled
 from ._targets import as_target, target_key
 from ._vectorizer import StanceVectorizer
@@ -479,9 +486,11 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             ``toward target``), ``weight`` (the feature's contribution to the
             predicted label's score: positive pushed toward it, negative
             away) and ``value`` (its value). ``df.attrs["label"]`` holds the
-            predicted label and ``df.attrs["mentions"]`` the mentions of the
+            predicted label, ``df.attrs["mentions"]`` the mentions of the
             target and its side found in the text, as ``(words, role,
-            side)``.
+            side)``, and ``df.attrs["relevance"]`` the probability that the
+            text concerns its target (None for a model without a relevance
+            head): a text judged unrelated is neutral whatever its words.
         """
         check_is_fitted(self, "svm_")
         check_explained(text, top)
@@ -496,6 +505,13 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         table.attrs["label"] = str(label)
         table.attrs["side"] = int(sides[0])
         table.attrs["mentions"] = featuriser.mentions_in(text, as_target(target, featuriser.profiles))
+        table.attrs["relevance"] = None
+        if self.relevance_svm_ is not None:
+            coef, intercept = self.relevance_weights_
+            score = linear_scores((np.zeros(len(columns), dtype=np.intp), columns, values), coef, intercept, 1)
+            table.attrs["relevance"] = float(
+                relevance_probability(score[:, 0], self.relevance_temperature_, self.relevance_prior)[0]
+            )
         return table
 
 

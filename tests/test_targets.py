@@ -128,6 +128,17 @@ def test_explain_names_the_mentions_that_decided():
     assert table.attrs["side"] == -1
 
 
+def test_explain_gives_the_probability_that_the_text_concerns_its_target():
+    text = "We welcome the new sanctions package against Moscow."
+    own = stance.explain(text, target="sanctions against Russia")
+    other = stance.explain(text, target="school uniforms")
+    assert own.attrs["relevance"] > 0.5 and own.attrs["label"] == "aligned"
+    # Judged unrelated: neutral, whatever its words push toward.
+    assert other.attrs["relevance"] < 0.5 and other.attrs["label"] == "neutral"
+    probabilities = stance.load_model().predict_proba([text], target="school uniforms")
+    assert probabilities["neutral"][0] >= 1 - other.attrs["relevance"] - 1e-9
+
+
 def test_targets_of_the_wrong_type_are_refused():
     with pytest.raises(TypeError, match="dict"):
         stance.predict("x", target={"name": "x"})
