@@ -30,7 +30,9 @@ Figures (goals from the issue tracker in brackets):
    motions (>= 65).
 4. Corpus cross-validation grouped by target, on the v2 sentences (no more
    than 2 points below 1.1's 77.1).
-5. The corpus's held-out v3 part (420 sentences, labelled twice): macro-F1.
+5. The corpus's held-out parts, labelled twice: 420 version-3 sentences
+   (written like real statements) and 240 version-4 sentences (arguments and
+   background): macro-F1 of each.
 
 SemEval-2016 is measured by ``benchmarks/semeval2016.py``. The data folder
 holds public research data sets that must not be redistributed; with no
@@ -290,7 +292,7 @@ def main():
             record("neutral with an unrelated target", f"{n:.1f}%", f"{n1:.1f}%", "90%")
             record("side flips with the opposite target (of its own sides)", f"{f:.1f}%", f"{f1:.1f}%", "80%")
             record("side flips with the opposite target (of the true sides)", f"{t:.1f}%", f"{t1:.1f}%")
-            print(f"   ({len(training)} sentences, v2 and v3; v2 only for 1.1's own corpus: {len(v1)})\n")
+            print(f"   ({len(training)} sentences of every version; v2 only for 1.1's own corpus: {len(v1)})\n")
         if "realtext" in only:
             print("2. real text, shipped models, no training on the set: macro-F1")
             current = Current()
@@ -360,22 +362,25 @@ def main():
                 )
                 pairs = list(zip(both["text"][test_rows], both["target"][test_rows]))
                 labels[test_rows] = Current(rows, profiles=profiles).labels(pairs)
-            print(f"   stance on v2 and v3 together: {macro_f1(both['label'], labels):.1f}\n")
+            print(f"   stance on every version together: {macro_f1(both['label'], labels):.1f}\n")
         if "heldout" in only:
-            print("5. the corpus's held-out v3 part (written like real statements, labelled twice): macro-F1")
-            held = corpus[corpus["split"] == "heldout"]
-            pairs = list(zip(held["text"], held["target"]))
+            print("5. the corpus's held-out parts (labelled twice): macro-F1")
             plain = Plain().fit(list(zip(training["text"], training["target"], training["label"])))
-            new, old = (
-                macro_f1(held["label"], Current().labels(pairs)),
-                macro_f1(held["label"], baseline.labels(pairs)),
-            )
-            print(
-                f"   stance {new:.1f}   stance 1.1 {old:.1f}   "
-                f"plain {macro_f1(held['label'], plain.labels(pairs)):.1f}   "
-                f"second annotator {macro_f1(held['label'], held['second_label']):.1f}\n"
-            )
-            record("the corpus's held-out v3 part, macro-F1", f"{new:.1f}", f"{old:.1f}")
+            current = Current()
+            for version, kind in (("3", "written like real statements"), ("4", "arguments and background")):
+                held = corpus[(corpus["split"] == "heldout") & (corpus["version"] == version)]
+                pairs = list(zip(held["text"], held["target"]))
+                new, old = (
+                    macro_f1(held["label"], current.labels(pairs)),
+                    macro_f1(held["label"], baseline.labels(pairs)),
+                )
+                print(
+                    f"   v{version} ({kind}, {len(held)}): stance {new:.1f}   stance 1.1 {old:.1f}   "
+                    f"plain {macro_f1(held['label'], plain.labels(pairs)):.1f}   "
+                    f"second annotator {macro_f1(held['label'], held['second_label']):.1f}"
+                )
+                record(f"the corpus's held-out v{version} part ({kind}), macro-F1", f"{new:.1f}", f"{old:.1f}")
+            print()
     finally:
         baseline.close()
     print(f"({time.perf_counter() - started:.0f} s)")
