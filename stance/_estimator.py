@@ -489,8 +489,9 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             predicted label, ``df.attrs["mentions"]`` the mentions of the
             target and its side found in the text, as ``(words, role,
             side)``, and ``df.attrs["relevance"]`` the probability that the
-            text concerns its target (None for a model without a relevance
-            head): a text judged unrelated is neutral whatever its words.
+            text concerns its target (None without a target, or for a model
+            without a relevance head): a text judged unrelated is neutral
+            whatever its words.
         """
         check_is_fitted(self, "svm_")
         check_explained(text, top)
@@ -504,9 +505,10 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         table = contribution_table(contributions, values, lambda i: featuriser.feature_name(columns[i]), top)
         table.attrs["label"] = str(label)
         table.attrs["side"] = int(sides[0])
-        table.attrs["mentions"] = featuriser.mentions_in(text, as_target(target, featuriser.profiles))
-        table.attrs["relevance"] = None
-        if self.relevance_svm_ is not None:
+        profile = as_target(target, featuriser.profiles)
+        table.attrs["mentions"] = featuriser.mentions_in(text, profile)
+        table.attrs["relevance"] = None  # no relevance head, or no target to be relevant to
+        if self.relevance_svm_ is not None and profile is not None:
             coef, intercept = self.relevance_weights_
             score = linear_scores((np.zeros(len(columns), dtype=np.intp), columns, values), coef, intercept, 1)
             table.attrs["relevance"] = float(

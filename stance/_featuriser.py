@@ -43,7 +43,7 @@ import json
 
 import numpy as np
 
-from ._targets import as_target, reversed_target, signed_terms, stem, target_key
+from ._targets import as_target, find_profile, reversed_target, signed_terms, stem, target_key
 from ._text import (
     _TOKEN,
     MAX_TEXT_CHARS,
@@ -370,7 +370,7 @@ class Featuriser:
             base, reverses = reversed_target(profile)
             if not reverses:
                 break
-            known = self.profiles.get(base.key)
+            known = find_profile(base.key, self.profiles)
             profile = known if known is not None and not (base.allies or base.opponents) else base
             polarity = -polarity
         return self._target_index.get(profile.key, -1), signed_terms(profile), polarity
