@@ -43,7 +43,7 @@ import json
 
 import numpy as np
 
-from ._targets import as_target, reversed_target, signed_terms, stem, target_key
+from ._targets import as_target, find_profile, reversed_target, signed_terms, stem, target_key
 from ._text import (
     _TOKEN,
     MAX_TEXT_CHARS,
@@ -374,7 +374,7 @@ class Featuriser:
             base, reverses = reversed_target(profile)
             if not reverses:
                 break
-            known = self.profiles.get(base.key)
+            known = find_profile(base.key, self.profiles)
             profile = known if known is not None and not (base.allies or base.opponents) else base
             polarity = -polarity
         return self._target_index.get(profile.key, -1), signed_terms(profile), polarity
@@ -509,6 +509,11 @@ class Featuriser:
     @staticmethod
     def _target_numbers(targets, index):
         return [-1 if t is None else index.get(t.key, -1) for t in map(as_target, targets)]
+
+    @property
+    def relevance_start(self):
+        """The first column of the relevance block, which runs to the last column."""
+        return self._relevance_start
 
     def names_the_target(self, matrix):
         """Return, per row of a feature matrix, whether it mentions the target, an ally or an opponent."""

@@ -20,7 +20,16 @@ from dataclasses import dataclass
 
 from ._text import normalize_target
 
-__all__ = ["Target", "as_target", "target_key", "reversed_target", "signed_terms", "load_profiles", "stem"]
+__all__ = [
+    "Target",
+    "as_target",
+    "find_profile",
+    "target_key",
+    "reversed_target",
+    "signed_terms",
+    "load_profiles",
+    "stem",
+]
 
 #: Words that restrict or remove what follows them in a target's name.
 RESTRICTING = frozenset(
@@ -159,9 +168,43 @@ def as_target(target, profiles=None):
     key = normalize_target(target)
     if key is None:
         return None
-    if profiles and key in profiles:
+    profile = find_profile(key, profiles)
+    return Target(target) if profile is None else profile
+
+
+_ARTICLE = re.compile(r"^(?:the|a|an) ")
+
+
+def find_profile(key, profiles):
+    """Return the profile of ``profiles`` that the normalised name ``key`` names, or None.
+
+    By the profile's name; else by its name or one of its aliases with
+    the leading article ignored ("the NATO enlargement", "NATO
+    expansion"). Only aliases of two words or more count, so that a
+    generic one ("the fund", "the text") names no profile, and a name that
+    fits two profiles names neither.
+
+    Examples
+    --------
+    >>> profiles = load_profiles()
+    >>> find_profile("the nato enlargement", profiles).name, find_profile("nato expansion", profiles).name
+    ('NATO enlargement', 'NATO enlargement')
+    >>> find_profile("the fund", profiles) is None
+    True
+    """
+    if not profiles or key is None:
+        return None
+    if key in profiles:
         return profiles[key]
-    return Target(target)
+    loose = _ARTICLE.sub("", key)
+    found = {p.key: p for p in profiles.values() if _ARTICLE.sub("", p.key) == loose}
+    if not found:
+        for profile in profiles.values():
+            for alias in profile.aliases:
+                alias_key = normalize_target(alias)
+                if alias_key and _ARTICLE.sub("", alias_key) == loose and len(_phrase(alias)) >= 2:
+                    found[profile.key] = profile
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def target_key(target):
@@ -185,12 +228,19 @@ MOTION_OPENING = re.compile(
 
 
 #: Openings that make a target the reversal of what follows ("lifting sanctions against Russia").
+#: ("banning X" and "a ban on X" are not among them: sentences about such a
+#: target speak of the ban itself as often as of X, and "We support the ban"
+#: would come out opposed.)
 REVERSING = re.compile(
     r"^(?:(?:ending|lifting|scrapping|abolishing|repealing|rejecting|halting|stopping|suspending|"
     r"cancelling|canceling|dropping|reversing|opposing|withdrawing from|leaving|quitting|"
+    r"phasing out|getting rid of|doing away with|dismantling|pulling out of|campaigning against|"
     r"end|lift|scrap|abolish|repeal|reject|halt|stop|suspend|cancel|drop|reverse|oppose|opposes|"
-    r"withdraw from)\s+"
-    r"|(?:opposition to|an end to|the end of|the abolition of|the repeal of|withdrawal from|"
+    r"withdraw from|phase out|get rid of|do away with|dismantle|pull out of|regrets)\s+"
+    r"|(?:opposition to|resistance to|an end to|a halt to|calls to end|"
+    r"(?:the |a )?(?:end|abolition|repeal|rejection|scrapping|lifting|suspension|cancellation|"
+    r"dismantling|phase-out|phasing out) of|(?:the |a )?withdrawal from|(?:the |a )?campaign against|"
+    r"th(?:is|e) house (?:opposes|regrets)(?: that)?|"
     r"against|no to)\s+)",
     re.IGNORECASE,
 )

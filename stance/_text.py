@@ -35,6 +35,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u2032`]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_DOUBLE_QUOTES = re.compile(r"[\u201c-\u201f\u00ab\u00bb\u2033\u301d\u301e]")
 _WONT = re.compile(r"won't(?<!\wwon't)\b")
 _CANT = re.compile(r"can(?<!\wcan)(?:'t|not)\b")
 _NT = re.compile(r"n't\b")
@@ -143,13 +144,15 @@ def normalize_target(target):
     'sanctions against russia'
     >>> normalize_target("the EU\u2013Mercosur trade agreement")
     'the eu-mercosur trade agreement'
+    >>> normalize_target("\u201cthe Paris Agreement\u201d"), normalize_target("\u00absanctions\u00bb")
+    ('the paris agreement', 'sanctions')
     >>> normalize_target("   ") is None, normalize_target(float("nan")) is None
     (True, True)
     """
     if is_missing(target):
         return None
     text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", str(target)))
-    text = _DASHES.sub("-", _APOSTROPHES.sub("'", text)).lower()
+    text = _DASHES.sub("-", _APOSTROPHES.sub("'", _DOUBLE_QUOTES.sub('"', text))).lower()
     text = _SPACES.sub(" ", text).strip(" .,;:!?\"'")
     return text or None
 

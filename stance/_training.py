@@ -183,7 +183,10 @@ def _inputs(data, profiles=None):
         return data[["text", "target"]]
     from ._targets import as_target
 
-    return list(zip(data["text"], (as_target(t, profiles) for t in data["target"])))
+    # Each distinct target once: finding a profile by an alias reads them all.
+    found = {}
+    targets = [found[t] if t in found else found.setdefault(t, as_target(t, profiles)) for t in data["target"]]
+    return list(zip(data["text"], targets))
 
 
 def examples_needed(folds):

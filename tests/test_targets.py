@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import stance
-from stance._targets import Target, reversed_target, signed_terms
+from stance._targets import Target, find_profile, load_profiles, reversed_target, signed_terms
 
 RUSSIA_SANCTIONS = Target(
     "sanctions against Russia",
@@ -128,6 +128,66 @@ def test_explain_names_the_mentions_that_decided():
     assert table.attrs["side"] == -1
 
 
+def test_explain_gives_the_probability_that_the_text_concerns_its_target():
+    text = "We welcome the new sanctions package against Moscow."
+    own = stance.explain(text, target="sanctions against Russia")
+    other = stance.explain(text, target="school uniforms")
+    assert own.attrs["relevance"] > 0.5 and own.attrs["label"] == "aligned"
+    # Judged unrelated: neutral, whatever its words push toward.
+    assert other.attrs["relevance"] < 0.5 and other.attrs["label"] == "neutral"
+    probabilities = stance.load_model().predict_proba([text], target="school uniforms")
+    assert probabilities["neutral"][0] >= 1 - other.attrs["relevance"] - 1e-9
+
+
+def test_a_profile_is_found_through_quotes_articles_and_its_longer_aliases():
+    text = "We condemn Moscow's aggression."
+    expected = stance.predict(text, target="sanctions against Russia")[0]
+    assert expected == "aligned"  # Moscow is the profile's opponent
+    for written in ("\u201csanctions against Russia\u201d", "\u00absanctions against Russia\u00bb",
+                    "the sanctions against Russia", "the Russia sanctions"):
+        assert stance.predict(text, target=written)[0] == expected, written
+    profiles = stance.load_profiles()
+    assert find_profile("nato expansion", profiles).name == "NATO enlargement"
+    # A generic alias names no profile; neither does a name two profiles share.
+    assert find_profile("the fund", profiles) is None
+    two = load_profiles('[[target]]\nname = "x"\naliases = ["the big plan"]\n'
+                        '[[target]]\nname = "y"\naliases = ["the big plan"]\n')
+    assert find_profile("the big plan", two) is None
+
+
+def test_an_alias_worded_as_a_reversal_is_the_target_itself():
+    text = "We support phasing out coal by 2030."
+    assert stance.predict(text, target="phasing out coal")[0] == "aligned"
+    assert stance.predict(text, target="ending coal power")[0] == "aligned"  # one of its aliases
+
+
+@pytest.mark.parametrize(
+    "reversal",
+    ["phasing out {}", "getting rid of {}", "the abolition of {}", "a withdrawal from {}",
+     "calls to end {}", "This house opposes {}", "resistance to {}", "doing away with {}"],
+)
+def test_reversals_in_other_words_swap_the_sides(reversal):
+    texts = ["The death penalty is cruel, irreversible and has no place in a modern justice system.",
+             "We strongly support the death penalty for terrorists."]
+    model = stance.load_model()
+    direct = model.predict_proba(texts, target="the death penalty").to_numpy()
+    swapped = model.predict_proba(texts, target=reversal.format("the death penalty")).to_numpy()
+    np.testing.assert_allclose(swapped, direct[:, ::-1])
+
+
+def test_a_reversal_of_a_reversal_is_the_target():
+    texts = ["The death penalty is cruel and must go.", "Executions deter murder."]
+    model = stance.load_model()
+    np.testing.assert_allclose(
+        model.predict_proba(texts, target="rejecting calls to end the death penalty").to_numpy(),
+        model.predict_proba(texts, target="the death penalty").to_numpy(),
+    )
+
+
+def test_explain_without_a_target_gives_no_relevance():
+    assert stance.explain("We back the treaty.").attrs["relevance"] is None
+
+
 def test_targets_of_the_wrong_type_are_refused():
     with pytest.raises(TypeError, match="dict"):
         stance.predict("x", target={"name": "x"})
@@ -169,7 +229,7 @@ def test_info_lists_the_models_profiles(capsys):
 
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    assert "profiles    84" in out and "  - sanctions against Russia:" in out
+    assert "profiles    90" in out and "  - sanctions against Russia:" in out
 
 
 def test_added_profiles_reach_worker_processes():
