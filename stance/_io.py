@@ -83,64 +83,179 @@ def detect_format(path, fmt=None, default=None):
 MAX_SPOOL_BYTES = 1 << 30
 #: The most bytes looked at to recognise a SemEval header.
 _HEAD_BYTES = 1 << 16
-#: The longest line read from a text, CSV, TSV, JSON Lines or SemEval input.
-#: A line is held in memory whole (a text is labelled from its first 100,000
-#: characters), so an input with no line end, such as an endless pipe, is
-#: refused once a line passes this, in bounded memory, not read until memory
-#: runs out. The same bound as a document of ``stance analyze``.
+#: The longest line read from a text, CSV, TSV, JSON Lines or SemEval input,
+#: and the longest CSV row (a quoted field may hold line ends, so a row may
+#: span lines). A row is held in memory whole (a text is labelled from its
+#: first 100,000 characters), so an input with no line end, such as an
+#: endless pipe, or a CSV quotation mark that is never closed, is refused
+#: once a row passes this, in bounded memory, not read until memory runs
+#: out. The same bound as a document of ``stance analyze``.
 MAX_LINE_BYTES = 256 << 20
+
+_LF, _CR = ord("\n"), ord("\r")
+_BOM = b"\xef\xbb\xbf"
 
 
 class _LineBounded(io.RawIOBase):
-    """A stream that raises :class:`DataError` once a line grows longer than ``limit`` bytes.
+    """A stream that raises :class:`DataError` once a line or a CSV row grows longer than ``limit`` bytes.
 
     A line ends at a line feed, or with ``cr`` also at a carriage return
-    (as Python's text reader, pandas' and JSON Lines' end lines).
+    (as Python's text reader, pandas' and JSON Lines' end lines). With
+    ``quote`` and ``delimiter`` (CSV), a line end inside a quoted field does
+    not end the row, as pandas reads it: a quotation mark opens a field
+    where a field starts (at the start of a line or after a delimiter; one
+    elsewhere is text), and the field runs, across line ends, to a
+    quotation mark that is not doubled. So a quotation mark that is never
+    closed is refused like a line that never ends, instead of the parser
+    holding the rest of the input as one field.
+
+    Blocks are looked at with numpy; the quotation marks of a block are
+    followed one by one only when one of them is text.
     """
 
-    def __init__(self, stream, name, limit, cr=True):
+    def __init__(self, stream, name, limit, cr=True, quote=None, delimiter=None):
         self._stream = stream
         self._name = name
         self._limit = limit
         self._cr = cr
-        self._run = 0  # bytes since the last line end
-        self._line = 1  # the number of the line being read
+        self._quote = None if quote is None else ord(quote)
+        # The bytes after which a field starts.
+        self._starts = [_LF, _CR] + ([] if delimiter is None else [ord(delimiter)])
+        self._run = 0  # bytes of the row being read
+        self._line = 1  # the number of the line the next block starts on
+        self._row_line = 1  # the number of the line the row being read started on
+        self._row_spans_lines = False  # whether the row being read holds a quoted line end
+        # Quotation marks so far: inside a quoted field (their count is odd
+        # when every one opened, closed or doubled), and whether the last
+        # byte was one that closes the field unless the next byte doubles it.
+        self._quoted = False
+        self._pending = False
+        self._last = _LF  # the byte before the next block (the input starts a row)
+        self._first = True
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
+        import numpy as np
+
         read = getattr(self._stream, "read1", self._stream.read)
         data = read(len(buffer))
         n = len(data)
         buffer[:n] = data
-        if self._cr and b"\r" in data:
-            crlf = data.count(b"\r\n")
-            data = data.replace(b"\r", b"\n")
-            self._line -= crlf  # a CR LF is one line end, not two
-        if n <= self._limit and b"\n" in data:  # the common case: no line inside data can be too long
-            last = data.rfind(b"\n")
-            if self._run + data.find(b"\n") > self._limit:
-                self._refuse()
-            self._line += data.count(b"\n")
-            self._run = n - last - 1
-        else:  # a block longer than the limit (a tiny limit): line by line
-            *ended, rest = data.split(b"\n")
-            for line in ended:
-                if self._run + len(line) > self._limit:
-                    self._refuse()
-                self._line += 1
-                self._run = 0
-            self._run += len(rest)
+        if not n:
+            return 0
+        codes = np.frombuffer(data, np.uint8)
+        is_end = codes == _LF
+        if self._cr:
+            is_end |= codes == _CR
+        ends = np.flatnonzero(is_end)
+        breaks = ends  # the line ends that count as lines: a CR LF is one
+        if self._cr and len(ends):
+            before = np.where(ends > 0, codes[ends - 1], self._last)
+            breaks = ends[~((codes[ends] == _LF) & (before == _CR))]
+        quoted = np.zeros(len(ends), dtype=bool)
+        if self._quote is not None:
+            quoted = self._quoted_ends(data, codes, ends)
+        rows = ends[~quoted]  # the line ends that end rows
+
+        def line_after(position):
+            return self._line + int(np.searchsorted(breaks, position, side="right"))
+
+        if len(rows):
+            if self._run + rows[0] > self._limit:
+                self._refuse(self._row_line, self._row_spans_lines or bool(quoted[ends < rows[0]].any()))
+            gaps = np.diff(rows) - 1
+            if len(gaps) and gaps.max() > self._limit:  # a row inside the block (a tiny limit)
+                i = int(np.argmax(gaps > self._limit))
+                inside = quoted[(ends > rows[i]) & (ends < rows[i + 1])]
+                self._refuse(line_after(rows[i]), bool(inside.any()))
+            self._run = n - int(rows[-1]) - 1
+            self._row_line = line_after(rows[-1])
+            self._row_spans_lines = bool(quoted[ends > rows[-1]].any())
+        else:
+            self._run += n
+            self._row_spans_lines = self._row_spans_lines or bool(quoted.any())
+        self._line += len(breaks)
+        self._last = data[-1]
+        self._first = False
         if self._run > self._limit:
-            self._refuse()
+            self._refuse(self._row_line, self._row_spans_lines)
         return n
 
-    def _refuse(self):
+    def _quoted_ends(self, data, codes, ends):
+        """Which of the line ends at ``ends`` are inside a quoted field; keeps the state for the next block."""
+        import numpy as np
+
+        marks = np.flatnonzero(codes == self._quote)
+        if not len(marks):
+            self._pending = False  # a closing quotation mark: the field is closed
+            return np.full(len(ends), self._quoted)
+        # When every quotation mark opens, closes or doubles (none is text),
+        # the field is quoted where their count so far is odd.
+        odd = (int(self._quoted) + np.arange(len(marks))) % 2 == 1  # inside a quoted field before the mark
+        before = np.where(marks > 0, codes[marks - 1], self._last)
+        opens = np.isin(before, self._starts)
+        if self._first and data[:3] == _BOM:
+            opens |= marks == 3
+        doubled = np.zeros(len(marks), dtype=bool)
+        doubled[1:] = marks[1:] == marks[:-1] + 1
+        doubled[0] = marks[0] == 0 and self._pending
+        if (odd | opens | doubled).all():
+            inside = (int(self._quoted) + np.searchsorted(marks, ends)) % 2 == 1
+            self._quoted = bool((int(self._quoted) + len(marks)) % 2)
+            self._pending = data[-1] == self._quote and not self._quoted
+            return inside
+        # A quotation mark that is text (x"y): follow them one by one.
+        spans = self._quoted_spans(data)
+        if not spans:
+            return np.zeros(len(ends), dtype=bool)
+        starts, stops = np.array(spans).T
+        k = np.searchsorted(starts, ends, side="right") - 1
+        return (k >= 0) & (ends < stops[np.maximum(k, 0)])
+
+    def _quoted_spans(self, data):
+        """The stretches ``(start, stop)`` of ``data`` inside quoted fields, quotation mark by quotation mark."""
+        quote, n = self._quote, len(data)
+        spans, position, start = [], 0, 0
+        if self._pending:  # the block before ended with a quotation mark inside a quoted field
+            self._pending = False
+            self._quoted = data[0] == quote  # doubled: still inside; else it closed the field
+            position = int(self._quoted)
+        mark = bytes([quote])
+        while True:
+            found = data.find(mark, position)
+            if self._quoted:
+                if found < 0:
+                    spans.append((start, n))
+                    break
+                if found + 1 == n:  # doubled or closing: the next block says
+                    self._quoted, self._pending = False, True
+                    spans.append((start, n))
+                    break
+                if data[found + 1] == quote:
+                    position = found + 2
+                    continue
+                spans.append((start, found))
+                self._quoted = False
+                position = found + 1
+            else:
+                if found < 0:
+                    break
+                before = data[found - 1] if found else self._last
+                if before in self._starts or (self._first and found == 3 and data[:3] == _BOM):
+                    self._quoted, start = True, found + 1
+                position = found + 1
+        return spans
+
+    def _refuse(self, line, spans_lines):
         size = f"{self._limit >> 20} MB" if self._limit >= 1 << 20 else f"{self._limit:,} bytes"
-        raise DataError(
-            f"line {self._line} of {self._name} is longer than {size}, the longest line stance reads"
-        )
+        if spans_lines:
+            raise DataError(
+                f"the row that starts on line {line} of {self._name} is longer than {size}, the longest row "
+                "stance reads: a quoted field runs on across lines (a missing closing quotation mark?)"
+            )
+        raise DataError(f"line {line} of {self._name} is longer than {size}, the longest line stance reads")
 
 
 class _Prefixed(io.RawIOBase):
@@ -251,13 +366,16 @@ class _Source:
         if self.owned:
             stream.close()
 
-    def lines(self, cr=True):
-        """The stream from where it stands, refusing a line longer than :data:`MAX_LINE_BYTES`.
+    def lines(self, cr=True, quote=None, delimiter=None):
+        """The stream from where it stands, refusing a line (a CSV row) longer than :data:`MAX_LINE_BYTES`.
 
         A carriage return ends a line too, unless ``cr`` is false (SemEval's
-        reader splits lines at line feeds only).
+        reader splits lines at line feeds only). With ``quote`` and
+        ``delimiter``, a row is a CSV row: it goes on across the line ends
+        inside its quoted fields.
         """
-        return io.BufferedReader(_LineBounded(self.stream, self.name, MAX_LINE_BYTES, cr), 1 << 16)
+        bounded = _LineBounded(self.stream, self.name, MAX_LINE_BYTES, cr, quote, delimiter)
+        return io.BufferedReader(bounded, 1 << 16)
 
     def rewind(self):
         """Go back to the start (seekable sources only)."""
@@ -388,7 +506,9 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
 
     import pandas as pd
 
-    text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
+    # A quoted field may hold line ends: a CSV row, not a line, is bounded.
+    quote = '"' if quoting != csv.QUOTE_NONE else None
+    text = io.TextIOWrapper(source.lines(quote=quote, delimiter=sep), encoding="utf-8-sig", newline="")
     reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
     with _detaching(text), reader:
         while True:

@@ -964,8 +964,12 @@ def test_evaluate_reads_labelled_data_from_a_pipe(tiny_corpus):
     assert json.loads(result.stdout)["texts"] == len(tiny_corpus)
 
 
-def endless_fifo(path, block=b"a" * (1 << 16)):
-    """A FIFO that a thread fills with ``block`` until its reader goes away (a pipe that never ends)."""
+def endless_fifo(path, block=b"a" * (1 << 16), head=b"", most=None):
+    """A FIFO that a thread fills with ``head``, then ``block`` until its reader goes away (a pipe that never ends).
+
+    With ``most``, it ends after that many bytes: a reader that should have
+    stopped long before fails instead of filling memory.
+    """
     import threading
 
     os.mkfifo(path)
@@ -973,8 +977,11 @@ def endless_fifo(path, block=b"a" * (1 << 16)):
     def write():
         try:
             with open(path, "wb") as stream:
-                while True:
+                stream.write(head)
+                written = 0
+                while most is None or written < most:
                     stream.write(block)
+                    written += len(block)
         except OSError:  # the reader closed it: EPIPE
             pass
 
@@ -1062,3 +1069,31 @@ def test_standard_input_from_an_endless_device_is_refused():
         "stance: error: cannot read standard input: it is a character device, whose bytes never end; "
         "give a file or a pipe"
     ]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_an_unclosed_quote_on_an_endless_pipe_is_refused_in_bounded_memory(command, monkeypatch, tmp_path):
+    # (printf 'text\n"abc'; yes) | stance predict --format csv: every line is
+    # short, but the quoted field never closes, so the CSV row never ends.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 4 << 20)
+    fifo = endless_fifo(
+        tmp_path / "endless", b"y\n" * (1 << 15), b'text,label\nfine,aligned\n"abc', most=64 << 20
+    )
+    flag = "--data" if command == "evaluate" else "-i"
+    result = run_stance(command, flag, fifo, "--format", "csv")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"stance: error: the row that starts on line 3 of {fifo} is longer than 4 MB, the longest row stance "
+        "reads: a quoted field runs on across lines (a missing closing quotation mark?)"
+    ]
+
+
+def test_quoted_line_ends_within_the_limit_are_read(monkeypatch, tmp_path):
+    # Rows of many short lines, each row under the limit: all read, none refused.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 1000)
+    cell = '"' + "We back it.\n" * 70 + '"'
+    path = tmp_path / "quoted.csv"
+    path.write_text("text,n\n" + "".join(f"{cell},{i}\n" for i in range(300)))
+    result = run_stance("predict", "-i", path, "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["n"] for line in result.stdout.splitlines()] == [str(i) for i in range(300)]

@@ -607,3 +607,66 @@ def test_an_endless_device_is_refused_before_a_byte_is_read(monkeypatch):
         read_all("/dev/zero", "text")
     with pytest.raises(AssertionError, match="read from a device"):
         read_all("/dev/null", "text")  # the null device is read: an empty input
+
+
+def csv_rows_by_bytes(data):
+    """``(line it starts on, length in bytes)`` of each row of CSV ``data`` as Python's csv module splits it
+    (line ends left out)."""
+    import io
+
+    lines = io.StringIO(data.decode(), newline="").readlines()
+    reader = csv.reader(iter(lines))
+    rows, done = [], 0
+    for _ in reader:
+        row = "".join(lines[done : reader.line_num])
+        rows.append((done + 1, len(row.rstrip("\r\n").encode())))
+        done = reader.line_num
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_csv_row_is_bounded_as_the_parser_splits_it(seed):
+    # Random rows of quoted and unquoted fields holding delimiters, doubled
+    # and stray quotation marks, LF, CR and CR LF: the row found longest by
+    # the bound is the one csv's parser (as pandas') finds longest.
+    import io
+    import random
+
+    from stance._io import _LineBounded
+
+    rng = random.Random(seed)
+    pieces = ["a", "bc", ",", '""', "\n", "\r\n", "\r", " ", 'x"y', "é"]
+
+    def field():
+        if rng.random() < 0.5:
+            return "".join(rng.choice(["a", "b", " ", 'x"', "é"]) for _ in range(rng.randrange(6)))
+        return '"' + "".join(rng.choice(pieces) for _ in range(rng.randrange(8))) + '"'
+
+    rows = [",".join(field() for _ in range(rng.randrange(1, 4))) for _ in range(rng.randrange(1, 30))]
+    data = "".join(row + rng.choice(["\n", "\r\n", "\r"]) for row in rows).encode()
+    rows = csv_rows_by_bytes(data)
+    longest = max(length for _, length in rows)
+    line = next(line for line, length in rows if length == longest)
+
+    def read(limit, block):
+        class Small(io.RawIOBase):  # blocks of `block` bytes: rows and quotation marks cut between blocks
+            def __init__(self):
+                self.data = io.BytesIO(data)
+
+            def readable(self):
+                return True
+
+            def readinto(self, buffer):
+                chunk = self.data.read(min(len(buffer), block))
+                buffer[: len(chunk)] = chunk
+                return len(chunk)
+
+        bounded = _LineBounded(Small(), "x", limit, True, '"', ",")
+        while bounded.read(block):
+            pass
+
+    for block in (1, 7, 1 << 16):
+        read(longest, block)
+        if longest:
+            with pytest.raises(DataError, match=f"line {line} of x is longer than {longest - 1} bytes"):
+                read(longest - 1, block)
