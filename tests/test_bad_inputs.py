@@ -1097,3 +1097,33 @@ def test_quoted_line_ends_within_the_limit_are_read(monkeypatch, tmp_path):
     result = run_stance("predict", "-i", path, "--output-format", "jsonl")
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["n"] for line in result.stdout.splitlines()] == [str(i) for i in range(300)]
+
+
+@pytest.mark.parametrize("command", ["evaluate"])
+def test_a_table_is_labelled_as_it_is_read_not_read_whole_first(command, monkeypatch):
+    # Standard input that never ends must stream through in bounded memory:
+    # a chunk is labelled before the one after next is read (evaluate and
+    # suggest read their whole input into one table first).
+    from stance._model import StanceModel
+
+    labelled = []
+    proba = StanceModel._proba
+    monkeypatch.setattr(
+        StanceModel, "_proba", lambda self, t, g: labelled.append(len(t)) or proba(self, t, g)
+    )
+    read = stance._io.read_table
+
+    def guarded(path, fmt=None, chunk_rows=10_000):
+        for number, frame in enumerate(read(path, fmt, chunk_rows=100)):
+            assert sum(labelled) >= (number - 2) * 100, (
+                f"chunk {number} read before chunk {number - 2} was labelled"
+            )
+            yield frame
+
+    monkeypatch.setattr(stance._io, "read_table", guarded)
+    rows = "".join(f"We back plan {i}.,aligned\n" for i in range(3000))
+    flag = "--data" if command == "evaluate" else "--input"
+    header = "text,label\n" if command == "evaluate" else "text,gold\n"
+    result = run_stance(command, flag, "-", "--format", "csv", input=header + rows)
+    assert result.returncode == 0, result.stderr
+    assert sum(labelled) == 3000
