@@ -1099,7 +1099,7 @@ def test_quoted_line_ends_within_the_limit_are_read(monkeypatch, tmp_path):
     assert [json.loads(line)["n"] for line in result.stdout.splitlines()] == [str(i) for i in range(300)]
 
 
-@pytest.mark.parametrize("command", ["evaluate"])
+@pytest.mark.parametrize("command", ["evaluate", "suggest"])
 def test_a_table_is_labelled_as_it_is_read_not_read_whole_first(command, monkeypatch):
     # Standard input that never ends must stream through in bounded memory:
     # a chunk is labelled before the one after next is read (evaluate and
