@@ -1,6 +1,7 @@
 """Crash safety, interruption, determinism and thread safety."""
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -312,19 +313,51 @@ def _square(context, item):
     return item * item
 
 
-def test_leaving_the_pool_early_waits_for_its_thread():
-    # The pool's thread closes its wake-up pipe once it sees the workers
-    # gone; if it is still running at exit, Python 3.11 may print an
-    # "Exception ignored ... Bad file descriptor" traceback after "stance:
-    # stopped by SIGTERM" (3 runs in 40 of the test above did).
-    from concurrent.futures.process import _ExecutorManagerThread
-
+def test_leaving_the_pool_early_ends_its_workers_and_leaves_no_thread():
+    # concurrent.futures' pool left threads that the interpreter joins at
+    # exit, and that could block for ever on a pipe to a terminated worker.
     from stance._parallel import ordered_map
 
+    threads = set(threading.enumerate())
     results = ordered_map(_square, None, iter(range(1000)), 2)
     assert next(results) == 0
+    workers = [p for p in multiprocessing.active_children()]
+    assert len(workers) == 2
     results.close()  # as an error, a signal or a closed pipe leaves it
-    assert [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)] == []
+    assert set(threading.enumerate()) == threads
+    assert multiprocessing.active_children() == [] and all(p.exitcode == -signal.SIGTERM for p in workers)
+
+
+def _fail_on_three(context, item):
+    if item == 3:
+        raise ValueError(f"no {item}")
+    return item
+
+
+def test_an_error_in_a_worker_is_raised_in_order_with_its_traceback():
+    from stance._parallel import _WorkerTraceback, ordered_map
+
+    results = ordered_map(_fail_on_three, None, iter(range(10)), 2)
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ValueError, match="no 3") as raised:
+        next(results)
+    assert isinstance(raised.value.__cause__, _WorkerTraceback)
+    assert "_fail_on_three" in str(raised.value.__cause__)
+    assert multiprocessing.active_children() == []
+
+
+def _die_on_two(context, item):
+    if item == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def test_a_worker_that_dies_is_one_clear_error():
+    from stance._parallel import WorkerLost, ordered_map
+
+    with pytest.raises(WorkerLost, match="killed by SIGKILL, perhaps for lack of memory"):
+        list(ordered_map(_die_on_two, None, iter(range(10)), 2))
+    assert multiprocessing.active_children() == []
 
 
 def test_a_closed_pipe_stops_workers(big_csv):
