@@ -152,16 +152,18 @@ class _Pool:
         process = self._context.Process(
             target=_serve, args=(tasks_out, results_in, *self._start, os.getpid(), handled), daemon=True
         )
+        # Known before it starts: an interrupt raised at any point from here
+        # on finds it in the list of workers to stop.
+        self.processes.append(process)
+        self._tasks.append(tasks_in)
+        self._results.append(results_out)
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, handled)
         try:
             process.start()
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             tasks_out.close()  # the worker's ends: a later worker must not hold them
             results_in.close()
-        self.processes.append(process)
-        self._tasks.append(tasks_in)
-        self._results.append(results_out)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a signal that waited is handled now
 
     def _lost(self, worker):
         process = self.processes[worker]
@@ -179,7 +181,7 @@ class _Pool:
                     tasks.send(("stop",))
                 else:
                     process.terminate()
-            except (OSError, ValueError):
+            except (OSError, ValueError, AttributeError):  # AttributeError: never started
                 pass
         deadline = time.monotonic() + STOP_SECONDS
         for process in self.processes:
@@ -188,7 +190,7 @@ class _Pool:
                 if process.is_alive():
                     process.kill()
                     process.join(timeout=1)
-            except (OSError, ValueError, AssertionError):
+            except (OSError, ValueError, AttributeError, AssertionError):
                 pass
         for connection in self._tasks + self._results:
             connection.close()

@@ -452,3 +452,35 @@ def test_a_memory_limit_is_one_line():
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "memory" in result.stderr
+
+def test_stopping_labelling_in_two_processes_never_hangs(tmp_path, big_csv):
+    # concurrent.futures' pool could hang at exit once its workers were
+    # terminated mid-write (about 1 run in 30); chunks of 10,000 rows are
+    # larger than a pipe holds, as when it hung. A few runs of each signal.
+    for number, name in enumerate(["SIGINT", "SIGHUP", "SIGTERM"] * 2):
+        out = tmp_path / "labelled.csv"
+        out.write_text(OLD)
+        process = subprocess.Popen(
+            stance_process("predict", "--input", big_csv, "--jobs", "2", "--output", out),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env=process_env(),
+        )
+        writing(process, tmp_path, {out.name})
+        time.sleep(0.1 * number)
+        if name == "SIGINT":  # Ctrl-C in a terminal: the whole group
+            os.killpg(process.pid, signal.SIGINT)
+        else:  # as timeout(1) or a closed terminal: the main process only
+            process.send_signal(getattr(signal, name))
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"stance hung after {name}")
+        assert process.returncode != 0, "labelling finished before the signal arrived"
+        expected = "stance: interrupted\n" if name == "SIGINT" else f"stance: stopped by {name}\n"
+        assert (process.returncode, stderr) == (128 + getattr(signal, name), expected)
+        assert wait_until_gone(process.pid) == []
+        assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
