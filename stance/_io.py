@@ -13,7 +13,6 @@ import json
 import os
 import stat
 import sys
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,10 +44,35 @@ _STDIO = "-"
 #: first field into the index (and lose it).
 CSV_CELLS = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False, "index_col": False}
 
-#: Set by the command line's Ctrl-C handler. pandas' C parser catches an
-#: interrupt that arrives while it reads and raises a ParserError instead;
-#: with this set, that error is the interrupt, not a bad file.
-INTERRUPTED = threading.Event()
+
+class _Flag:
+    """A flag a signal handler can set: an attribute, no lock.
+
+    (threading.Event takes a lock in ``set``: a second signal whose handler
+    ran while the first was inside ``set`` waited for ever on the lock the
+    first held, and Ctrl-C pressed twice could hang the command.)
+    """
+
+    def __init__(self):
+        self._set = False
+
+    def set(self):
+        self._set = True
+
+    def clear(self):
+        self._set = False
+
+    def is_set(self):
+        return self._set
+
+
+#: Set by the command line's handlers of Ctrl-C, SIGTERM, SIGHUP... pandas'
+#: C parser catches an interrupt that arrives while it reads and raises a
+#: ParserError instead; with this set, that error is the interrupt, not a
+#: bad file.
+INTERRUPTED = _Flag()
+
+
 DEFAULT_CHUNK_ROWS = 10_000
 
 

@@ -484,3 +484,20 @@ def test_stopping_labelling_in_two_processes_never_hangs(tmp_path, big_csv):
         assert (process.returncode, stderr) == (128 + getattr(signal, name), expected)
         assert wait_until_gone(process.pid) == []
         assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
+
+def test_a_second_ctrl_c_is_quiet(tmp_path, big_csv):
+    # Ctrl-C pressed again while the command stops (workers ending,
+    # temporary files removed, the interpreter exiting) printed "Exception
+    # ignored ..." or a traceback and ended the process by SIGINT.
+    for gap in (0.0, 0.05, 0.3):
+        out = tmp_path / "labelled.csv"
+        out.write_text(OLD)
+        process = start_labelling(big_csv, out)
+        writing(process, tmp_path, {out.name})
+        for _ in range(3):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(gap)
+        _, stderr = process.communicate(timeout=60)
+        assert (process.returncode, stderr) == (130, "stance: interrupted\n")
+        assert wait_until_gone(process.pid) == []
+        assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD

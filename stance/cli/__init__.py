@@ -19,6 +19,7 @@ import signal
 import sys
 
 from .._errors import StanceError, UsageError
+from .._io import INTERRUPTED
 from .._version import __version__
 from . import analyze, annotate, evaluate, export, info, predict, suggest, train
 
@@ -218,9 +219,20 @@ def _memory_error(error):
     return any(word in text for word in ("memory", "map", "allocate"))
 
 
-def _interrupt(signum, frame):
-    from .._io import INTERRUPTED
+def _stop_listening():
+    """Ignore Ctrl-C and the ending signals from now on: a second one must not cut the clean-up short.
 
+    (A second Ctrl-C raised KeyboardInterrupt again while workers were
+    stopped or at interpreter exit, which printed "Exception ignored ..."
+    or a traceback and ended the process by SIGINT instead of status 130.)
+    Clean-up is bounded: workers that do not end within seconds are killed.
+    """
+    for number in (signal.SIGINT, *_ENDING_SIGNALS):
+        signal.signal(number, signal.SIG_IGN)
+
+
+def _interrupt(signum, frame):
+    _stop_listening()
     INTERRUPTED.set()
     raise KeyboardInterrupt
 
@@ -248,13 +260,10 @@ _ENDING_SIGNALS = tuple(
 
 def _terminate(signum, frame):
     global _stopped_by
-    from .._io import INTERRUPTED
 
+    _stop_listening()
     _stopped_by = signum
     INTERRUPTED.set()
-    # Once: a second signal while cleaning up must not cut the clean-up short.
-    for ending in _ENDING_SIGNALS:
-        signal.signal(ending, signal.SIG_IGN)
     raise Terminated(signum)
 
 
