@@ -19,7 +19,15 @@ from pathlib import Path
 from ._errors import DataError, UsageError
 from ._files import check_output_path, describe_kind, endless_device, is_endless_device, open_output
 
-__all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "read_table",
+    "write_table",
+    "require_columns",
+    "check_writable",
+    "check_interrupted",
+]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "text", "semeval")
 _EXTENSIONS = {
@@ -71,6 +79,20 @@ class _Flag:
 #: ParserError instead; with this set, that error is the interrupt, not a
 #: bad file.
 INTERRUPTED = _Flag()
+
+
+def check_interrupted():
+    """Raise KeyboardInterrupt if the command has been interrupted or told to stop (:data:`INTERRUPTED`).
+
+    A signal handler's exception is raised wherever the main thread happens
+    to be, and code that swallows errors can lose it: numpy ignores any
+    error inside its check for ctypes types, which pandas calls while it
+    indexes, so a SIGHUP went unnoticed and the command ran to its end and
+    exited 0 (3 runs in 150). Loops over chunks call this, so that a lost
+    signal still ends the command within a chunk.
+    """
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 DEFAULT_CHUNK_ROWS = 10_000
@@ -479,7 +501,9 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
             fmt = "semeval"
         if fmt in _SEEKING:
             source.make_seekable(fmt)
-        yield from _READERS[fmt](source, chunk_rows)
+        for chunk in _READERS[fmt](source, chunk_rows):
+            check_interrupted()
+            yield chunk
     except UnicodeDecodeError:
         if source.head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise DataError(
@@ -989,6 +1013,7 @@ def _missing_values():
 def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
+        check_interrupted()
         if fmt == "csv":
             frame = _csv_cells(frame)
             if safe_csv:

@@ -501,3 +501,39 @@ def test_a_second_ctrl_c_is_quiet(tmp_path, big_csv):
         assert (process.returncode, stderr) == (130, "stance: interrupted\n")
         assert wait_until_gone(process.pid) == []
         assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
+
+@pytest.mark.parametrize(
+    ("stopped_by", "status", "line"), [(None, 130, "interrupted"), ("SIGHUP", 129, "stopped by SIGHUP")]
+)
+def test_a_signal_whose_exception_is_lost_still_stops_the_command(tmp_path, monkeypatch, stopped_by, status, line):
+    # A signal handler's exception can land in code that swallows it (numpy
+    # ignores errors in its ctypes check, which pandas calls): the command
+    # ran on to the end and exited 0. The handler's mark stops it at the
+    # next chunk, and the old output stays.
+    import stance.cli
+    from stance._io import INTERRUPTED
+    from stance._model import StanceModel
+
+    if stopped_by:
+        monkeypatch.setattr(stance.cli, "_stopped_by", getattr(signal, stopped_by))
+    calls = []
+    proba = StanceModel._proba
+
+    def labelling_while_a_signal_is_lost(self, texts, targets):
+        calls.append(len(texts))
+        if len(calls) == 2:
+            INTERRUPTED.set()  # what the handler does before raising...
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                pass  # ... and code that swallows the exception
+        return proba(self, texts, targets)
+
+    monkeypatch.setattr(StanceModel, "_proba", labelling_while_a_signal_is_lost)
+    source, out = tmp_path / "in.txt", tmp_path / "out.csv"
+    source.write_text("We back the plan.\n" * 50)
+    out.write_text(OLD)
+    result = run_cli("predict", "-i", source, "-o", out, "--chunk-rows", "5")
+    assert (result.returncode, result.stderr) == (status, f"stance: {line}\n")
+    assert len(calls) <= 3 and out.read_text() == OLD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.csv"]

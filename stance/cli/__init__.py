@@ -19,7 +19,7 @@ import signal
 import sys
 
 from .._errors import StanceError, UsageError
-from .._io import INTERRUPTED
+from .._io import INTERRUPTED, check_interrupted
 from .._version import __version__
 from . import analyze, annotate, evaluate, export, info, predict, suggest, train
 
@@ -167,6 +167,7 @@ def main(argv=None):
         status = args.run(args)
         if sys.stdout is not None:
             sys.stdout.flush()
+        check_interrupted()  # a signal whose exception was lost on the way: it decides the status
         return status
     except UsageError as error:
         return fail(error, ExitStatus.USAGE)
