@@ -474,16 +474,23 @@ def test_stopping_labelling_in_two_processes_never_hangs(tmp_path, big_csv):
             os.killpg(process.pid, signal.SIGINT)
         else:  # as timeout(1) or a closed terminal: the main process only
             process.send_signal(getattr(signal, name))
-        try:
-            _, stderr = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"stance hung after {name}")
+        stderr = ended(process, name)
         assert process.returncode != 0, "labelling finished before the signal arrived"
         expected = "stance: interrupted\n" if name == "SIGINT" else f"stance: stopped by {name}\n"
         assert (process.returncode, stderr) == (128 + getattr(signal, name), expected)
         assert wait_until_gone(process.pid) == []
         assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
+
+
+def ended(process, after, timeout=30):
+    """The standard error of ``process`` once it ends; if it does not within ``timeout`` s, kill it and fail."""
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail(f"stance hung after {after}")
+
 
 def test_a_second_ctrl_c_is_quiet(tmp_path, big_csv):
     # Ctrl-C pressed again while the command stops (workers ending,
@@ -497,7 +504,7 @@ def test_a_second_ctrl_c_is_quiet(tmp_path, big_csv):
         for _ in range(3):
             os.killpg(process.pid, signal.SIGINT)
             time.sleep(gap)
-        _, stderr = process.communicate(timeout=60)
+        stderr = ended(process, "Ctrl-C pressed three times")
         assert (process.returncode, stderr) == (130, "stance: interrupted\n")
         assert wait_until_gone(process.pid) == []
         assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
