@@ -28,6 +28,7 @@ __all__ = [
     "open_client",
     "compute_in_order",
     "first_line",
+    "csv_input_names",
 ]
 
 INSTALL_HINT = "the dask engine needs: pip install 'stance[dask]'"
@@ -275,6 +276,25 @@ def read_dask_frame(path, fmt=None):
     except Exception as error:  # parsers raise many types; all mean "bad file"
         raise DataError(f"cannot read {path} as {fmt}: {first_line(error)}") from None
     return frame, files
+
+
+def csv_input_names(files, frame):
+    """The column names of CSV ``files`` as they stand in the first, where the reader renamed some, else None.
+
+    dask's reader names columns as pandas' does (a repeated name ``a.1``, a
+    blank one ``Unnamed: 3``); the command writes the file's own names, as
+    the local engine does (see :func:`stance._io.input_names`).
+    """
+    import fsspec
+
+    from ._io import input_names, read_head
+
+    try:
+        with fsspec.open(files[0], "rb") as stream:
+            head = read_head(stream)
+    except OSError:
+        return None  # the reader reports it
+    return input_names(head, list(frame.columns))
 
 
 def first_line(error):

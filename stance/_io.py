@@ -27,6 +27,8 @@ __all__ = [
     "require_columns",
     "check_writable",
     "check_interrupted",
+    "input_names",
+    "INPUT_NAMES",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "text", "semeval")
@@ -51,6 +53,69 @@ _STDIO = "-"
 #: index_col=False: a row with one field too many must not silently turn its
 #: first field into the index (and lose it).
 CSV_CELLS = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False, "index_col": False}
+
+#: The key of ``DataFrame.attrs`` that holds the input's column names as they
+#: stand in the file, when a reader had to rename some: pandas numbers a
+#: repeated CSV name (``a``, ``a.1``) and names a blank one ``Unnamed: 3``,
+#: and a Parquet file may repeat a name. Frames keep unique names inside
+#: stance (a column is found by its name); :func:`write_table` writes the
+#: input's own names back.
+INPUT_NAMES = "stance_input_names"
+
+
+def input_names(head, read_names, sep=",", quoting=csv.QUOTE_MINIMAL):
+    r"""The names of a CSV or TSV header as they stand in ``head`` (its first bytes), or None.
+
+    None when they are ``read_names`` (what pandas made of them) already,
+    or when ``head`` does not hold the whole header, or the two differ in
+    more than pandas' renaming of repeated and blank names.
+
+    Examples
+    --------
+    >>> input_names(b"a,a,,b\r\n1,2,3,4\r\n", ["a", "a.1", "Unnamed: 2", "b"])
+    ['a', 'a', '', 'b']
+    >>> input_names(b"a,b\n", ["a", "b"]) is None
+    True
+    """
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(iter(lines), delimiter=sep, quoting=quoting)
+    names = next(reader, None)
+    if names is None or not lines[reader.line_num - 1].endswith(("\n", "\r")):
+        return None  # the header goes on beyond the bytes looked at
+    read_names = [str(name) for name in read_names]
+    if names == read_names or len(names) != len(read_names):
+        return None
+    for i, (name, read) in enumerate(zip(names, read_names)):
+        if name != read and not (name in names[:i] or (not name and read.startswith("Unnamed: "))):
+            return None
+    return names
+
+
+def read_head(stream):
+    """The first bytes of a binary stream: up to the end of its first line (a header), at most 64 KB."""
+    head = b""
+    while len(head) < _HEAD_BYTES and b"\n" not in head:
+        block = (
+            stream.read1(_HEAD_BYTES - len(head))
+            if hasattr(stream, "read1")
+            else stream.read(_HEAD_BYTES - len(head))
+        )
+        if not block:
+            break
+        head += block
+    return head
+
+
+def _as_input_names(frame):
+    """``frame`` with its first columns named as in the input (:data:`INPUT_NAMES`), if they were renamed."""
+    names = frame.attrs.get(INPUT_NAMES)
+    if not names:
+        return frame
+    return frame.set_axis([*names, *frame.columns[len(names) :]], axis=1)
 
 
 class _Flag:
@@ -379,7 +444,7 @@ class _Source:
             seekable, start = False, 0
         self.seekable, self._start = seekable, start
         try:
-            self.head = self._read_head(stream)
+            self.head = read_head(stream)
         except OSError as error:
             self._close(stream)
             raise DataError(f"cannot read {self.name}: {error.strerror or error}") from None
@@ -392,21 +457,6 @@ class _Source:
         else:
             self.stream = io.BufferedReader(_Prefixed(self.head, stream, self.owned), 1 << 16)
             self.owned = True  # closing the wrapper leaves an unowned stream open
-
-    @staticmethod
-    def _read_head(stream):
-        # Up to the end of the first line (for SemEval's header), at most 64 KB.
-        head = b""
-        while len(head) < _HEAD_BYTES and b"\n" not in head:
-            block = (
-                stream.read1(_HEAD_BYTES - len(head))
-                if hasattr(stream, "read1")
-                else stream.read(_HEAD_BYTES - len(head))
-            )
-            if not block:
-                break
-            head += block
-        return head
 
     def _close(self, stream):
         if self.owned:
@@ -558,6 +608,7 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
     quote = '"' if quoting != csv.QUOTE_NONE else None
     text = io.TextIOWrapper(source.lines(quote=quote, delimiter=sep), encoding="utf-8-sig", newline="")
     reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
+    names = False  # not looked at yet
     with _detaching(text), reader:
         while True:
             with warnings.catch_warnings():
@@ -571,7 +622,12 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
                         "a row has more fields than the header (a stray delimiter or a missing quote?)"
                     ) from None
             # A CSV cell is always a string: an empty line's cells are "" too.
-            yield chunk.fillna("")
+            chunk = chunk.fillna("")
+            if names is False:
+                names = input_names(source.head, chunk.columns, sep, quoting)
+            if names:
+                chunk.attrs[INPUT_NAMES] = names
+            yield chunk
 
 
 @contextmanager
@@ -686,16 +742,24 @@ def _read_parquet(source, chunk_rows):
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
     parquet = pq.ParquetFile(source.stream)
-    # Parquet allows two columns of one name; a table row (a JSON object)
-    # cannot hold both: the second is named as pandas names a CSV file's
-    # (x, x.1), so that no column is lost.
-    names = unique_names(parquet.schema_arrow.names)
+    # Parquet allows two columns of one name; inside stance the second is
+    # named as pandas names a CSV file's (x, x.1), so that a column is found
+    # by its name, and the file's names are written back (INPUT_NAMES).
+    original = list(parquet.schema_arrow.names)
+    names = unique_names(original)
+
+    def frame(batch):
+        frame = _named(batch, names).to_pandas(types_mapper=parquet_type)
+        if names != original:
+            frame.attrs[INPUT_NAMES] = original
+        return frame
+
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows
-        yield _named(batch, names).to_pandas(types_mapper=parquet_type)
+        yield frame(batch)
     if not rows:  # no rows: the columns all the same, so that the output has its header
-        yield _named(parquet.schema_arrow.empty_table(), names).to_pandas(types_mapper=parquet_type)
+        yield frame(parquet.schema_arrow.empty_table())
 
 
 def _named(batch, names):
@@ -1014,6 +1078,15 @@ def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
         check_interrupted()
+        frame = _as_input_names(frame)
+        if fmt == "jsonl" and frame.columns.has_duplicates:
+            repeated = ", ".join(
+                repr(str(name)) for name in frame.columns[frame.columns.duplicated()].unique()
+            )
+            raise UsageError(
+                f"the input repeats the column name {repeated}, and a JSON Lines row holds one value "
+                "per name; write CSV (--output-format csv), which keeps every column"
+            )
         if fmt == "csv":
             frame = _csv_cells(frame)
             if safe_csv:
