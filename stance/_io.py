@@ -946,6 +946,16 @@ def _is_arrow(column):
     return hasattr(column.dtype, "pyarrow_dtype")
 
 
+def _is_nested(column):
+    """Whether ``column`` holds Arrow lists, structs or maps (not Arrow decimals, bytes or times: those are
+    written as the same values in numpy's columns are, so that both engines write the same text)."""
+    if not _is_arrow(column):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_nested(column.dtype.pyarrow_dtype)
+
+
 def _nan_is_a_value(column):
     """Whether NaN in ``column`` is a value read from the input, not pandas' mark of a missing one.
 
@@ -1003,7 +1013,7 @@ def _csv_cells(frame):
             values = np.array(
                 [None if v is _NAT else str(v) for v in column.astype(object).tolist()], dtype=object
             )
-        elif _is_arrow(column) and column.dtype.kind == "O":  # nested: JSON text
+        elif _is_nested(column):  # JSON text
             dumps = json.JSONEncoder(
                 ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")
             ).encode
