@@ -2,10 +2,14 @@
 
 Each subcommand module exposes ``format_parser(parser)``, which adds its
 arguments, and ``main(args)``, which runs it and returns the exit status.
-Exit status (:class:`ExitStatus`): 0 success, 1 failure (missing or
-unreadable file, bad model, unusable data, a full disk), 2 usage error
-(unknown option, column or label mapping), 130 interrupted (Ctrl-C), 128 +
-the signal's number when ended by SIGTERM (143) or SIGHUP (129). Errors are
+Exit status (:class:`ExitStatus`): 0 success; 1 failure: a file (input,
+output or model) that is missing, unreadable, of the wrong kind (a folder,
+a device, a FIFO, a socket), empty or damaged, unusable data, a full disk;
+2 usage error: the command line asks for what cannot be (an unknown option
+or a bad value, a column or label mapping the data lacks, a file name
+whose suffix no format has, standard input where a file is needed, an
+existing output without --force); 130 interrupted (Ctrl-C), 128 + the
+signal's number when ended by SIGTERM (143) or SIGHUP (129). Errors are
 one line on stderr, never a traceback (``stance --traceback COMMAND`` shows
 one for an unexpected error, for a bug report). However the command ends,
 its worker processes end with it and its temporary files are removed.
