@@ -972,10 +972,65 @@ def _is_nan(value):
 
 
 def _arrow_values(column):
-    """The exact Python values of an Arrow-backed column: None for null, NaN for NaN, nested ones too."""
+    """The exact Python values of an Arrow-backed column: None for null, NaN for NaN, nested ones too.
+
+    A float narrower than 64 bits, inside a list or a struct too, is the
+    shortest decimal that reads back as the same value (:func:`_narrow`).
+    """
     import pyarrow as pa
 
-    return pa.array(column).to_pylist()
+    values = pa.array(column)
+    if not _has_narrow_floats(values.type):
+        return values.to_pylist()
+    return [_narrowed(value, values.type) for value in values.to_pylist()]
+
+
+def _narrow(value, dtype):
+    """A float held in a narrower type (``dtype``, float32 say) as the shortest decimal of that type.
+
+    Python's floats are 64 bits wide: a float32 0.1 widened is
+    0.10000000149011612, which is not what the file held. The shortest
+    decimal that reads back as the same float32 is 0.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _narrow(float(np.float32(0.1)), np.float32), _narrow(float("inf"), np.float32)
+    (0.1, inf)
+    """
+    if not isinstance(value, float) or value != value:
+        return value
+    return float(str(dtype(value)))
+
+
+def _has_narrow_floats(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_floating(arrow_type):
+        return arrow_type.bit_width < 64
+    if pa.types.is_dictionary(arrow_type):
+        return _has_narrow_floats(arrow_type.value_type)
+    return any(_has_narrow_floats(arrow_type.field(i).type) for i in range(arrow_type.num_fields))
+
+
+def _narrowed(value, arrow_type):
+    """``value`` (from ``to_pylist``) with its narrow floats narrowed, following ``arrow_type`` into lists,
+    structs and maps."""
+    import pyarrow as pa
+
+    if value is None:
+        return None
+    if pa.types.is_floating(arrow_type):
+        return _narrow(value, arrow_type.to_pandas_dtype()) if arrow_type.bit_width < 64 else value
+    if pa.types.is_dictionary(arrow_type):
+        return _narrowed(value, arrow_type.value_type)
+    if pa.types.is_map(arrow_type):
+        return [(_narrowed(k, arrow_type.key_type), _narrowed(v, arrow_type.item_type)) for k, v in value]
+    if pa.types.is_struct(arrow_type):
+        return {field.name: _narrowed(value.get(field.name), field.type) for field in arrow_type}
+    if arrow_type.num_fields == 1:  # a list of any kind
+        return [_narrowed(item, arrow_type.value_type) for item in value]
+    return value
 
 
 def _csv_cells(frame):
@@ -1062,6 +1117,9 @@ def _jsonl(frame):
         kind = column.dtype.kind if hasattr(column.dtype, "kind") else "O"
         if kind in "iub" and not hasattr(column.dtype, "na_value"):
             columns.append(column.tolist())  # numpy integers and booleans: exact Python values
+        elif kind == "f" and not _is_arrow(column) and column.dtype.itemsize < 8:  # numpy float32, float16
+            narrow = column.dtype.type
+            columns.append([_json_value(_narrow(v, narrow)) for v in column.tolist()])
         elif _nan_is_a_value(column):  # NaN is written NaN, as JSON's Infinity is Infinity
             values = _arrow_values(column) if _is_arrow(column) else column.tolist()
             columns.append([value if _is_nan(value) else _json_value(value) for value in values])

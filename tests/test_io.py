@@ -375,7 +375,7 @@ NAN_AND_NULL_JSONL = [
     '"flag":true,"when":"1970-01-01T00:00:01","name":"x","id":9223372036854775807',
     '{"text":"b","f64":null,"only_nan":2.5,"f32":null,"f16":1.5,"list":null,"struct":null,'
     '"flag":null,"when":null,"name":null,"id":null',
-    '{"text":"c","f64":1.5,"only_nan":NaN,"f32":0.10000000149011612,"f16":0.25,"list":[null],'
+    '{"text":"c","f64":1.5,"only_nan":NaN,"f32":0.1,"f16":0.25,"list":[null],'
     '"struct":{"a":null,"b":"x"},"flag":false,"when":"1970-01-01T00:00:02","name":"","id":0',
     '{"text":null,"f64":-0.0,"only_nan":1e+300,"f32":3.0,"f16":2.0,"list":[],"struct":{"a":2,"b":"NaN"},'
     '"flag":true,"when":"1970-01-01T00:00:00.000003","name":"NaN","id":-1',
@@ -710,3 +710,49 @@ def test_a_tsv_keeps_its_column_names_and_json_lines_keeps_a_blank_one(tmp_path)
     assert json.loads(result.stdout)[""] == "1"
     result = run_cli("predict", "-i", source, "--output-format", "csv")
     assert result.stdout.splitlines()[0].startswith("text,,n,stance_label")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_float32_values_are_written_as_they_were_not_widened(tmp_path, fmt):
+    # A float32 0.1 widened to 64 bits is 0.10000000149011612, which is not
+    # what the file held: JSON Lines wrote that, inside lists and structs too.
+    import numpy as np
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    values = [0.1, None, float("nan"), 3.4028235e38, 1e-45, -2.5]
+    texts = ["0.1", "null", "NaN", "3.4028235e+38", "1e-45", "-2.5"]
+    source = tmp_path / "f32.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "x": pa.array(values, pa.float32()),
+                "list": pa.array([[v] for v in values], pa.list_(pa.float32())),
+                "struct": pa.array([{"v": v} for v in values], pa.struct([("v", pa.float32())])),
+            }
+        ),
+        source,
+    )
+    out = tmp_path / f"out.{fmt}"
+    write_table(read_table(source), out, fmt)
+    if fmt == "csv":
+        table = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert table["x"].tolist() == [t if t != "null" else "" for t in texts]
+        assert table["list"].tolist() == [f"[{t}]" for t in texts]
+        assert table["struct"].tolist() == [f'{{"v":{t}}}' for t in texts]
+        return
+    rows = out.read_text().splitlines()
+    assert rows == [f'{{"x":{t},"list":[{t}],"struct":{{"v":{t}}}}}' for t in texts]
+    # Each reads back as the very float32 the file held.
+    for row, value in zip(rows, values):
+        if value is not None and value == value:
+            assert np.float32(json.loads(row)["x"]) == np.float32(value)
+
+
+def test_a_numpy_float32_column_is_written_as_it_was(tmp_path):
+    import numpy as np
+
+    out = tmp_path / "out.jsonl"
+    write_table([pd.DataFrame({"x": np.array([0.1, 2.5], dtype=np.float32)})], out, "jsonl")
+    assert out.read_text() == '{"x":0.1}\n{"x":2.5}\n'
