@@ -956,6 +956,16 @@ def _is_nested(column):
     return pa.types.is_nested(column.dtype.pyarrow_dtype)
 
 
+def _is_binary(column):
+    """Whether ``column`` holds Arrow bytes (binary, large or of a fixed size)."""
+    if not _is_arrow(column):
+        return False
+    import pyarrow as pa
+
+    kind = column.dtype.pyarrow_dtype
+    return pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+
+
 def _nan_is_a_value(column):
     """Whether NaN in ``column`` is a value read from the input, not pandas' mark of a missing one.
 
@@ -1033,9 +1043,21 @@ def _narrowed(value, arrow_type):
     return value
 
 
+def _bytes_text(value):
+    """Bytes as both formats write them: their UTF-8 text, a byte that is not UTF-8 as ``\\xNN``.
+
+    Examples
+    --------
+    >>> print(_bytes_text(b"caf\\xc3\\xa9 \\xff"))
+    café \\xff
+    """
+    return value.decode("utf-8", "backslashreplace")
+
+
 def _csv_cells(frame):
     """``frame`` as CSV writes it: NaN read from the input is "NaN" (a missing value stays an
-    empty field), a Parquet list, struct or map is its JSON text, a time its own text."""
+    empty field), a Parquet list, struct or map is its JSON text, a time its own text, bytes
+    their UTF-8 text, as JSON Lines writes them (not Python's ``b'...'``)."""
     import numpy as np
 
     _missing_values()
@@ -1044,14 +1066,22 @@ def _csv_cells(frame):
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
         if column.dtype == object:
+            values = column.to_numpy()
             missing = column.isna().to_numpy()
-            if not missing.any():
+            nan = np.zeros(len(values), dtype=bool)
+            if missing.any():
+                nan[missing] = np.fromiter((_is_nan(v) for v in values[missing]), bool, int(missing.sum()))
+            has_bytes = any(isinstance(v, bytes) for v in values)
+            if not (nan.any() or has_bytes):
                 continue
-            values = column.to_numpy(copy=True)
-            nan = np.fromiter((_is_nan(v) for v in values[missing]), bool, int(missing.sum()))
-            if not nan.any():
-                continue
-            values[np.flatnonzero(missing)[nan]] = "NaN"
+            values = values.copy()
+            values[nan] = "NaN"
+            if has_bytes:
+                values[:] = [_bytes_text(v) if isinstance(v, bytes) else v for v in values]
+        elif _is_binary(column):
+            values = np.array(
+                [None if v is None else _bytes_text(v) for v in _arrow_values(column)], dtype=object
+            )
         elif _is_arrow(column) and column.dtype.kind == "f":
             # Through numpy floats of the same width: they are written as
             # numpy float columns are (a float32 0.1 as "0.1").
@@ -1099,7 +1129,7 @@ def _json_value(value):
 def _json_default(value):
     # Types JSON has no notation for (timestamps, decimals, bytes): their text.
     if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
+        return _bytes_text(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "tolist"):

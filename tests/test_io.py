@@ -756,3 +756,29 @@ def test_a_numpy_float32_column_is_written_as_it_was(tmp_path):
     out = tmp_path / "out.jsonl"
     write_table([pd.DataFrame({"x": np.array([0.1, 2.5], dtype=np.float32)})], out, "jsonl")
     assert out.read_text() == '{"x":0.1}\n{"x":2.5}\n'
+
+
+@pytest.mark.parametrize("arrow", [False, True])
+def test_bytes_are_the_same_text_in_csv_and_json_lines(tmp_path, arrow):
+    # CSV wrote Python's b'ab', JSON Lines the bytes' text: one way for both,
+    # UTF-8 text with a byte that is not UTF-8 as \xNN, nested bytes too.
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    values = [b"ab", None, "café".encode() + b" \xff"]
+    source = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"b": pa.array(values), "l": pa.array([[v] for v in values])}), source)
+    frames = list(read_table(source))
+    if arrow:  # as the Dask engine reads them
+        frames = [frame.astype({"b": pd.ArrowDtype(pa.binary())}) for frame in frames]
+    write_table(frames, tmp_path / "out.csv", "csv")
+    write_table(frames, tmp_path / "out.jsonl", "jsonl")
+    texts = ["ab", None, "café \\xff"]
+    csv_rows = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert csv_rows["b"].tolist() == [t or "" for t in texts]
+    json_rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row["b"] for row in json_rows] == texts
+    assert [row["l"] for row in json_rows] == [[t] for t in texts]
+    assert csv_rows["l"].tolist() == [
+        json.dumps([t], ensure_ascii=False, separators=(",", ":")) for t in texts
+    ]
