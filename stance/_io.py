@@ -448,9 +448,6 @@ class _Source:
         except OSError as error:
             self._close(stream)
             raise DataError(f"cannot read {self.name}: {error.strerror or error}") from None
-        if not self.head:
-            self._close(stream)
-            raise DataError(f"{self.name} is empty")
         if seekable:
             stream.seek(start)
             self.stream = stream
@@ -517,7 +514,7 @@ class _Source:
         self._close_stream()
 
 
-def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
+def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS, empty=False):
     """Yield the rows of a table file as DataFrames of at most ``chunk_rows`` rows.
 
     Parameters
@@ -529,6 +526,11 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         (standard input defaults to ``text``); a ``.txt`` or ``.tsv`` file
         that starts with SemEval-2016's header is read as ``semeval``.
     chunk_rows : int
+    empty : bool, default=False
+        Whether an input of no bytes (an empty file or pipe, ``/dev/null``)
+        is a table of no rows (plain text: one empty frame with its ``text``
+        column; other formats, whose columns it does not name, no frame)
+        rather than an error. A Parquet file is never empty.
 
     Yields
     ------
@@ -549,6 +551,12 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
         if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source.head):
             fmt = "semeval"
+        if not source.head:
+            if not empty or fmt == "parquet":
+                raise DataError(f"{name} is empty")
+            if fmt == "text":
+                yield _text_frame([])
+            return
         if fmt in _SEEKING:
             source.make_seekable(fmt)
         for chunk in _READERS[fmt](source, chunk_rows):
@@ -792,18 +800,22 @@ def unique_names(names):
 
 
 def _read_text(source, chunk_rows):
-    import pandas as pd
-
     lines = []
     text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
     with _detaching(text):
         for line in text:
             lines.append(line.rstrip("\r\n"))
             if len(lines) == chunk_rows:
-                yield pd.DataFrame({"text": lines})
+                yield _text_frame(lines)
                 lines = []
     if lines:
-        yield pd.DataFrame({"text": lines})
+        yield _text_frame(lines)
+
+
+def _text_frame(lines):
+    import pandas as pd
+
+    return pd.DataFrame({"text": pd.Series(lines, dtype=str)})  # as pandas types a column of strings
 
 
 #: The header of the official SemEval-2016 Task 6 files.

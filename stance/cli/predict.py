@@ -85,7 +85,8 @@ def _frames(args):
     if args.texts:
         yield pd.DataFrame({"text": args.texts})
         return
-    yield from read_table(args.input or "-", args.format, chunk_rows=args.chunk_rows)
+    # An empty input is no rows, as for any filter (plain text still names its column).
+    yield from read_table(args.input or "-", args.format, chunk_rows=args.chunk_rows, empty=True)
 
 
 def _target_column(args, frame):

@@ -10,7 +10,7 @@ input row). That CSV is what 'stance train --data FILE --with-corpus' reads.
 Rows of the input that already have a label are not suggested again.
 """
 
-from .._errors import DataError, UsageError
+from .._errors import UsageError
 from ._common import add_data_arguments, add_model_argument, load_model_argument, note
 
 
@@ -45,10 +45,10 @@ def main(args):
         raise UsageError("give --target or --target-column, not both")
     if args.output != "-" and Path(args.output).exists() and not args.force:
         raise UsageError(f"{args.output} exists (it may hold your annotations); pass --force to replace it")
-    chunks = read_table(args.input, args.format)
+    chunks = read_table(args.input, args.format, empty=True)
     first = next(chunks, None)
-    if first is None:
-        raise DataError(f"{args.input} has no rows")
+    if first is None:  # an empty input: nothing to suggest, and no columns to check
+        first = pd.DataFrame({args.text_column: []}, dtype=object)
     target_column, notes = check_columns(first, args.text_column, args.target_column)
     if args.target:
         target_column = None
