@@ -29,6 +29,7 @@ __all__ = [
     "compute_in_order",
     "first_line",
     "csv_input_names",
+    "dask_setup",
 ]
 
 INSTALL_HINT = "the dask engine needs: pip install 'stance[dask]'"
@@ -355,6 +356,8 @@ def open_client(address=None, workers=1, quiet=True):
                     # that is taken): any free port on loopback will do.
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=level,
+                    # Each worker runs dask_setup below as it starts.
+                    preload=[__name__],
                 )
                 stack.callback(cluster.close)
                 client = Client(cluster, set_as_default=False)
@@ -374,6 +377,18 @@ def open_client(address=None, workers=1, quiet=True):
                 f"the Dask scheduler at {address} has no workers (waited {CONNECT_TIMEOUT} s)"
             ) from None
         yield client
+
+
+def dask_setup(worker):
+    """Set up a worker of the command's local cluster as it starts (a preload of distributed's).
+
+    A Ctrl-C in a terminal reaches every process of the group: the command
+    handles it (it stops the cluster and says so in one line), and a worker
+    ignores it, where it printed KeyboardInterrupt's traceback (60 lines).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def compute_in_order(client, frame, in_flight=None):

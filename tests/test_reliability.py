@@ -544,3 +544,31 @@ def test_a_signal_whose_exception_is_lost_still_stops_the_command(tmp_path, monk
     assert (result.returncode, result.stderr) == (status, f"stance: {line}\n")
     assert len(calls) <= 3 and out.read_text() == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.csv"]
+
+
+def test_ctrl_c_on_the_dask_engine_is_one_line(tmp_path, big_csv):
+    # The local cluster's workers are in the command's process group: a
+    # Ctrl-C reached them too, and each printed KeyboardInterrupt's traceback.
+    pytest.importorskip("distributed")
+    parts = tmp_path / "parts"  # a partition per file: output starts after the first one
+    parts.mkdir()
+    rows = pd.read_csv(big_csv)
+    for number, start in enumerate(range(0, len(rows), len(rows) // 20)):
+        rows.iloc[start : start + len(rows) // 20].to_csv(parts / f"part.{number}.csv", index=False)
+    out = tmp_path / "labelled.csv"
+    out.write_text(OLD)
+    process = subprocess.Popen(
+        stance_process("predict", "--input", parts, "--engine", "dask", "--jobs", "2", "--output", out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=process_env(),
+    )
+    writing(process, tmp_path, {out.name, parts.name})
+    assert len(group(process.pid)) >= 3, "the cluster's workers did not start in time"
+    os.killpg(process.pid, signal.SIGINT)
+    stderr = ended(process, "Ctrl-C")
+    assert (process.returncode, stderr) == (130, "stance: interrupted\n")
+    assert wait_until_gone(process.pid) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.csv", "parts"] and out.read_text() == OLD
