@@ -118,12 +118,11 @@ def _serve(tasks, results, function, context, parent, handled):
 class _Pool:
     """Worker processes started on demand, each with its own pipes, fed and read in turn by the caller."""
 
-    def __init__(self, function, context, jobs):
+    def __init__(self, function, context):
         import multiprocessing
 
         self._context = multiprocessing.get_context()
         self._start = (function, context)
-        self._jobs = jobs
         self.processes, self._tasks, self._results = [], [], []
 
     def send(self, worker, item):
@@ -213,7 +212,7 @@ def ordered_map(function, context, items, jobs):
     [(7, 0), (3, 1), (2, 1)]
     """
     jobs = max(1, min(jobs, available_cores()))
-    pool = _Pool(function, context, jobs)
+    pool = _Pool(function, context)
     in_flight = deque()  # the worker of each item sent, in the order of the items
     finished = False
     try:
