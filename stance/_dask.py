@@ -28,6 +28,8 @@ __all__ = [
     "open_client",
     "compute_in_order",
     "first_line",
+    "csv_input_names",
+    "dask_setup",
 ]
 
 INSTALL_HINT = "the dask engine needs: pip install 'stance[dask]'"
@@ -277,6 +279,25 @@ def read_dask_frame(path, fmt=None):
     return frame, files
 
 
+def csv_input_names(files, frame):
+    """The column names of CSV ``files`` as they stand in the first, where the reader renamed some, else None.
+
+    dask's reader names columns as pandas' does (a repeated name ``a.1``, a
+    blank one ``Unnamed: 3``); the command writes the file's own names, as
+    the local engine does (see :func:`stance._io.input_names`).
+    """
+    import fsspec
+
+    from ._io import input_names, read_head
+
+    try:
+        with fsspec.open(files[0], "rb") as stream:
+            head = read_head(stream)
+    except OSError:
+        return None  # the reader reports it
+    return input_names(head, list(frame.columns))
+
+
 def first_line(error):
     """The first line of an exception's message (its type's name when it has none)."""
     text = str(error).strip()
@@ -335,6 +356,8 @@ def open_client(address=None, workers=1, quiet=True):
                     # that is taken): any free port on loopback will do.
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=level,
+                    # Each worker runs dask_setup below as it starts.
+                    preload=[__name__],
                 )
                 stack.callback(cluster.close)
                 client = Client(cluster, set_as_default=False)
@@ -354,6 +377,18 @@ def open_client(address=None, workers=1, quiet=True):
                 f"the Dask scheduler at {address} has no workers (waited {CONNECT_TIMEOUT} s)"
             ) from None
         yield client
+
+
+def dask_setup(worker):
+    """Set up a worker of the command's local cluster as it starts (a preload of distributed's).
+
+    A Ctrl-C in a terminal reaches every process of the group: the command
+    handles it (it stops the cluster and says so in one line), and a worker
+    ignores it, where it printed KeyboardInterrupt's traceback (60 lines).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def compute_in_order(client, frame, in_flight=None):

@@ -93,59 +93,146 @@ def evaluation_report(y_true, y_pred, targets=None, labels=LABELS):
     >>> report["confusion"]["neutral"]
     {'aligned': 0, 'neutral': 0, 'opposed': 1}
     """
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+    tally = Tally(labels, per_target=targets is not None)
+    tally.add(y_true, y_pred, targets)
+    return tally.report()
 
-    y_true = [str(y) for y in y_true]
-    y_pred = [str(y) for y in y_pred]
-    labels = list(labels)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
-    matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    # A label that neither the data nor the predictions use (neutral in a
-    # two-sided data set) would only drag the macro average down.
-    present = [label for label in labels if label in set(y_true) | set(y_pred)]
-    report = {
-        "texts": len(y_true),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
-        "f_avg": f_avg(y_true, y_pred),
-        "per_class": {
+
+class Tally:
+    """Running counts of a labelling, from which :func:`evaluation_report` follows.
+
+    Labelled rows can be added chunk by chunk (:meth:`add`), so that the
+    scores of an input of any size take the memory of one confusion matrix
+    per target, not of the rows. The scores are those scikit-learn's
+    metrics give on all the rows at once, to the last bit (tested).
+
+    Parameters
+    ----------
+    labels : sequence of str
+    per_target : bool, default=True
+        Count per target too (:meth:`add` then takes the targets).
+    max_targets : int, optional
+        Stop counting per target beyond this many distinct targets
+        (:attr:`too_many_targets` says so); the overall scores go on.
+
+    Examples
+    --------
+    >>> tally = Tally()
+    >>> tally.add(["aligned", "opposed"], ["aligned", "aligned"], ["tax", "tax"])
+    >>> tally.add(["neutral"], ["neutral"], ["treaty"])
+    >>> report = tally.report()
+    >>> report["texts"], report["per_target"]["tax"]["accuracy"], report["confusion"]["opposed"]["aligned"]
+    (3, 0.5, 1)
+    """
+
+    def __init__(self, labels=LABELS, per_target=True, max_targets=None):
+        self.labels = list(labels)
+        self._codes = {label: code for code, label in enumerate(self.labels)}
+        k = len(self.labels)
+        # texts, correct, then the confusion matrix, flattened: overall, and one row per target.
+        self._overall = np.zeros(2 + k * k, dtype=np.int64)
+        self._targets = {} if per_target else None
+        self._per_target = np.zeros((0, 2 + k * k), dtype=np.int64)
+        self.max_targets = max_targets
+        self.too_many_targets = False
+
+    def add(self, y_true, y_pred, targets=None):
+        """Count labelled rows: their true and predicted labels, and (when counting per target) their targets."""
+        y_true = np.array([str(y) for y in y_true], dtype=object)
+        y_pred = np.array([str(y) for y in y_pred], dtype=object)
+        if len(y_true) != len(y_pred):
+            raise ValueError(f"{len(y_true)} true labels but {len(y_pred)} predicted")
+        k = len(self.labels)
+        true = np.array([self._codes.get(y, -1) for y in y_true], dtype=np.int64)
+        predicted = np.array([self._codes.get(y, -1) for y in y_pred], dtype=np.int64)
+        correct = (y_true == y_pred).astype(np.int64)
+        known = (true >= 0) & (predicted >= 0)  # labels outside `labels` count in texts and accuracy only
+        cells = 2 + true * k + predicted
+        _count(self._overall[None, :], np.zeros(len(y_true), dtype=np.int64), correct, cells, known)
+        if self._targets is None:
+            return
+        if targets is None or len(targets) != len(y_true):
+            raise ValueError("counting per target needs one target per text")
+        rows = np.array(
+            [self._targets.setdefault(target, len(self._targets)) for target in targets], dtype=np.int64
+        )
+        if self.max_targets is not None and len(self._targets) > self.max_targets:
+            self._targets, self._per_target, self.too_many_targets = None, None, True
+            return
+        if len(self._targets) > len(self._per_target):
+            grown = np.zeros((len(self._targets), self._per_target.shape[1]), dtype=np.int64)
+            grown[: len(self._per_target)] = self._per_target
+            self._per_target = grown
+        _count(self._per_target, rows, correct, cells, known)
+
+    @property
+    def texts(self):
+        """The number of rows counted."""
+        return int(self._overall[0])
+
+    def report(self):
+        """Every score of the rows counted, as :func:`evaluation_report` returns them."""
+        report = _scores(self._overall, self.labels)
+        matrix = report.pop("matrix")
+        true_sum, pred_sum, tp = matrix.sum(axis=1), matrix.sum(axis=0), np.diag(matrix)
+        precision, recall, f1 = _divide(tp, pred_sum), _divide(tp, true_sum), _f1(tp, true_sum, pred_sum)
+        report["per_class"] = {
             label: {
                 "precision": float(precision[i]),
                 "recall": float(recall[i]),
                 "f1": float(f1[i]),
-                "support": int(support[i]),
+                "support": int(true_sum[i]),
             }
-            for i, label in enumerate(labels)
-        },
-        "confusion": {
-            label: {other: int(matrix[i, j]) for j, other in enumerate(labels)}
-            for i, label in enumerate(labels)
-        },
-    }
-    if targets is not None:
-        report["per_target"] = _per_target(y_true, y_pred, list(targets), labels)
-    return report
-
-
-def _per_target(y_true, y_pred, targets, labels):
-    from sklearn.metrics import f1_score
-
-    scores = {}
-    truth, predicted, keys = np.array(y_true), np.array(y_pred), np.array(targets, dtype=object)
-    for target in sorted({t for t in targets}, key=lambda t: (t is None, str(t))):
-        rows = keys == target if target is not None else np.array([t is None for t in targets])
-        present = [label for label in labels if label in set(truth[rows]) | set(predicted[rows])]
-        scores[str(target)] = {
-            "texts": int(rows.sum()),
-            "accuracy": float((truth[rows] == predicted[rows]).mean()),
-            "macro_f1": float(
-                f1_score(truth[rows], predicted[rows], labels=present, average="macro", zero_division=0)
-            ),
-            "f_avg": f_avg(truth[rows], predicted[rows]),
+            for i, label in enumerate(self.labels)
         }
-    return scores
+        report["confusion"] = {
+            label: {other: int(matrix[i, j]) for j, other in enumerate(self.labels)}
+            for i, label in enumerate(self.labels)
+        }
+        if self._targets is not None:
+            order = sorted(self._targets, key=lambda t: (t is None, str(t)))
+            report["per_target"] = {}
+            for target in order:
+                scores = _scores(self._per_target[self._targets[target]], self.labels)
+                del scores["matrix"]
+                report["per_target"][str(target)] = scores
+        return report
+
+
+def _count(counts, rows, correct, cells, known):
+    """Add labelled rows to ``counts[rows]``: a text each, the correct ones, and their confusion cells."""
+    np.add.at(counts, (rows, 0), 1)
+    np.add.at(counts, (rows, 1), correct)
+    np.add.at(counts, (rows[known], cells[known]), 1)
+
+
+def _divide(numerator, denominator):
+    # As scikit-learn's metrics with zero_division=0: 0 where nothing is counted.
+    return np.asarray(numerator, dtype=float) / np.where(denominator == 0, 1, denominator).astype(float)
+
+
+def _f1(tp, true_sum, pred_sum):
+    # scikit-learn's form: (1 + beta**2) * tp / (beta**2 * true + predicted), beta = 1.
+    return _divide(2.0 * tp, true_sum + pred_sum)
+
+
+def _scores(counts, labels):
+    """``texts``, ``accuracy``, ``macro_f1``, ``f_avg`` (and the confusion ``matrix``) of one row of counts."""
+    k = len(labels)
+    texts, correct, matrix = int(counts[0]), int(counts[1]), counts[2:].reshape(k, k)
+    true_sum, pred_sum = matrix.sum(axis=1), matrix.sum(axis=0)
+    f1 = _f1(np.diag(matrix), true_sum, pred_sum)
+    # A label that neither the data nor the predictions use (neutral in a
+    # two-sided data set) would only drag the macro average down.
+    present = (true_sum + pred_sum) > 0
+    sides = [labels.index(label) for label in ("aligned", "opposed") if label in labels]
+    return {
+        "texts": texts,
+        "accuracy": correct / texts if texts else float("nan"),
+        "macro_f1": float(np.mean(f1[present])) if present.any() else 0.0,
+        "f_avg": float(np.sum(f1[sides]) / 2),
+        "matrix": matrix,
+    }
 
 
 def format_report(report, title=None):

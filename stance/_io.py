@@ -13,14 +13,23 @@ import json
 import os
 import stat
 import sys
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from ._errors import DataError, UsageError
 from ._files import check_output_path, describe_kind, endless_device, is_endless_device, open_output
 
-__all__ = ["FORMATS", "detect_format", "read_table", "write_table", "require_columns", "check_writable"]
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "read_table",
+    "write_table",
+    "require_columns",
+    "check_writable",
+    "check_interrupted",
+    "input_names",
+    "INPUT_NAMES",
+]
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "text", "semeval")
 _EXTENSIONS = {
@@ -45,10 +54,112 @@ _STDIO = "-"
 #: first field into the index (and lose it).
 CSV_CELLS = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False, "index_col": False}
 
-#: Set by the command line's Ctrl-C handler. pandas' C parser catches an
-#: interrupt that arrives while it reads and raises a ParserError instead;
-#: with this set, that error is the interrupt, not a bad file.
-INTERRUPTED = threading.Event()
+#: The key of ``DataFrame.attrs`` that holds the input's column names as they
+#: stand in the file, when a reader had to rename some: pandas numbers a
+#: repeated CSV name (``a``, ``a.1``) and names a blank one ``Unnamed: 3``,
+#: and a Parquet file may repeat a name. Frames keep unique names inside
+#: stance (a column is found by its name); :func:`write_table` writes the
+#: input's own names back.
+INPUT_NAMES = "stance_input_names"
+
+
+def input_names(head, read_names, sep=",", quoting=csv.QUOTE_MINIMAL):
+    r"""The names of a CSV or TSV header as they stand in ``head`` (its first bytes), or None.
+
+    None when they are ``read_names`` (what pandas made of them) already,
+    or when ``head`` does not hold the whole header, or the two differ in
+    more than pandas' renaming of repeated and blank names.
+
+    Examples
+    --------
+    >>> input_names(b"a,a,,b\r\n1,2,3,4\r\n", ["a", "a.1", "Unnamed: 2", "b"])
+    ['a', 'a', '', 'b']
+    >>> input_names(b"a,b\n", ["a", "b"]) is None
+    True
+    """
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(iter(lines), delimiter=sep, quoting=quoting)
+    names = next(reader, None)
+    if names is None or not lines[reader.line_num - 1].endswith(("\n", "\r")):
+        return None  # the header goes on beyond the bytes looked at
+    read_names = [str(name) for name in read_names]
+    if names == read_names or len(names) != len(read_names):
+        return None
+    for i, (name, read) in enumerate(zip(names, read_names)):
+        if name != read and not (name in names[:i] or (not name and read.startswith("Unnamed: "))):
+            return None
+    return names
+
+
+def read_head(stream):
+    """The first bytes of a binary stream: up to the end of its first line (a header), at most 64 KB."""
+    head = b""
+    while len(head) < _HEAD_BYTES and b"\n" not in head:
+        block = (
+            stream.read1(_HEAD_BYTES - len(head))
+            if hasattr(stream, "read1")
+            else stream.read(_HEAD_BYTES - len(head))
+        )
+        if not block:
+            break
+        head += block
+    return head
+
+
+def _as_input_names(frame):
+    """``frame`` with its first columns named as in the input (:data:`INPUT_NAMES`), if they were renamed."""
+    names = frame.attrs.get(INPUT_NAMES)
+    if not names:
+        return frame
+    return frame.set_axis([*names, *frame.columns[len(names) :]], axis=1)
+
+
+class _Flag:
+    """A flag a signal handler can set: an attribute, no lock.
+
+    (threading.Event takes a lock in ``set``: a second signal whose handler
+    ran while the first was inside ``set`` waited for ever on the lock the
+    first held, and Ctrl-C pressed twice could hang the command.)
+    """
+
+    def __init__(self):
+        self._set = False
+
+    def set(self):
+        self._set = True
+
+    def clear(self):
+        self._set = False
+
+    def is_set(self):
+        return self._set
+
+
+#: Set by the command line's handlers of Ctrl-C, SIGTERM, SIGHUP... pandas'
+#: C parser catches an interrupt that arrives while it reads and raises a
+#: ParserError instead; with this set, that error is the interrupt, not a
+#: bad file.
+INTERRUPTED = _Flag()
+
+
+def check_interrupted():
+    """Raise KeyboardInterrupt if the command has been interrupted or told to stop (:data:`INTERRUPTED`).
+
+    A signal handler's exception is raised wherever the main thread happens
+    to be, and code that swallows errors can lose it: numpy ignores any
+    error inside its check for ctypes types, which pandas calls while it
+    indexes, so a SIGHUP went unnoticed and the command ran to its end and
+    exited 0 (3 runs in 150). Loops over chunks call this, so that a lost
+    signal still ends the command within a chunk.
+    """
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 DEFAULT_CHUNK_ROWS = 10_000
 
 
@@ -83,64 +194,179 @@ def detect_format(path, fmt=None, default=None):
 MAX_SPOOL_BYTES = 1 << 30
 #: The most bytes looked at to recognise a SemEval header.
 _HEAD_BYTES = 1 << 16
-#: The longest line read from a text, CSV, TSV, JSON Lines or SemEval input.
-#: A line is held in memory whole (a text is labelled from its first 100,000
-#: characters), so an input with no line end, such as an endless pipe, is
-#: refused once a line passes this, in bounded memory, not read until memory
-#: runs out. The same bound as a document of ``stance analyze``.
+#: The longest line read from a text, CSV, TSV, JSON Lines or SemEval input,
+#: and the longest CSV row (a quoted field may hold line ends, so a row may
+#: span lines). A row is held in memory whole (a text is labelled from its
+#: first 100,000 characters), so an input with no line end, such as an
+#: endless pipe, or a CSV quotation mark that is never closed, is refused
+#: once a row passes this, in bounded memory, not read until memory runs
+#: out. The same bound as a document of ``stance analyze``.
 MAX_LINE_BYTES = 256 << 20
+
+_LF, _CR = ord("\n"), ord("\r")
+_BOM = b"\xef\xbb\xbf"
 
 
 class _LineBounded(io.RawIOBase):
-    """A stream that raises :class:`DataError` once a line grows longer than ``limit`` bytes.
+    """A stream that raises :class:`DataError` once a line or a CSV row grows longer than ``limit`` bytes.
 
     A line ends at a line feed, or with ``cr`` also at a carriage return
-    (as Python's text reader, pandas' and JSON Lines' end lines).
+    (as Python's text reader, pandas' and JSON Lines' end lines). With
+    ``quote`` and ``delimiter`` (CSV), a line end inside a quoted field does
+    not end the row, as pandas reads it: a quotation mark opens a field
+    where a field starts (at the start of a line or after a delimiter; one
+    elsewhere is text), and the field runs, across line ends, to a
+    quotation mark that is not doubled. So a quotation mark that is never
+    closed is refused like a line that never ends, instead of the parser
+    holding the rest of the input as one field.
+
+    Blocks are looked at with numpy; the quotation marks of a block are
+    followed one by one only when one of them is text.
     """
 
-    def __init__(self, stream, name, limit, cr=True):
+    def __init__(self, stream, name, limit, cr=True, quote=None, delimiter=None):
         self._stream = stream
         self._name = name
         self._limit = limit
         self._cr = cr
-        self._run = 0  # bytes since the last line end
-        self._line = 1  # the number of the line being read
+        self._quote = None if quote is None else ord(quote)
+        # The bytes after which a field starts.
+        self._starts = [_LF, _CR] + ([] if delimiter is None else [ord(delimiter)])
+        self._run = 0  # bytes of the row being read
+        self._line = 1  # the number of the line the next block starts on
+        self._row_line = 1  # the number of the line the row being read started on
+        self._row_spans_lines = False  # whether the row being read holds a quoted line end
+        # Quotation marks so far: inside a quoted field (their count is odd
+        # when every one opened, closed or doubled), and whether the last
+        # byte was one that closes the field unless the next byte doubles it.
+        self._quoted = False
+        self._pending = False
+        self._last = _LF  # the byte before the next block (the input starts a row)
+        self._first = True
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
+        import numpy as np
+
         read = getattr(self._stream, "read1", self._stream.read)
         data = read(len(buffer))
         n = len(data)
         buffer[:n] = data
-        if self._cr and b"\r" in data:
-            crlf = data.count(b"\r\n")
-            data = data.replace(b"\r", b"\n")
-            self._line -= crlf  # a CR LF is one line end, not two
-        if n <= self._limit and b"\n" in data:  # the common case: no line inside data can be too long
-            last = data.rfind(b"\n")
-            if self._run + data.find(b"\n") > self._limit:
-                self._refuse()
-            self._line += data.count(b"\n")
-            self._run = n - last - 1
-        else:  # a block longer than the limit (a tiny limit): line by line
-            *ended, rest = data.split(b"\n")
-            for line in ended:
-                if self._run + len(line) > self._limit:
-                    self._refuse()
-                self._line += 1
-                self._run = 0
-            self._run += len(rest)
+        if not n:
+            return 0
+        codes = np.frombuffer(data, np.uint8)
+        is_end = codes == _LF
+        if self._cr:
+            is_end |= codes == _CR
+        ends = np.flatnonzero(is_end)
+        breaks = ends  # the line ends that count as lines: a CR LF is one
+        if self._cr and len(ends):
+            before = np.where(ends > 0, codes[ends - 1], self._last)
+            breaks = ends[~((codes[ends] == _LF) & (before == _CR))]
+        quoted = np.zeros(len(ends), dtype=bool)
+        if self._quote is not None:
+            quoted = self._quoted_ends(data, codes, ends)
+        rows = ends[~quoted]  # the line ends that end rows
+
+        def line_after(position):
+            return self._line + int(np.searchsorted(breaks, position, side="right"))
+
+        if len(rows):
+            if self._run + rows[0] > self._limit:
+                self._refuse(self._row_line, self._row_spans_lines or bool(quoted[ends < rows[0]].any()))
+            gaps = np.diff(rows) - 1
+            if len(gaps) and gaps.max() > self._limit:  # a row inside the block (a tiny limit)
+                i = int(np.argmax(gaps > self._limit))
+                inside = quoted[(ends > rows[i]) & (ends < rows[i + 1])]
+                self._refuse(line_after(rows[i]), bool(inside.any()))
+            self._run = n - int(rows[-1]) - 1
+            self._row_line = line_after(rows[-1])
+            self._row_spans_lines = bool(quoted[ends > rows[-1]].any())
+        else:
+            self._run += n
+            self._row_spans_lines = self._row_spans_lines or bool(quoted.any())
+        self._line += len(breaks)
+        self._last = data[-1]
+        self._first = False
         if self._run > self._limit:
-            self._refuse()
+            self._refuse(self._row_line, self._row_spans_lines)
         return n
 
-    def _refuse(self):
+    def _quoted_ends(self, data, codes, ends):
+        """Which of the line ends at ``ends`` are inside a quoted field; keeps the state for the next block."""
+        import numpy as np
+
+        marks = np.flatnonzero(codes == self._quote)
+        if not len(marks):
+            self._pending = False  # a closing quotation mark: the field is closed
+            return np.full(len(ends), self._quoted)
+        # When every quotation mark opens, closes or doubles (none is text),
+        # the field is quoted where their count so far is odd.
+        odd = (int(self._quoted) + np.arange(len(marks))) % 2 == 1  # inside a quoted field before the mark
+        before = np.where(marks > 0, codes[marks - 1], self._last)
+        opens = np.isin(before, self._starts)
+        if self._first and data[:3] == _BOM:
+            opens |= marks == 3
+        doubled = np.zeros(len(marks), dtype=bool)
+        doubled[1:] = marks[1:] == marks[:-1] + 1
+        doubled[0] = marks[0] == 0 and self._pending
+        if (odd | opens | doubled).all():
+            inside = (int(self._quoted) + np.searchsorted(marks, ends)) % 2 == 1
+            self._quoted = bool((int(self._quoted) + len(marks)) % 2)
+            self._pending = data[-1] == self._quote and not self._quoted
+            return inside
+        # A quotation mark that is text (x"y): follow them one by one.
+        spans = self._quoted_spans(data)
+        if not spans:
+            return np.zeros(len(ends), dtype=bool)
+        starts, stops = np.array(spans).T
+        k = np.searchsorted(starts, ends, side="right") - 1
+        return (k >= 0) & (ends < stops[np.maximum(k, 0)])
+
+    def _quoted_spans(self, data):
+        """The stretches ``(start, stop)`` of ``data`` inside quoted fields, quotation mark by quotation mark."""
+        quote, n = self._quote, len(data)
+        spans, position, start = [], 0, 0
+        if self._pending:  # the block before ended with a quotation mark inside a quoted field
+            self._pending = False
+            self._quoted = data[0] == quote  # doubled: still inside; else it closed the field
+            position = int(self._quoted)
+        mark = bytes([quote])
+        while True:
+            found = data.find(mark, position)
+            if self._quoted:
+                if found < 0:
+                    spans.append((start, n))
+                    break
+                if found + 1 == n:  # doubled or closing: the next block says
+                    self._quoted, self._pending = False, True
+                    spans.append((start, n))
+                    break
+                if data[found + 1] == quote:
+                    position = found + 2
+                    continue
+                spans.append((start, found))
+                self._quoted = False
+                position = found + 1
+            else:
+                if found < 0:
+                    break
+                before = data[found - 1] if found else self._last
+                if before in self._starts or (self._first and found == 3 and data[:3] == _BOM):
+                    self._quoted, start = True, found + 1
+                position = found + 1
+        return spans
+
+    def _refuse(self, line, spans_lines):
         size = f"{self._limit >> 20} MB" if self._limit >= 1 << 20 else f"{self._limit:,} bytes"
-        raise DataError(
-            f"line {self._line} of {self._name} is longer than {size}, the longest line stance reads"
-        )
+        if spans_lines:
+            raise DataError(
+                f"the row that starts on line {line} of {self._name} is longer than {size}, the longest row "
+                "stance reads: a quoted field runs on across lines (a missing closing quotation mark?)"
+            )
+        raise DataError(f"line {line} of {self._name} is longer than {size}, the longest line stance reads")
 
 
 class _Prefixed(io.RawIOBase):
@@ -218,13 +444,10 @@ class _Source:
             seekable, start = False, 0
         self.seekable, self._start = seekable, start
         try:
-            self.head = self._read_head(stream)
+            self.head = read_head(stream)
         except OSError as error:
             self._close(stream)
             raise DataError(f"cannot read {self.name}: {error.strerror or error}") from None
-        if not self.head:
-            self._close(stream)
-            raise DataError(f"{self.name} is empty")
         if seekable:
             stream.seek(start)
             self.stream = stream
@@ -232,32 +455,20 @@ class _Source:
             self.stream = io.BufferedReader(_Prefixed(self.head, stream, self.owned), 1 << 16)
             self.owned = True  # closing the wrapper leaves an unowned stream open
 
-    @staticmethod
-    def _read_head(stream):
-        # Up to the end of the first line (for SemEval's header), at most 64 KB.
-        head = b""
-        while len(head) < _HEAD_BYTES and b"\n" not in head:
-            block = (
-                stream.read1(_HEAD_BYTES - len(head))
-                if hasattr(stream, "read1")
-                else stream.read(_HEAD_BYTES - len(head))
-            )
-            if not block:
-                break
-            head += block
-        return head
-
     def _close(self, stream):
         if self.owned:
             stream.close()
 
-    def lines(self, cr=True):
-        """The stream from where it stands, refusing a line longer than :data:`MAX_LINE_BYTES`.
+    def lines(self, cr=True, quote=None, delimiter=None):
+        """The stream from where it stands, refusing a line (a CSV row) longer than :data:`MAX_LINE_BYTES`.
 
         A carriage return ends a line too, unless ``cr`` is false (SemEval's
-        reader splits lines at line feeds only).
+        reader splits lines at line feeds only). With ``quote`` and
+        ``delimiter``, a row is a CSV row: it goes on across the line ends
+        inside its quoted fields.
         """
-        return io.BufferedReader(_LineBounded(self.stream, self.name, MAX_LINE_BYTES, cr), 1 << 16)
+        bounded = _LineBounded(self.stream, self.name, MAX_LINE_BYTES, cr, quote, delimiter)
+        return io.BufferedReader(bounded, 1 << 16)
 
     def rewind(self):
         """Go back to the start (seekable sources only)."""
@@ -303,7 +514,7 @@ class _Source:
         self._close_stream()
 
 
-def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
+def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS, empty=False):
     """Yield the rows of a table file as DataFrames of at most ``chunk_rows`` rows.
 
     Parameters
@@ -315,6 +526,11 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         (standard input defaults to ``text``); a ``.txt`` or ``.tsv`` file
         that starts with SemEval-2016's header is read as ``semeval``.
     chunk_rows : int
+    empty : bool, default=False
+        Whether an input of no bytes (an empty file or pipe, ``/dev/null``)
+        is a table of no rows (plain text: one empty frame with its ``text``
+        column; other formats, whose columns it does not name, no frame)
+        rather than an error. A Parquet file is never empty.
 
     Yields
     ------
@@ -335,9 +551,17 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS):
         fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
         if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source.head):
             fmt = "semeval"
+        if not source.head:
+            if not empty or fmt == "parquet":
+                raise DataError(f"{name} is empty")
+            if fmt == "text":
+                yield _text_frame([])
+            return
         if fmt in _SEEKING:
             source.make_seekable(fmt)
-        yield from _READERS[fmt](source, chunk_rows)
+        for chunk in _READERS[fmt](source, chunk_rows):
+            check_interrupted()
+            yield chunk
     except UnicodeDecodeError:
         if source.head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise DataError(
@@ -388,8 +612,11 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
 
     import pandas as pd
 
-    text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
+    # A quoted field may hold line ends: a CSV row, not a line, is bounded.
+    quote = '"' if quoting != csv.QUOTE_NONE else None
+    text = io.TextIOWrapper(source.lines(quote=quote, delimiter=sep), encoding="utf-8-sig", newline="")
     reader = pd.read_csv(text, sep=sep, quoting=quoting, chunksize=chunk_rows, **CSV_CELLS)
+    names = False  # not looked at yet
     with _detaching(text), reader:
         while True:
             with warnings.catch_warnings():
@@ -403,7 +630,12 @@ def _read_delimited(source, chunk_rows, sep, quoting=csv.QUOTE_MINIMAL):
                         "a row has more fields than the header (a stray delimiter or a missing quote?)"
                     ) from None
             # A CSV cell is always a string: an empty line's cells are "" too.
-            yield chunk.fillna("")
+            chunk = chunk.fillna("")
+            if names is False:
+                names = input_names(source.head, chunk.columns, sep, quoting)
+            if names:
+                chunk.attrs[INPUT_NAMES] = names
+            yield chunk
 
 
 @contextmanager
@@ -518,16 +750,24 @@ def _read_parquet(source, chunk_rows):
     except ImportError:
         raise UsageError("reading Parquet needs pyarrow: pip install 'stance[parquet]'") from None
     parquet = pq.ParquetFile(source.stream)
-    # Parquet allows two columns of one name; a table row (a JSON object)
-    # cannot hold both: the second is named as pandas names a CSV file's
-    # (x, x.1), so that no column is lost.
-    names = unique_names(parquet.schema_arrow.names)
+    # Parquet allows two columns of one name; inside stance the second is
+    # named as pandas names a CSV file's (x, x.1), so that a column is found
+    # by its name, and the file's names are written back (INPUT_NAMES).
+    original = list(parquet.schema_arrow.names)
+    names = unique_names(original)
+
+    def frame(batch):
+        frame = _named(batch, names).to_pandas(types_mapper=parquet_type)
+        if names != original:
+            frame.attrs[INPUT_NAMES] = original
+        return frame
+
     rows = 0
     for batch in parquet.iter_batches(batch_size=chunk_rows):
         rows += batch.num_rows
-        yield _named(batch, names).to_pandas(types_mapper=parquet_type)
+        yield frame(batch)
     if not rows:  # no rows: the columns all the same, so that the output has its header
-        yield _named(parquet.schema_arrow.empty_table(), names).to_pandas(types_mapper=parquet_type)
+        yield frame(parquet.schema_arrow.empty_table())
 
 
 def _named(batch, names):
@@ -560,18 +800,22 @@ def unique_names(names):
 
 
 def _read_text(source, chunk_rows):
-    import pandas as pd
-
     lines = []
     text = io.TextIOWrapper(source.lines(), encoding="utf-8-sig", newline="")
     with _detaching(text):
         for line in text:
             lines.append(line.rstrip("\r\n"))
             if len(lines) == chunk_rows:
-                yield pd.DataFrame({"text": lines})
+                yield _text_frame(lines)
                 lines = []
     if lines:
-        yield pd.DataFrame({"text": lines})
+        yield _text_frame(lines)
+
+
+def _text_frame(lines):
+    import pandas as pd
+
+    return pd.DataFrame({"text": pd.Series(lines, dtype=str)})  # as pandas types a column of strings
 
 
 #: The header of the official SemEval-2016 Task 6 files.
@@ -714,6 +958,26 @@ def _is_arrow(column):
     return hasattr(column.dtype, "pyarrow_dtype")
 
 
+def _is_nested(column):
+    """Whether ``column`` holds Arrow lists, structs or maps (not Arrow decimals, bytes or times: those are
+    written as the same values in numpy's columns are, so that both engines write the same text)."""
+    if not _is_arrow(column):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_nested(column.dtype.pyarrow_dtype)
+
+
+def _is_binary(column):
+    """Whether ``column`` holds Arrow bytes (binary, large or of a fixed size)."""
+    if not _is_arrow(column):
+        return False
+    import pyarrow as pa
+
+    kind = column.dtype.pyarrow_dtype
+    return pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind)
+
+
 def _nan_is_a_value(column):
     """Whether NaN in ``column`` is a value read from the input, not pandas' mark of a missing one.
 
@@ -730,15 +994,82 @@ def _is_nan(value):
 
 
 def _arrow_values(column):
-    """The exact Python values of an Arrow-backed column: None for null, NaN for NaN, nested ones too."""
+    """The exact Python values of an Arrow-backed column: None for null, NaN for NaN, nested ones too.
+
+    A float narrower than 64 bits, inside a list or a struct too, is the
+    shortest decimal that reads back as the same value (:func:`_narrow`).
+    """
     import pyarrow as pa
 
-    return pa.array(column).to_pylist()
+    values = pa.array(column)
+    if not _has_narrow_floats(values.type):
+        return values.to_pylist()
+    return [_narrowed(value, values.type) for value in values.to_pylist()]
+
+
+def _narrow(value, dtype):
+    """A float held in a narrower type (``dtype``, float32 say) as the shortest decimal of that type.
+
+    Python's floats are 64 bits wide: a float32 0.1 widened is
+    0.10000000149011612, which is not what the file held. The shortest
+    decimal that reads back as the same float32 is 0.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _narrow(float(np.float32(0.1)), np.float32), _narrow(float("inf"), np.float32)
+    (0.1, inf)
+    """
+    if not isinstance(value, float) or value != value:
+        return value
+    return float(str(dtype(value)))
+
+
+def _has_narrow_floats(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_floating(arrow_type):
+        return arrow_type.bit_width < 64
+    if pa.types.is_dictionary(arrow_type):
+        return _has_narrow_floats(arrow_type.value_type)
+    return any(_has_narrow_floats(arrow_type.field(i).type) for i in range(arrow_type.num_fields))
+
+
+def _narrowed(value, arrow_type):
+    """``value`` (from ``to_pylist``) with its narrow floats narrowed, following ``arrow_type`` into lists,
+    structs and maps."""
+    import pyarrow as pa
+
+    if value is None:
+        return None
+    if pa.types.is_floating(arrow_type):
+        return _narrow(value, arrow_type.to_pandas_dtype()) if arrow_type.bit_width < 64 else value
+    if pa.types.is_dictionary(arrow_type):
+        return _narrowed(value, arrow_type.value_type)
+    if pa.types.is_map(arrow_type):
+        return [(_narrowed(k, arrow_type.key_type), _narrowed(v, arrow_type.item_type)) for k, v in value]
+    if pa.types.is_struct(arrow_type):
+        return {field.name: _narrowed(value.get(field.name), field.type) for field in arrow_type}
+    if arrow_type.num_fields == 1:  # a list of any kind
+        return [_narrowed(item, arrow_type.value_type) for item in value]
+    return value
+
+
+def _bytes_text(value):
+    """Bytes as both formats write them: their UTF-8 text, a byte that is not UTF-8 as ``\\xNN``.
+
+    Examples
+    --------
+    >>> print(_bytes_text(b"caf\\xc3\\xa9 \\xff"))
+    café \\xff
+    """
+    return value.decode("utf-8", "backslashreplace")
 
 
 def _csv_cells(frame):
     """``frame`` as CSV writes it: NaN read from the input is "NaN" (a missing value stays an
-    empty field), a Parquet list, struct or map is its JSON text, a time its own text."""
+    empty field), a Parquet list, struct or map is its JSON text, a time its own text, bytes
+    their UTF-8 text, as JSON Lines writes them (not Python's ``b'...'``)."""
     import numpy as np
 
     _missing_values()
@@ -747,14 +1078,22 @@ def _csv_cells(frame):
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
         if column.dtype == object:
+            values = column.to_numpy()
             missing = column.isna().to_numpy()
-            if not missing.any():
+            nan = np.zeros(len(values), dtype=bool)
+            if missing.any():
+                nan[missing] = np.fromiter((_is_nan(v) for v in values[missing]), bool, int(missing.sum()))
+            has_bytes = any(isinstance(v, bytes) for v in values)
+            if not (nan.any() or has_bytes):
                 continue
-            values = column.to_numpy(copy=True)
-            nan = np.fromiter((_is_nan(v) for v in values[missing]), bool, int(missing.sum()))
-            if not nan.any():
-                continue
-            values[np.flatnonzero(missing)[nan]] = "NaN"
+            values = values.copy()
+            values[nan] = "NaN"
+            if has_bytes:
+                values[:] = [_bytes_text(v) if isinstance(v, bytes) else v for v in values]
+        elif _is_binary(column):
+            values = np.array(
+                [None if v is None else _bytes_text(v) for v in _arrow_values(column)], dtype=object
+            )
         elif _is_arrow(column) and column.dtype.kind == "f":
             # Through numpy floats of the same width: they are written as
             # numpy float columns are (a float32 0.1 as "0.1").
@@ -771,7 +1110,7 @@ def _csv_cells(frame):
             values = np.array(
                 [None if v is _NAT else str(v) for v in column.astype(object).tolist()], dtype=object
             )
-        elif _is_arrow(column) and column.dtype.kind == "O":  # nested: JSON text
+        elif _is_nested(column):  # JSON text
             dumps = json.JSONEncoder(
                 ensure_ascii=False, allow_nan=True, default=_json_default, separators=(",", ":")
             ).encode
@@ -802,7 +1141,7 @@ def _json_value(value):
 def _json_default(value):
     # Types JSON has no notation for (timestamps, decimals, bytes): their text.
     if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
+        return _bytes_text(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "tolist"):
@@ -820,6 +1159,9 @@ def _jsonl(frame):
         kind = column.dtype.kind if hasattr(column.dtype, "kind") else "O"
         if kind in "iub" and not hasattr(column.dtype, "na_value"):
             columns.append(column.tolist())  # numpy integers and booleans: exact Python values
+        elif kind == "f" and not _is_arrow(column) and column.dtype.itemsize < 8:  # numpy float32, float16
+            narrow = column.dtype.type
+            columns.append([_json_value(_narrow(v, narrow)) for v in column.tolist()])
         elif _nan_is_a_value(column):  # NaN is written NaN, as JSON's Infinity is Infinity
             values = _arrow_values(column) if _is_arrow(column) else column.tolist()
             columns.append([value if _is_nan(value) else _json_value(value) for value in values])
@@ -845,6 +1187,16 @@ def _missing_values():
 def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
+        check_interrupted()
+        frame = _as_input_names(frame)
+        if fmt == "jsonl" and frame.columns.has_duplicates:
+            repeated = ", ".join(
+                repr(str(name)) for name in frame.columns[frame.columns.duplicated()].unique()
+            )
+            raise UsageError(
+                f"the input repeats the column name {repeated}, and a JSON Lines row holds one value "
+                "per name; write CSV (--output-format csv), which keeps every column"
+            )
         if fmt == "csv":
             frame = _csv_cells(frame)
             if safe_csv:

@@ -141,16 +141,29 @@ MODEL_SUFFIXES = (SKOPS_SUFFIX, ".joblib")
 def check_model_path(path):
     """Raise :class:`ModelError` unless ``path`` can receive a model file.
 
-    The model file and the files beside it (metadata, card, compiled form)
-    must each be a regular file or not exist yet; a model file of the other
-    format beside it (``NAME.skops`` when writing ``NAME.joblib``) would lose
-    its metadata, so it is refused too.
+    Its name must fit (:func:`check_model_name`), and the model file and the
+    files beside it (metadata, card, compiled form) must each be a regular
+    file or not exist yet, in a folder that exists (:func:`check_model_files`).
+    """
+    check_model_name(path)
+    check_model_files(path)
+
+
+def check_model_files(path):
+    """Raise :class:`ModelError` unless each file of a model at ``path`` is a regular file or not there yet."""
+    for sibling in sibling_paths(path):
+        check_output_path(sibling, error=ModelError, special=False)
+
+
+def check_model_name(path):
+    """Raise :class:`ModelError` unless ``path`` is a model file's name: ``.skops`` or ``.joblib``.
+
+    A model file of the other format beside it (``NAME.skops`` when writing
+    ``NAME.joblib``) would lose its metadata, so that name is refused too.
     """
     path = Path(path)
     if path.suffix.lower() not in MODEL_SUFFIXES:
         raise ModelError(f"a model file must end in .skops (safe to share) or .joblib, not {path.name!r}")
-    for sibling in sibling_paths(path):
-        check_output_path(sibling, error=ModelError, special=False)
     for suffix in MODEL_SUFFIXES:
         other = path.with_suffix(suffix)
         if suffix != path.suffix.lower() and other.exists():

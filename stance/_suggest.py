@@ -8,9 +8,10 @@ preferring the one least like those already taken, and never takes a near
 duplicate of one already taken.
 """
 
+import heapq
 import re
 
-__all__ = ["NEAR_DUPLICATE", "uncertainty", "suggest"]
+__all__ = ["NEAR_DUPLICATE", "uncertainty", "suggest", "pool_size", "Candidates"]
 
 #: Cosine similarity of the sets of words at or above which two sentences are near duplicates.
 NEAR_DUPLICATE = 0.8
@@ -38,6 +39,17 @@ def uncertainty(proba):
 
 def _normal(text):
     return _SPACE.sub(" ", str(text).lower()).strip()
+
+
+def pool_size(n, pool=None):
+    """How many of the most uncertain distinct texts :func:`suggest` considers for ``n`` suggestions.
+
+    Examples
+    --------
+    >>> pool_size(50), pool_size(500), pool_size(5, pool=10)
+    (2000, 10000, 10)
+    """
+    return pool or max(20 * n, 2000)
 
 
 def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None, balance=False):
@@ -89,13 +101,11 @@ def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None, balance=F
         if key and key not in seen:
             seen.add(key)
             candidates.append(int(position))
-    candidates = candidates[: pool or max(20 * n, 2000)]
+    candidates = candidates[: pool_size(n, pool)]
     if not candidates:
         return [], []
     try:
-        vectors = TfidfVectorizer(binary=True, use_idf=False).fit_transform(
-            [texts[i] for i in candidates]
-        )
+        vectors = TfidfVectorizer(binary=True, use_idf=False).fit_transform([texts[i] for i in candidates])
     except ValueError:  # no words at all (only numbers or punctuation)
         vectors = None
     chosen = []
@@ -119,3 +129,58 @@ def suggest(texts, proba, n, near_duplicate=NEAR_DUPLICATE, pool=None, balance=F
             available &= likeness < near_duplicate
     positions = [candidates[i] for i in chosen]
     return positions, [float(scores[p]) for p in positions]
+
+
+class Candidates:
+    """The texts :func:`suggest` would consider among all the rows seen, kept as the rows stream past.
+
+    :func:`suggest` looks only at the :func:`pool_size` most uncertain
+    distinct texts (exact repeats after case and punctuation count once, at
+    their most uncertain and then earliest row), so rows read chunk by chunk
+    can be reduced to those as they come: memory holds ``size`` texts,
+    whatever the length of the input, and :meth:`texts_and_proba` gives
+    :func:`suggest` what it would pick from had it seen every row at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kept = Candidates(2)
+    >>> kept.add(["Sure.", "Maybe."], np.array([[1.0, 0.0, 0.0], [0.5, 0.4, 0.1]]), [0, 1])
+    >>> kept.add(["Who knows.", "maybe!"], np.array([[0.4, 0.3, 0.3], [0.4, 0.4, 0.2]]), [2, 3])
+    >>> texts, proba, rows, _ = kept.texts_and_proba()
+    >>> texts, rows
+    (['Who knows.', 'maybe!'], [2, 3])
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self._best = {}  # normalised text -> (-uncertainty, row, text, probabilities, extra)
+        self._labels = 0
+
+    def add(self, texts, proba, rows, extras=None):
+        """Consider ``texts`` (with their probabilities, input rows and anything to carry, such as targets)."""
+        import numpy as np
+
+        if not len(texts):
+            return
+        proba = np.asarray(proba, dtype=float)
+        self._labels = proba.shape[1]
+        scores = uncertainty(proba)
+        best = self._best
+        for i, text in enumerate(texts):
+            key = _normal(text)
+            if not key:  # blank texts are never candidates
+                continue
+            entry = (-float(scores[i]), rows[i], text, proba[i], None if extras is None else extras[i])
+            if key not in best or entry[:2] < best[key][:2]:
+                best[key] = entry
+        if len(best) > self.size:
+            self._best = dict(heapq.nsmallest(self.size, best.items(), key=lambda item: item[1][:2]))
+
+    def texts_and_proba(self):
+        """``(texts, proba, rows, extras)`` of the candidates kept, in input order."""
+        import numpy as np
+
+        entries = sorted(self._best.values(), key=lambda entry: entry[1])
+        proba = np.array([entry[3] for entry in entries]).reshape(len(entries), self._labels)
+        return [e[2] for e in entries], proba, [e[1] for e in entries], [e[4] for e in entries]

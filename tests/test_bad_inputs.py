@@ -245,6 +245,24 @@ CASES = [
         rows_out(1),
     ),
     (
+        "duplicate column names to JSON Lines",
+        write("in.csv", "text,text\na,b\n"),
+        ["predict", "-i", "{}", "--output-format", "jsonl"],
+        None,
+        2,
+        "repeats the column name 'text'",
+        None,
+    ),
+    (
+        "blank and repeated column names",
+        write("in.csv", "a,,text,a\n1,2,x,4\n"),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        lambda stdout: stdout.startswith("a,,text,a,stance_label,"),
+    ),
+    (
         "numbers as text",
         write("in.csv", "text\n12\n3.5\n"),
         ["predict", "-i", "{}"],
@@ -280,7 +298,19 @@ CASES = [
         None,
         flags(["", "blank text", "blank text", ""]),
     ),
-    ("empty file", write("in.csv", ""), ["predict", "-i", "{}"], None, 1, "is empty", None),
+    # An empty input is no rows: predict writes the header it knows (none for a CSV without one).
+    ("empty file", write("in.csv", ""), ["predict", "-i", "{}"], None, 0, None, lambda stdout: stdout == ""),
+    ("empty file to evaluate", write("in.csv", ""), ["evaluate", "-d", "{}"], None, 1, "is empty", None),
+    ("empty Parquet file", write("in.parquet", ""), ["predict", "-i", "{}"], None, 1, "is empty", None),
+    (
+        "empty file to suggest from",
+        write("in.txt", ""),
+        ["suggest", "-i", "{}"],
+        None,
+        0,
+        None,
+        lambda stdout: stdout == "text,label,model_label,model_confidence,row\r\n",
+    ),
     ("header only", write("in.csv", "text,label\n"), ["predict", "-i", "{}"], None, 0, None, rows_out(0)),
     (
         "ragged rows",
@@ -364,7 +394,15 @@ CASES = [
         "does not exist",
         None,
     ),
-    ("empty standard input", None, ["predict", "-i", "-"], "", 1, "standard input is empty", None),
+    (
+        "empty standard input",
+        None,
+        ["predict", "-i", "-"],
+        "",
+        0,
+        None,
+        lambda stdout: stdout.startswith("text,stance_label,") and stdout.count("\n") == 1,
+    ),
     (
         "output in a missing folder",
         lambda folder: folder / "no" / "out.csv",
@@ -574,7 +612,7 @@ CASES = [
         fifo_with("in.csv", CSV_OK),
         ["train", "-d", "{}", "-o", "m.skops"],
         None,
-        2,
+        1,
         "train reads a file, not a FIFO",
         None,
     ),
@@ -583,9 +621,9 @@ CASES = [
         lambda folder: "/dev/null",
         ["predict", "-i", "{}", "--format", "csv"],
         None,
-        1,
-        "is empty",
+        0,
         None,
+        lambda stdout: stdout == "",
     ),
     ("a socket as output", a_socket, ["predict", "hi", "-o", "{}"], None, 1, "it is a socket", None),
     (
@@ -593,8 +631,26 @@ CASES = [
         link_to_dev_null("m.skops"),
         ["export", "-o", "{}", "--force"],
         None,
-        2,
+        1,
         "it is a character device, not a regular file",
+        None,
+    ),
+    (
+        "a folder as a model output",
+        lambda folder: (folder / "m.skops").mkdir() or folder / "m.skops",
+        ["export", "-o", "{}"],
+        None,
+        1,
+        "is a folder",
+        None,
+    ),
+    (
+        "a model output in a missing folder",
+        lambda folder: folder / "no" / "m.skops",
+        ["export", "-o", "{}"],
+        None,
+        1,
+        "does not exist",
         None,
     ),
     (
@@ -767,7 +823,7 @@ CASES = [
                 "/dev/zero",
                 "training data",
                 ["train", "-d", "{}", "--format", "csv", "-o", "m.skops"],
-                2,
+                1,
                 "train reads a file, not a character device",
             ),
             ("/dev/zero", "--targets", ["predict", "hi", "--targets", "{}"], 1, "is a character device"),
@@ -778,7 +834,7 @@ CASES = [
         lambda folder: (folder / "zero.csv").symlink_to("/dev/zero") or folder / "zero.csv",
         ["annotate", "{}"],
         None,
-        2,
+        1,
         "annotate updates a file in place, not a character device",
         None,
     ),
@@ -964,8 +1020,12 @@ def test_evaluate_reads_labelled_data_from_a_pipe(tiny_corpus):
     assert json.loads(result.stdout)["texts"] == len(tiny_corpus)
 
 
-def endless_fifo(path, block=b"a" * (1 << 16)):
-    """A FIFO that a thread fills with ``block`` until its reader goes away (a pipe that never ends)."""
+def endless_fifo(path, block=b"a" * (1 << 16), head=b"", most=None):
+    """A FIFO that a thread fills with ``head``, then ``block`` until its reader goes away (a pipe that never ends).
+
+    With ``most``, it ends after that many bytes: a reader that should have
+    stopped long before fails instead of filling memory.
+    """
     import threading
 
     os.mkfifo(path)
@@ -973,8 +1033,11 @@ def endless_fifo(path, block=b"a" * (1 << 16)):
     def write():
         try:
             with open(path, "wb") as stream:
-                while True:
+                stream.write(head)
+                written = 0
+                while most is None or written < most:
                     stream.write(block)
+                    written += len(block)
         except OSError:  # the reader closed it: EPIPE
             pass
 
@@ -1062,3 +1125,61 @@ def test_standard_input_from_an_endless_device_is_refused():
         "stance: error: cannot read standard input: it is a character device, whose bytes never end; "
         "give a file or a pipe"
     ]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_an_unclosed_quote_on_an_endless_pipe_is_refused_in_bounded_memory(command, monkeypatch, tmp_path):
+    # (printf 'text\n"abc'; yes) | stance predict --format csv: every line is
+    # short, but the quoted field never closes, so the CSV row never ends.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 4 << 20)
+    fifo = endless_fifo(
+        tmp_path / "endless", b"y\n" * (1 << 15), b'text,label\nfine,aligned\n"abc', most=64 << 20
+    )
+    flag = "--data" if command == "evaluate" else "-i"
+    result = run_stance(command, flag, fifo, "--format", "csv")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"stance: error: the row that starts on line 3 of {fifo} is longer than 4 MB, the longest row stance "
+        "reads: a quoted field runs on across lines (a missing closing quotation mark?)"
+    ]
+
+
+def test_quoted_line_ends_within_the_limit_are_read(monkeypatch, tmp_path):
+    # Rows of many short lines, each row under the limit: all read, none refused.
+    monkeypatch.setattr(stance._io, "MAX_LINE_BYTES", 1000)
+    cell = '"' + "We back it.\n" * 70 + '"'
+    path = tmp_path / "quoted.csv"
+    path.write_text("text,n\n" + "".join(f"{cell},{i}\n" for i in range(300)))
+    result = run_stance("predict", "-i", path, "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["n"] for line in result.stdout.splitlines()] == [str(i) for i in range(300)]
+
+
+@pytest.mark.parametrize("command", ["evaluate", "suggest"])
+def test_a_table_is_labelled_as_it_is_read_not_read_whole_first(command, monkeypatch):
+    # Standard input that never ends must stream through in bounded memory:
+    # a chunk is labelled before the one after next is read (evaluate and
+    # suggest read their whole input into one table first).
+    from stance._model import StanceModel
+
+    labelled = []
+    proba = StanceModel._proba
+    monkeypatch.setattr(
+        StanceModel, "_proba", lambda self, t, g: labelled.append(len(t)) or proba(self, t, g)
+    )
+    read = stance._io.read_table
+
+    def guarded(path, fmt=None, chunk_rows=10_000, **options):
+        for number, frame in enumerate(read(path, fmt, chunk_rows=100, **options)):
+            assert sum(labelled) >= (number - 2) * 100, (
+                f"chunk {number} read before chunk {number - 2} was labelled"
+            )
+            yield frame
+
+    monkeypatch.setattr(stance._io, "read_table", guarded)
+    rows = "".join(f"We back plan {i}.,aligned\n" for i in range(3000))
+    flag = "--data" if command == "evaluate" else "--input"
+    header = "text,label\n" if command == "evaluate" else "text,gold\n"
+    result = run_stance(command, flag, "-", "--format", "csv", input=header + rows)
+    assert result.returncode == 0, result.stderr
+    assert sum(labelled) == 3000

@@ -119,7 +119,6 @@ def test_predict_unknown_column_exit_2_lists_columns(tmp_path, tiny_csv):
     [
         (lambda p: None, "does not exist"),
         (lambda p: p.mkdir(), "is a folder"),
-        (lambda p: p.write_text(""), "is empty"),
         (lambda p: p.write_bytes(b"text\n\xff\xfe broken\n"), "not valid UTF-8 on line 2"),
     ],
 )

@@ -337,3 +337,63 @@ def test_cli_special_files_are_refused_before_reading(tmp_path, kind):
         os.mkfifo(path)
         pattern = "it is a FIFO (named pipe); the dask engine reads files"
     _one_line_error(run_stance("predict", "--input", str(path), "--engine", "dask"), 1, pattern)
+
+
+def many_types(path):
+    """A Parquet file with a column of each kind of value a user's file may hold, nulls included."""
+    import datetime
+    import decimal
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    columns = {
+        "text": pa.array(["We back it.", "No.", "Maybe."]),
+        "decimal": pa.array([decimal.Decimal("1.10"), None, decimal.Decimal("-0.005")], pa.decimal128(6, 3)),
+        "float32": pa.array([0.1, None, 2.5], pa.float32()),
+        "uint64": pa.array([2**64 - 1, None, 0], pa.uint64()),
+        "date": pa.array([datetime.date(2020, 1, 2), None, datetime.date(1999, 12, 31)]),
+        "time": pa.array([datetime.time(12, 30), None, datetime.time(0, 0, 1)]),
+        "utc": pa.array([datetime.datetime(2020, 1, 1, 12), None, None], pa.timestamp("ms", tz="UTC")),
+        "duration": pa.array([datetime.timedelta(seconds=5), None, None], pa.duration("s")),
+        "bytes": pa.array([b"ab", None, b"\xff\x00"]),
+        "bool": pa.array([True, None, False]),
+        "large_string": pa.array(["a", None, "c"], pa.large_string()),
+        "category": pa.array(["x", None, "y"]).dictionary_encode(),
+        "list": pa.array([[1, None], None, []]),
+        "struct": pa.array([{"a": 1.5, "b": "x"}, None, {"a": None, "b": "y"}]),
+    }
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_every_kind_of_column_is_written_as_the_local_engine_writes_it(
+    tmp_path, tiny_model_path, cluster, fmt
+):
+    # dask reads a Parquet decimal as an Arrow decimal where the local path
+    # has Python decimals, and the writer took any Arrow value that was not
+    # a number for a nested one: CSV got "\"1.100\"" instead of 1.100.
+    source = many_types(tmp_path / "types.parquet")
+    model = ["--model", str(tiny_model_path)]
+    local, remote = tmp_path / f"local.{fmt}", tmp_path / f"dask.{fmt}"
+    _run_ok("predict", "--input", str(source), "--output", str(local), *model)
+    _run_ok(
+        "predict",
+        "--input",
+        str(source),
+        "--engine",
+        "dask",
+        "--scheduler",
+        cluster.scheduler_address,
+        "--output",
+        str(remote),
+        *model,
+    )
+    assert remote.read_text() == local.read_text()
+    if fmt == "csv":
+        assert (
+            local.read_text()
+            .splitlines()[1]
+            .startswith("We back it.,1.100,0.1,18446744073709551615,2020-01-02,")
+        )

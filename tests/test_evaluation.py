@@ -81,3 +81,66 @@ def test_macro_f1_ignores_labels_nobody_uses():
     report = evaluation_report(["aligned", "opposed"], ["aligned", "aligned"])
     # aligned: P 1/2, R 1 -> F1 2/3; opposed: F1 0; neutral is absent from both.
     assert report["macro_f1"] == pytest.approx(1 / 3)
+
+
+def sklearn_report(y_true, y_pred, targets, labels=("aligned", "neutral", "opposed")):
+    """The scores as scikit-learn's metrics give them on all the rows at once (the reference)."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    labels = list(labels)
+
+    def scores(truth, predicted):
+        present = [label for label in labels if label in set(truth) | set(predicted)]
+        return {
+            "texts": len(truth),
+            "accuracy": float(accuracy_score(truth, predicted)),
+            "macro_f1": float(f1_score(truth, predicted, labels=present, average="macro", zero_division=0)),
+            "f_avg": f_avg(truth, predicted),
+        }
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    report = scores(y_true, y_pred)
+    report["per_class"] = {
+        label: {"precision": precision[i], "recall": recall[i], "f1": f1[i], "support": support[i]}
+        for i, label in enumerate(labels)
+    }
+    report["confusion"] = {a: {b: matrix[i, j] for j, b in enumerate(labels)} for i, a in enumerate(labels)}
+    truth, predicted, keys = np.array(y_true), np.array(y_pred), np.array(targets)
+    report["per_target"] = {
+        target: scores(list(truth[keys == target]), list(predicted[keys == target]))
+        for target in sorted(set(targets))
+    }
+    return report
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_counted_scores_are_scikit_learns_to_the_bit_in_any_chunks(seed):
+    # evaluate counts chunk by chunk instead of holding every row; the
+    # report must be the one scikit-learn computes on all rows at once.
+    from stance._evaluation import Tally
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    used = rng.choice(["aligned", "neutral", "opposed"], size=int(rng.integers(1, 4)), replace=False)
+    y_true = list(rng.choice(used, n))
+    y_pred = list(rng.choice(["aligned", "neutral", "opposed"], n, p=rng.dirichlet([1, 1, 1])))
+    targets = list(rng.choice(["tax", "treaty", "nato", "zoos"], n))
+    expected = sklearn_report(y_true, y_pred, targets)
+    assert evaluation_report(y_true, y_pred, targets) == expected
+    tally = Tally()
+    cuts = sorted(rng.integers(0, n, 3).tolist())
+    for start, stop in zip([0, *cuts], [*cuts, n]):
+        tally.add(y_true[start:stop], y_pred[start:stop], targets[start:stop])
+    assert tally.report() == expected
+
+
+def test_per_target_counts_stop_beyond_the_bound_and_overall_ones_go_on():
+    from stance._evaluation import Tally
+
+    tally = Tally(max_targets=2)
+    tally.add(["aligned"] * 3, ["aligned"] * 3, ["a", "b", "c"])
+    assert tally.too_many_targets and "per_target" not in tally.report()
+    assert tally.report()["texts"] == 3

@@ -375,7 +375,7 @@ NAN_AND_NULL_JSONL = [
     '"flag":true,"when":"1970-01-01T00:00:01","name":"x","id":9223372036854775807',
     '{"text":"b","f64":null,"only_nan":2.5,"f32":null,"f16":1.5,"list":null,"struct":null,'
     '"flag":null,"when":null,"name":null,"id":null',
-    '{"text":"c","f64":1.5,"only_nan":NaN,"f32":0.10000000149011612,"f16":0.25,"list":[null],'
+    '{"text":"c","f64":1.5,"only_nan":NaN,"f32":0.1,"f16":0.25,"list":[null],'
     '"struct":{"a":null,"b":"x"},"flag":false,"when":"1970-01-01T00:00:02","name":"","id":0',
     '{"text":null,"f64":-0.0,"only_nan":1e+300,"f32":3.0,"f16":2.0,"list":[],"struct":{"a":2,"b":"NaN"},'
     '"flag":true,"when":"1970-01-01T00:00:00.000003","name":"NaN","id":-1',
@@ -431,6 +431,7 @@ def test_predict_keeps_parquet_nan_apart_from_null(tmp_path, fmt, options):
 def test_parquet_columns_of_one_name_are_all_kept(tmp_path, fmt, safe_csv):
     # Parquet allows two columns named x; a JSON object holds one key x (the
     # second overwrote the first), and --safe-csv failed with a traceback.
+    # CSV keeps both under their name; JSON Lines cannot, and says so.
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -441,11 +442,13 @@ def test_parquet_columns_of_one_name_are_all_kept(tmp_path, fmt, safe_csv):
     )
     pq.write_table(table, source)
     out = tmp_path / f"out.{fmt}"
-    write_table(read_table(source), out, fmt, safe_csv=safe_csv)
     if fmt == "jsonl":
-        assert out.read_text().splitlines()[0] == '{"text":"=a","x":1.5,"x.2":"-x","x.1":3}'
+        with pytest.raises(UsageError, match="repeats the column name 'x'"):
+            write_table(read_table(source), out, fmt, safe_csv=safe_csv)
+        assert not out.exists()
     else:
-        assert out.read_text().splitlines()[:2] == ["text,x,x.2,x.1", "'=a,1.5,'-x,3"]
+        write_table(read_table(source), out, fmt, safe_csv=safe_csv)
+        assert out.read_text().splitlines()[:2] == ["text,x,x,x.1", "'=a,1.5,'-x,3"]
 
 
 def test_jsonl_nan_null_and_a_missing_key(tmp_path):
@@ -602,8 +605,180 @@ def test_an_endless_device_is_refused_before_a_byte_is_read(monkeypatch):
     def no_reading(stream):
         raise AssertionError("read from a device")
 
-    monkeypatch.setattr(_io._Source, "_read_head", staticmethod(no_reading))
+    monkeypatch.setattr(_io, "read_head", no_reading)
     with pytest.raises(DataError, match="it is a character device, whose bytes never end"):
         read_all("/dev/zero", "text")
     with pytest.raises(AssertionError, match="read from a device"):
         read_all("/dev/null", "text")  # the null device is read: an empty input
+
+
+def csv_rows_by_bytes(data):
+    """``(line it starts on, length in bytes)`` of each row of CSV ``data`` as Python's csv module splits it
+    (line ends left out)."""
+    import io
+
+    lines = io.StringIO(data.decode(), newline="").readlines()
+    reader = csv.reader(iter(lines))
+    rows, done = [], 0
+    for _ in reader:
+        row = "".join(lines[done : reader.line_num])
+        rows.append((done + 1, len(row.rstrip("\r\n").encode())))
+        done = reader.line_num
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_csv_row_is_bounded_as_the_parser_splits_it(seed):
+    # Random rows of quoted and unquoted fields holding delimiters, doubled
+    # and stray quotation marks, LF, CR and CR LF: the row found longest by
+    # the bound is the one csv's parser (as pandas') finds longest.
+    import io
+    import random
+
+    from stance._io import _LineBounded
+
+    rng = random.Random(seed)
+    pieces = ["a", "bc", ",", '""', "\n", "\r\n", "\r", " ", 'x"y', "é"]
+
+    def field():
+        if rng.random() < 0.5:
+            return "".join(rng.choice(["a", "b", " ", 'x"', "é"]) for _ in range(rng.randrange(6)))
+        return '"' + "".join(rng.choice(pieces) for _ in range(rng.randrange(8))) + '"'
+
+    rows = [",".join(field() for _ in range(rng.randrange(1, 4))) for _ in range(rng.randrange(1, 30))]
+    data = "".join(row + rng.choice(["\n", "\r\n", "\r"]) for row in rows).encode()
+    rows = csv_rows_by_bytes(data)
+    longest = max(length for _, length in rows)
+    line = next(line for line, length in rows if length == longest)
+
+    def read(limit, block):
+        class Small(io.RawIOBase):  # blocks of `block` bytes: rows and quotation marks cut between blocks
+            def __init__(self):
+                self.data = io.BytesIO(data)
+
+            def readable(self):
+                return True
+
+            def readinto(self, buffer):
+                chunk = self.data.read(min(len(buffer), block))
+                buffer[: len(chunk)] = chunk
+                return len(chunk)
+
+        bounded = _LineBounded(Small(), "x", limit, True, '"', ",")
+        while bounded.read(block):
+            pass
+
+    for block in (1, 7, 1 << 16):
+        read(longest, block)
+        if longest:
+            with pytest.raises(DataError, match=f"line {line} of x is longer than {longest - 1} bytes"):
+                read(longest - 1, block)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("header", ["a,a,text,b", "text,,x,", ",,text", "a,a.1,a,text", 'x,"",text,"x"'])
+def test_input_column_names_come_out_as_they_went_in(tmp_path, engine, header):
+    # pandas renames a repeated name (a, a.1) and a blank one (Unnamed: 3);
+    # the output's header is the input's, then the stance columns.
+    from cli_runner import run_cli
+
+    if engine == "dask":
+        pytest.importorskip("dask.dataframe")
+    fields = len(next(csv.reader([header])))
+    source = tmp_path / "in.csv"
+    source.write_text(header + "\n" + ",".join(["We back it."] * fields) + "\n")
+    out = tmp_path / "out.csv"
+    result = run_cli("predict", "-i", source, "-o", out, "--engine", engine)
+    assert result.returncode == 0, result.stderr
+    written = next(csv.reader(out.read_text().splitlines()))
+    assert written == [*csv.reader([header])][0] + [
+        "stance_label",
+        "stance_p_aligned",
+        "stance_p_neutral",
+        "stance_p_opposed",
+        "stance_flag",
+    ]
+
+
+def test_a_tsv_keeps_its_column_names_and_json_lines_keeps_a_blank_one(tmp_path):
+    from cli_runner import run_cli
+
+    source = tmp_path / "in.tsv"
+    source.write_text("text\t\tn\nWe back it.\t1\t2\n")
+    result = run_cli("predict", "-i", source, "--output-format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[""] == "1"
+    result = run_cli("predict", "-i", source, "--output-format", "csv")
+    assert result.stdout.splitlines()[0].startswith("text,,n,stance_label")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_float32_values_are_written_as_they_were_not_widened(tmp_path, fmt):
+    # A float32 0.1 widened to 64 bits is 0.10000000149011612, which is not
+    # what the file held: JSON Lines wrote that, inside lists and structs too.
+    import numpy as np
+
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    values = [0.1, None, float("nan"), 3.4028235e38, 1e-45, -2.5]
+    texts = ["0.1", "null", "NaN", "3.4028235e+38", "1e-45", "-2.5"]
+    source = tmp_path / "f32.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "x": pa.array(values, pa.float32()),
+                "list": pa.array([[v] for v in values], pa.list_(pa.float32())),
+                "struct": pa.array([{"v": v} for v in values], pa.struct([("v", pa.float32())])),
+            }
+        ),
+        source,
+    )
+    out = tmp_path / f"out.{fmt}"
+    write_table(read_table(source), out, fmt)
+    if fmt == "csv":
+        table = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert table["x"].tolist() == [t if t != "null" else "" for t in texts]
+        assert table["list"].tolist() == [f"[{t}]" for t in texts]
+        assert table["struct"].tolist() == [f'{{"v":{t}}}' for t in texts]
+        return
+    rows = out.read_text().splitlines()
+    assert rows == [f'{{"x":{t},"list":[{t}],"struct":{{"v":{t}}}}}' for t in texts]
+    # Each reads back as the very float32 the file held.
+    for row, value in zip(rows, values):
+        if value is not None and value == value:
+            assert np.float32(json.loads(row)["x"]) == np.float32(value)
+
+
+def test_a_numpy_float32_column_is_written_as_it_was(tmp_path):
+    import numpy as np
+
+    out = tmp_path / "out.jsonl"
+    write_table([pd.DataFrame({"x": np.array([0.1, 2.5], dtype=np.float32)})], out, "jsonl")
+    assert out.read_text() == '{"x":0.1}\n{"x":2.5}\n'
+
+
+@pytest.mark.parametrize("arrow", [False, True])
+def test_bytes_are_the_same_text_in_csv_and_json_lines(tmp_path, arrow):
+    # CSV wrote Python's b'ab', JSON Lines the bytes' text: one way for both,
+    # UTF-8 text with a byte that is not UTF-8 as \xNN, nested bytes too.
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    values = [b"ab", None, "café".encode() + b" \xff"]
+    source = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"b": pa.array(values), "l": pa.array([[v] for v in values])}), source)
+    frames = list(read_table(source))
+    if arrow:  # as the Dask engine reads them
+        frames = [frame.astype({"b": pd.ArrowDtype(pa.binary())}) for frame in frames]
+    write_table(frames, tmp_path / "out.csv", "csv")
+    write_table(frames, tmp_path / "out.jsonl", "jsonl")
+    texts = ["ab", None, "café \\xff"]
+    csv_rows = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert csv_rows["b"].tolist() == [t or "" for t in texts]
+    json_rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row["b"] for row in json_rows] == texts
+    assert [row["l"] for row in json_rows] == [[t] for t in texts]
+    assert csv_rows["l"].tolist() == [
+        json.dumps([t], ensure_ascii=False, separators=(",", ":")) for t in texts
+    ]

@@ -1,6 +1,7 @@
 """Crash safety, interruption, determinism and thread safety."""
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -312,19 +313,51 @@ def _square(context, item):
     return item * item
 
 
-def test_leaving_the_pool_early_waits_for_its_thread():
-    # The pool's thread closes its wake-up pipe once it sees the workers
-    # gone; if it is still running at exit, Python 3.11 may print an
-    # "Exception ignored ... Bad file descriptor" traceback after "stance:
-    # stopped by SIGTERM" (3 runs in 40 of the test above did).
-    from concurrent.futures.process import _ExecutorManagerThread
-
+def test_leaving_the_pool_early_ends_its_workers_and_leaves_no_thread():
+    # concurrent.futures' pool left threads that the interpreter joins at
+    # exit, and that could block for ever on a pipe to a terminated worker.
     from stance._parallel import ordered_map
 
+    threads = set(threading.enumerate())
     results = ordered_map(_square, None, iter(range(1000)), 2)
     assert next(results) == 0
+    workers = [p for p in multiprocessing.active_children()]
+    assert len(workers) == 2
     results.close()  # as an error, a signal or a closed pipe leaves it
-    assert [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)] == []
+    assert set(threading.enumerate()) == threads
+    assert multiprocessing.active_children() == [] and all(p.exitcode == -signal.SIGTERM for p in workers)
+
+
+def _fail_on_three(context, item):
+    if item == 3:
+        raise ValueError(f"no {item}")
+    return item
+
+
+def test_an_error_in_a_worker_is_raised_in_order_with_its_traceback():
+    from stance._parallel import _WorkerTraceback, ordered_map
+
+    results = ordered_map(_fail_on_three, None, iter(range(10)), 2)
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ValueError, match="no 3") as raised:
+        next(results)
+    assert isinstance(raised.value.__cause__, _WorkerTraceback)
+    assert "_fail_on_three" in str(raised.value.__cause__)
+    assert multiprocessing.active_children() == []
+
+
+def _die_on_two(context, item):
+    if item == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def test_a_worker_that_dies_is_one_clear_error():
+    from stance._parallel import WorkerLost, ordered_map
+
+    with pytest.raises(WorkerLost, match="killed by SIGKILL, perhaps for lack of memory"):
+        list(ordered_map(_die_on_two, None, iter(range(10)), 2))
+    assert multiprocessing.active_children() == []
 
 
 def test_a_closed_pipe_stops_workers(big_csv):
@@ -419,3 +452,123 @@ def test_a_memory_limit_is_one_line():
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "memory" in result.stderr
+
+def test_stopping_labelling_in_two_processes_never_hangs(tmp_path, big_csv):
+    # concurrent.futures' pool could hang at exit once its workers were
+    # terminated mid-write (about 1 run in 30); chunks of 10,000 rows are
+    # larger than a pipe holds, as when it hung. A few runs of each signal.
+    for number, name in enumerate(["SIGINT", "SIGHUP", "SIGTERM"] * 2):
+        out = tmp_path / "labelled.csv"
+        out.write_text(OLD)
+        process = subprocess.Popen(
+            stance_process("predict", "--input", big_csv, "--jobs", "2", "--output", out),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env=process_env(),
+        )
+        writing(process, tmp_path, {out.name})
+        time.sleep(0.1 * number)
+        if name == "SIGINT":  # Ctrl-C in a terminal: the whole group
+            os.killpg(process.pid, signal.SIGINT)
+        else:  # as timeout(1) or a closed terminal: the main process only
+            process.send_signal(getattr(signal, name))
+        stderr = ended(process, name)
+        assert process.returncode != 0, "labelling finished before the signal arrived"
+        expected = "stance: interrupted\n" if name == "SIGINT" else f"stance: stopped by {name}\n"
+        assert (process.returncode, stderr) == (128 + getattr(signal, name), expected)
+        assert wait_until_gone(process.pid) == []
+        assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
+
+
+def ended(process, after, timeout=30):
+    """The standard error of ``process`` once it ends; if it does not within ``timeout`` s, kill it and fail."""
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail(f"stance hung after {after}")
+
+
+def test_a_second_ctrl_c_is_quiet(tmp_path, big_csv):
+    # Ctrl-C pressed again while the command stops (workers ending,
+    # temporary files removed, the interpreter exiting) printed "Exception
+    # ignored ..." or a traceback and ended the process by SIGINT.
+    for gap in (0.0, 0.05, 0.3):
+        out = tmp_path / "labelled.csv"
+        out.write_text(OLD)
+        process = start_labelling(big_csv, out)
+        writing(process, tmp_path, {out.name})
+        for _ in range(3):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(gap)
+        stderr = ended(process, "Ctrl-C pressed three times")
+        assert (process.returncode, stderr) == (130, "stance: interrupted\n")
+        assert wait_until_gone(process.pid) == []
+        assert [p.name for p in tmp_path.iterdir()] == ["labelled.csv"] and out.read_text() == OLD
+
+@pytest.mark.parametrize(
+    ("stopped_by", "status", "line"), [(None, 130, "interrupted"), ("SIGHUP", 129, "stopped by SIGHUP")]
+)
+def test_a_signal_whose_exception_is_lost_still_stops_the_command(tmp_path, monkeypatch, stopped_by, status, line):
+    # A signal handler's exception can land in code that swallows it (numpy
+    # ignores errors in its ctypes check, which pandas calls): the command
+    # ran on to the end and exited 0. The handler's mark stops it at the
+    # next chunk, and the old output stays.
+    import stance.cli
+    from stance._io import INTERRUPTED
+    from stance._model import StanceModel
+
+    if stopped_by:
+        monkeypatch.setattr(stance.cli, "_stopped_by", getattr(signal, stopped_by))
+    calls = []
+    proba = StanceModel._proba
+
+    def labelling_while_a_signal_is_lost(self, texts, targets):
+        calls.append(len(texts))
+        if len(calls) == 2:
+            INTERRUPTED.set()  # what the handler does before raising...
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                pass  # ... and code that swallows the exception
+        return proba(self, texts, targets)
+
+    monkeypatch.setattr(StanceModel, "_proba", labelling_while_a_signal_is_lost)
+    source, out = tmp_path / "in.txt", tmp_path / "out.csv"
+    source.write_text("We back the plan.\n" * 50)
+    out.write_text(OLD)
+    result = run_cli("predict", "-i", source, "-o", out, "--chunk-rows", "5")
+    assert (result.returncode, result.stderr) == (status, f"stance: {line}\n")
+    assert len(calls) <= 3 and out.read_text() == OLD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.csv"]
+
+
+def test_ctrl_c_on_the_dask_engine_is_one_line(tmp_path, big_csv):
+    # The local cluster's workers are in the command's process group: a
+    # Ctrl-C reached them too, and each printed KeyboardInterrupt's traceback.
+    pytest.importorskip("distributed")
+    parts = tmp_path / "parts"  # a partition per file: output starts after the first one
+    parts.mkdir()
+    rows = pd.read_csv(big_csv)
+    for number, start in enumerate(range(0, len(rows), len(rows) // 20)):
+        rows.iloc[start : start + len(rows) // 20].to_csv(parts / f"part.{number}.csv", index=False)
+    out = tmp_path / "labelled.csv"
+    out.write_text(OLD)
+    process = subprocess.Popen(
+        stance_process("predict", "--input", parts, "--engine", "dask", "--jobs", "2", "--output", out),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=process_env(),
+    )
+    writing(process, tmp_path, {out.name, parts.name})
+    assert len(group(process.pid)) >= 3, "the cluster's workers did not start in time"
+    os.killpg(process.pid, signal.SIGINT)
+    stderr = ended(process, "Ctrl-C")
+    assert (process.returncode, stderr) == (130, "stance: interrupted\n")
+    assert wait_until_gone(process.pid) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.csv", "parts"] and out.read_text() == OLD

@@ -75,3 +75,24 @@ def test_cli_usage_errors(tmp_path, capsys):
     pd.DataFrame({"sentence": ["a"]}).to_csv(tmp_path / "s.csv", index=False)
     assert main(["suggest", "--input", str(tmp_path / "s.csv")]) == 2
     assert "set --text-column; 'sentence' looks like it" in capsys.readouterr().err
+
+
+def test_candidates_kept_chunk_by_chunk_give_the_suggestions_of_all_rows_at_once():
+    # suggest streams its input: it keeps only the texts suggest() would
+    # consider (the most uncertain distinct ones), and must choose exactly
+    # what it would choose from every row at once, repeats and ties included.
+    from stance._suggest import Candidates
+
+    rng = np.random.default_rng(0)
+    words = ["treaty", "tax", "we", "back", "reject", "maybe", "vote", "plan", "never", "Tuesday"]
+    for trial in range(20):
+        n_rows = int(rng.integers(1, 300))
+        texts = [" ".join(rng.choice(words, int(rng.integers(0, 4)))) for _ in range(n_rows)]
+        proba = rng.dirichlet([1, 1, 1], n_rows).round(1)  # rounded: many ties
+        expected = suggest(texts, proba, 5, pool=15)[0]
+        kept = Candidates(15)
+        cuts = sorted(rng.integers(0, n_rows, 4).tolist())
+        for start, stop in zip([0, *cuts], [*cuts, n_rows]):
+            kept.add(texts[start:stop], proba[start:stop], list(range(start, stop)))
+        pooled, pooled_proba, rows, _ = kept.texts_and_proba()
+        assert [rows[p] for p in suggest(pooled, pooled_proba, 5, pool=15)[0]] == expected, trial

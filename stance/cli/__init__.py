@@ -2,10 +2,14 @@
 
 Each subcommand module exposes ``format_parser(parser)``, which adds its
 arguments, and ``main(args)``, which runs it and returns the exit status.
-Exit status (:class:`ExitStatus`): 0 success, 1 failure (missing or
-unreadable file, bad model, unusable data, a full disk), 2 usage error
-(unknown option, column or label mapping), 130 interrupted (Ctrl-C), 128 +
-the signal's number when ended by SIGTERM (143) or SIGHUP (129). Errors are
+Exit status (:class:`ExitStatus`): 0 success; 1 failure: a file (input,
+output or model) that is missing, unreadable, of the wrong kind (a folder,
+a device, a FIFO, a socket), empty or damaged, unusable data, a full disk;
+2 usage error: the command line asks for what cannot be (an unknown option
+or a bad value, a column or label mapping the data lacks, a file name
+whose suffix no format has, standard input where a file is needed, an
+existing output without --force); 130 interrupted (Ctrl-C), 128 + the
+signal's number when ended by SIGTERM (143) or SIGHUP (129). Errors are
 one line on stderr, never a traceback (``stance --traceback COMMAND`` shows
 one for an unexpected error, for a bug report). However the command ends,
 its worker processes end with it and its temporary files are removed.
@@ -19,6 +23,7 @@ import signal
 import sys
 
 from .._errors import StanceError, UsageError
+from .._io import INTERRUPTED, check_interrupted
 from .._version import __version__
 from . import analyze, annotate, evaluate, export, info, predict, suggest, train
 
@@ -166,6 +171,7 @@ def main(argv=None):
         status = args.run(args)
         if sys.stdout is not None:
             sys.stdout.flush()
+        check_interrupted()  # a signal whose exception was lost on the way: it decides the status
         return status
     except UsageError as error:
         return fail(error, ExitStatus.USAGE)
@@ -218,9 +224,20 @@ def _memory_error(error):
     return any(word in text for word in ("memory", "map", "allocate"))
 
 
-def _interrupt(signum, frame):
-    from .._io import INTERRUPTED
+def _stop_listening():
+    """Ignore Ctrl-C and the ending signals from now on: a second one must not cut the clean-up short.
 
+    (A second Ctrl-C raised KeyboardInterrupt again while workers were
+    stopped or at interpreter exit, which printed "Exception ignored ..."
+    or a traceback and ended the process by SIGINT instead of status 130.)
+    Clean-up is bounded: workers that do not end within seconds are killed.
+    """
+    for number in (signal.SIGINT, *_ENDING_SIGNALS):
+        signal.signal(number, signal.SIG_IGN)
+
+
+def _interrupt(signum, frame):
+    _stop_listening()
     INTERRUPTED.set()
     raise KeyboardInterrupt
 
@@ -248,13 +265,10 @@ _ENDING_SIGNALS = tuple(
 
 def _terminate(signum, frame):
     global _stopped_by
-    from .._io import INTERRUPTED
 
+    _stop_listening()
     _stopped_by = signum
     INTERRUPTED.set()
-    # Once: a second signal while cleaning up must not cut the clean-up short.
-    for ending in _ENDING_SIGNALS:
-        signal.signal(ending, signal.SIG_IGN)
     raise Terminated(signum)
 
 

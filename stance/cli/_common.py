@@ -102,16 +102,21 @@ def read_profiles_file(path):
 def check_model_output(path, force):
     """Stop before any work if a model cannot be written at ``path``.
 
-    That is: a wrong suffix, a folder, a missing folder, or (without
-    ``force``) an existing model, metadata or card.
+    A name that is not a model file's, or (without ``force``) an existing
+    model, metadata or card, is a usage error; a folder, a missing folder or
+    a special file where a model file goes is a failure, as for any output.
     """
     from .._errors import ModelError
-    from .._persistence import check_model_path, sibling_paths
+    from .._persistence import check_model_files, check_model_name, sibling_paths
 
     try:
-        check_model_path(path)
+        check_model_name(path)
     except ModelError as error:
         raise UsageError(str(error)) from None
+    try:
+        check_model_files(path)
+    except ModelError as error:
+        raise DataError(str(error)) from None
     existing = [p for p in sibling_paths(path) if p.exists()]
     if existing and not force:
         raise UsageError(f"{existing[0]} exists; pass --force to replace it")
@@ -132,8 +137,8 @@ def check_training_file(path):
         raise DataError(f"{path} does not exist") from None
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise UsageError(
+    if not stat.S_ISREG(mode):  # a file there that cannot be used: a failure, as for every input
+        raise DataError(
             f"train reads a file, not a {describe_kind(mode)}: its checksum goes into the model's "
             "metadata; save the data to a file and pass --data FILE"
         )

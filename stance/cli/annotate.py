@@ -222,7 +222,7 @@ def main(args):
 
         from .._files import describe_kind
 
-        raise UsageError(
+        raise DataError(
             f"annotate updates a file in place, not a {describe_kind(os.stat(path).st_mode)}: give a file's name"
         )
     if path.suffix.lower() not in (".csv", ".txt"):

@@ -2,11 +2,14 @@
 
 Prints accuracy, macro-F1, SemEval's F_avg (the mean F1 of aligned and
 opposed), precision, recall and F1 per label, the confusion matrix and
-per-target scores. Rows with blank text are left out (and counted).
+per-target scores. Rows with blank text are left out (and counted). The
+data is read, labelled and counted chunk by chunk: memory does not grow
+with its size (a pipe that never ends is scored for as long as it runs).
 """
 
 import json
 
+from .._errors import DataError
 from ._common import (
     add_data_arguments,
     add_model_argument,
@@ -17,6 +20,9 @@ from ._common import (
 )
 
 CHUNK_ROWS = 10_000
+#: Beyond this many distinct targets the per-target scores are left out
+#: (with a warning): they would hold memory for each target.
+MAX_TARGETS = 100_000
 
 
 def format_parser(parser):
@@ -29,43 +35,72 @@ def format_parser(parser):
 
 
 def main(args):
-    import pandas as pd
+    import itertools
 
-    from .._evaluation import evaluation_report, format_report
+    from .._evaluation import Tally, format_report
     from .._io import read_table
-    from .._training import prepare_training_data
+    from .._labels import resolve_labels
+    from .._training import check_label_counts, clean_rows
+    from ._options import apply_remembered_options, check_columns
 
     model = load_model_argument(args)
-    frame = pd.concat(read_table(args.data, args.format), ignore_index=True)
-    from ._options import apply_remembered_options  # columns and label map the model was trained with
-
-    remembered = apply_remembered_options(args, model.metadata, frame=frame)
+    chunks = read_table(args.data, args.format, chunk_rows=CHUNK_ROWS)
+    first = next(chunks, None)
+    if first is None:
+        raise DataError(f"{args.data} has no rows")
+    # Columns and label map the model was trained with; every column problem at once.
+    remembered = apply_remembered_options(args, model.metadata, frame=first)
     if remembered:
         note(remembered)
-    from ._options import check_columns, resolve_label_column  # every problem at once; mappings announced
-
-    check_columns(frame, args.text_column, args.target_column, args.label_column)
-    label_map = resolve_label_column(frame, args.label_column, label_map_argument(args))
-    data, notes = prepare_training_data(
-        frame,
-        args.text_column,
-        args.target_column,
-        args.label_column,
-        label_map,
-        min_examples=0,
-        min_labels=1,
-    )
-    for message in notes:
-        note(f"warning: {message}")
-    predicted = []
-    with progress_bar(total=len(data), description="labelling") as bar:
-        for start in range(0, len(data), CHUNK_ROWS):
-            chunk = data.iloc[start : start + CHUNK_ROWS]
-            predicted += model.predict(chunk["text"].tolist(), chunk["target"].tolist())
-            bar.update(len(chunk))
-    report = evaluation_report(data["label"], predicted, data["target"].fillna("(none)"))
+    check_columns(first, args.text_column, args.target_column, args.label_column)
+    label_map = label_map_argument(args)
+    tally = Tally(max_targets=MAX_TARGETS)
+    label_counts, said = {}, set()
+    read = blank = conflict_count = chunks_read = 0
+    conflicts = []
+    with progress_bar(description="labelling") as bar:
+        for frame in itertools.chain([first], chunks):
+            try:
+                # Each chunk's labels are mapped as a whole file's would be,
+                # every other scheme's name announced once.
+                mapping, notes = resolve_labels(frame[args.label_column], label_map, args.label_column)
+                data, blank_rows, conflicting = clean_rows(
+                    frame, args.text_column, args.target_column, args.label_column, mapping
+                )
+            except DataError as error:
+                if not read and len(frame) < CHUNK_ROWS:  # the whole input: no need to say where
+                    raise
+                raise DataError(f"rows {read + 1}-{read + len(frame)}: {error}") from None
+            for message in notes:
+                if message not in said:
+                    said.add(message)
+                    note(message)
+            predicted = model.predict(data["text"].tolist(), data["target"].tolist())
+            tally.add(data["label"], predicted, data["target"].fillna("(none)"))
+            for label, count in data["label"].value_counts().items():
+                label_counts[label] = label_counts.get(label, 0) + int(count)
+            read += len(frame)
+            blank += blank_rows
+            conflicts += conflicting[: 1 - len(conflicts[:1])]  # the first example only
+            conflict_count += len(conflicting)
+            chunks_read += 1
+            bar.update(len(frame))
+    check_label_counts(label_counts, min_examples=0, min_labels=1)
+    if blank:
+        note(f"warning: left out {blank} rows with blank text")
+    if conflicts:
+        # Conflicts are found within a chunk: finding them across chunks
+        # would mean holding every text seen.
+        where = f" within a chunk of {CHUNK_ROWS:,} rows" if chunks_read > 1 else ""
+        note(
+            f"warning: {conflict_count} texts appear with conflicting labels{where} "
+            f"(e.g. {conflicts[0][:60]!r}); they were kept as they are"
+        )
+    if tally.too_many_targets:
+        note(f"warning: more than {MAX_TARGETS:,} targets: per-target scores left out")
+    report = tally.report()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(format_report(report, f"{args.data}: {len(data)} labelled texts"))
+        print(format_report(report, f"{args.data}: {report['texts']} labelled texts"))
     return 0

@@ -85,7 +85,8 @@ def _frames(args):
     if args.texts:
         yield pd.DataFrame({"text": args.texts})
         return
-    yield from read_table(args.input or "-", args.format, chunk_rows=args.chunk_rows)
+    # An empty input is no rows, as for any filter (plain text still names its column).
+    yield from read_table(args.input or "-", args.format, chunk_rows=args.chunk_rows, empty=True)
 
 
 def _target_column(args, frame):
@@ -116,18 +117,20 @@ def _check_engine(args):
 
 
 def _read_for_dask(args):
-    """Return the input as a Dask DataFrame and its target column, checked."""
-    from .._dask import read_dask_frame
+    """Return the input as a Dask DataFrame, its target column, checked, and its names as they stand in it."""
+    from .._dask import csv_input_names, read_dask_frame
 
-    frame, _ = read_dask_frame(args.input, args.format)
+    frame, files = read_dask_frame(args.input, args.format)
     column = _target_column(args, frame)
     require_columns(frame, args.text_column, column)
-    return frame, column
+    names = csv_input_names(files, frame) if detect_format(files[0], args.format) == "csv" else None
+    return frame, column, names
 
 
-def _labelled_by_dask(args, model, frame, column, bar):
+def _labelled_by_dask(args, model, frame, column, names, bar):
     """Yield the labelled partitions in order, computed on a Dask cluster."""
     from .. import _dask
+    from .._io import INPUT_NAMES
 
     with _dask.open_client(args.scheduler, workers=args.jobs, quiet=not args.verbose) as client:
         labelled = _dask.label_dask_frame(
@@ -136,6 +139,8 @@ def _labelled_by_dask(args, model, frame, column, bar):
         try:
             for part in _dask.compute_in_order(client, labelled):
                 bar.update(len(part))
+                if names:  # written with the file's own column names, as by the local engine
+                    part.attrs[INPUT_NAMES] = names
                 yield part
         except StanceError:
             raise
@@ -171,11 +176,11 @@ def main(args):
     if args.engine == "dask":
         # Files, columns and the output are checked before the model is
         # loaded and a cluster is started or contacted: mistakes fail fast.
-        frame, column = _read_for_dask(args)
+        frame, column, names = _read_for_dask(args)
         model = load_model_argument(args)
 
         def labelled(bar):
-            return _labelled_by_dask(args, model, frame, column, bar)
+            return _labelled_by_dask(args, model, frame, column, names, bar)
 
     else:
         model = load_model_argument(args)

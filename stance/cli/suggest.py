@@ -29,13 +29,14 @@ def format_parser(parser):
 
 
 def main(args):
+    import itertools
     from pathlib import Path
 
     import pandas as pd
 
     from .._head import most_probable
     from .._io import read_table, write_table
-    from .._suggest import suggest
+    from .._suggest import Candidates, pool_size, suggest
     from ._options import check_columns
 
     if args.n < 1:
@@ -44,23 +45,35 @@ def main(args):
         raise UsageError("give --target or --target-column, not both")
     if args.output != "-" and Path(args.output).exists() and not args.force:
         raise UsageError(f"{args.output} exists (it may hold your annotations); pass --force to replace it")
-    frame = pd.concat(read_table(args.input, args.format), ignore_index=True)
-    target_column, notes = check_columns(frame, args.text_column, args.target_column)
+    chunks = read_table(args.input, args.format, empty=True)
+    first = next(chunks, None)
+    if first is None:  # an empty input: nothing to suggest, and no columns to check
+        first = pd.DataFrame({args.text_column: []}, dtype=object)
+    target_column, notes = check_columns(first, args.text_column, args.target_column)
     if args.target:
         target_column = None
     for message in notes:
         note(f"warning: {message}")
-    rows = frame.index.to_numpy()
-    if "label" in frame.columns:  # already annotated rows are not suggested again
-        labelled = frame["label"].notna() & frame["label"].astype(str).str.strip().ne("")
-        if labelled.any():
-            note(f"left out {int(labelled.sum())} rows that already have a label")
-        frame, rows = frame[~labelled], rows[~labelled.to_numpy()]
-    texts = ["" if pd.isna(t) else str(t) for t in frame[args.text_column]]
-    targets = frame[target_column].tolist() if target_column else [args.target] * len(texts)
-    targets = [None if t is None or (isinstance(t, float) and t != t) else str(t) for t in targets]
     model = load_model_argument(args)
-    proba = model.predict_proba(texts, targets).to_numpy()
+    # Rows are labelled chunk by chunk, and only the texts suggest() would
+    # consider are kept: memory does not grow with the input.
+    candidates = Candidates(pool_size(args.n))
+    read = total = left_out = 0
+    for frame in itertools.chain([first], chunks):
+        rows = read + pd.RangeIndex(len(frame)).to_numpy()
+        read += len(frame)
+        if "label" in frame.columns:  # already annotated rows are not suggested again
+            labelled = frame["label"].notna() & frame["label"].astype(str).str.strip().ne("")
+            left_out += int(labelled.sum())
+            frame, rows = frame[~labelled], rows[~labelled.to_numpy()]
+        texts = ["" if pd.isna(t) else str(t) for t in frame[args.text_column]]
+        targets = frame[target_column].tolist() if target_column else [args.target] * len(texts)
+        targets = [None if t is None or (isinstance(t, float) and t != t) else str(t) for t in targets]
+        candidates.add(texts, model.predict_proba(texts, targets).to_numpy(), rows.tolist(), targets)
+        total += len(texts)
+    if left_out:
+        note(f"left out {left_out} rows that already have a label")
+    texts, proba, rows, targets = candidates.texts_and_proba()
     positions, scores = suggest(texts, proba, args.n)
     out = pd.DataFrame({"text": [texts[p] for p in positions]})
     if target_column or args.target:
@@ -71,8 +84,8 @@ def main(args):
     out["row"] = [int(rows[p]) + 1 for p in positions]
     write_table([out], args.output, "csv")
     note(
-        f"suggested {len(out)} of {len(texts)} sentences"
-        + (f" (only {len(out)} distinct enough)" if len(out) < min(args.n, len(texts)) else "")
+        f"suggested {len(out)} of {total} sentences"
+        + (f" (only {len(out)} distinct enough)" if len(out) < min(args.n, total) else "")
         + (f"; annotate them with: stance annotate {args.output}" if args.output != "-" else "")
     )
     if args.verbose:

@@ -436,6 +436,7 @@ def main_streaming(args):
 
 def _save(args, estimator, metadata, data_path, bundled, rows_read):
     """Write the model with its metadata and card; say so; return the exit status."""
+    from .._io import check_interrupted
     from .._persistence import save_model, sha256_file
     from .._training import CORPUS_RESOURCE
 
@@ -451,5 +452,6 @@ def _save(args, estimator, metadata, data_path, bundled, rows_read):
         },
         **metadata,
     }
+    check_interrupted()  # a stop that went unnoticed while fitting: the old model stays
     note_model_written(output, save_model(estimator, output, metadata, overwrite=args.force))
     return 0
