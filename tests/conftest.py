@@ -99,8 +99,13 @@ def write_small_corpus(path):
 
     corpus = stance.load_corpus()
     # Every row of a target and label that has fewer (the targets added with version 4 have few).
-    sample = corpus.groupby(["target", "label"], group_keys=False).apply(
-        lambda rows: rows.sample(n=min(len(rows), SMALL_CORPUS_ROWS), random_state=0), include_groups=True
+    sizes = corpus.groupby(["target", "label"])["text"].transform("size")
+    many = corpus[sizes >= SMALL_CORPUS_ROWS]
+    sample = pd.concat(
+        [
+            many.groupby(["target", "label"], group_keys=False).sample(n=SMALL_CORPUS_ROWS, random_state=0),
+            corpus[sizes < SMALL_CORPUS_ROWS],
+        ]
     )
     sample.sort_index().to_csv(path, index=False)
     return path
