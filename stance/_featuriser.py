@@ -43,7 +43,7 @@ import json
 
 import numpy as np
 
-from ._targets import as_target, reversed_target, signed_terms, stem, target_key
+from ._targets import Target, as_target, reversed_target, signed_terms, stem, target_key
 from ._text import (
     _TOKEN,
     MAX_TEXT_CHARS,
@@ -72,6 +72,8 @@ _UNKNOWN, _UNKNOWN_NUMBER = -1, -2  # token numbers of tokens the featuriser doe
 _SEPARATOR = "\n"  # no feature, target or label contains a line break
 #: Up to how many (row, topic) cells a batch's topic vectors are summed in a dense table.
 DENSE_TOPIC_CELLS = 1 << 24
+#: How many resolved targets a featuriser keeps from batch to batch (see Featuriser._resolve).
+RESOLVED_TARGETS = 4096
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
 TOPICS_PER_WORD = 8
 RELEVANCE_FEATURES = (
@@ -155,6 +157,9 @@ class Featuriser:
         )
         self._names = None
         self._stem_index = None
+        # Targets repeat from batch to batch (a file's chunks name a few
+        # targets over and over): each is resolved once, not once a batch.
+        self._resolved = {}
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -340,21 +345,39 @@ class Featuriser:
         return (features, _sides(resolved, mentions, n)) if sides else features
 
     def _resolve(self, targets):
-        # Each distinct target once: its block number, its signed terms and
-        # its polarity (-1 for the reversal of another target, as "ending X").
-        cache = {}
-        resolved = []
+        """Return each row's target resolved: a :class:`_Resolved` of the distinct targets and each row's.
+
+        Each distinct target is resolved once (its block number, its signed
+        terms and its polarity: -1 for the reversal of another target, as
+        "ending X"), and every later pass works on the distinct targets and
+        the rows' numbers of them, never target by row.
+        """
+        known = self._resolved
+        numbers = {}
+        entries = []
+        row_entries = []
         for target in targets:
             try:
-                entry = cache.get(target)
+                number = numbers.get(target)
             except TypeError:
                 raise TypeError(
                     f"a target must be a string or a stance.Target, not {type(target).__name__}"
                 ) from None
-            if entry is None:
-                entry = cache[target] = self._resolve_one(target)
-            resolved.append(entry)
-        return resolved
+            if number is None:
+                # Only names and profiles are kept between batches: None and
+                # NaN cost nothing to resolve, and every NaN is a new key.
+                keep = isinstance(target, (str, Target))
+                entry = known.get(target) if keep else None
+                if entry is None:
+                    entry = self._resolve_one(target)
+                    if keep:
+                        if len(known) >= RESOLVED_TARGETS:  # bounded, however many targets a file names
+                            known.clear()
+                        known[target] = entry
+                number = numbers[target] = len(entries)
+                entries.append(entry)
+            row_entries.append(number)
+        return _Resolved(entries, np.array(row_entries, dtype=np.int64))
 
     def _resolve_one(self, target):
         profile = as_target(target, self.profiles)
@@ -373,14 +396,14 @@ class Featuriser:
             known = self.profiles.get(base.key)
             profile = known if known is not None and not (base.allies or base.opponents) else base
             polarity = -polarity
-        return self._target_index.get(profile.key, -1), signed_terms(profile), polarity
+        return self._target_index.get(profile.key, -1), tuple(signed_terms(profile)), polarity
 
     def _shared_features(self, texts, resolved=None):
         """Word, lexicon and character features; with ``resolved`` targets, also the marks."""
         stems, unknown = None, None
         if resolved is not None:
             stems = {}
-            for _, terms, _ in resolved:
+            for _, terms, _ in resolved.entries:  # in order of first use, as row by row
                 for words, _, _ in terms:
                     for word in words:
                         stems.setdefault(word, len(stems))
@@ -493,7 +516,7 @@ class Featuriser:
 
     def _target_block(self, rows, columns, values, resolved):
         pair_keys = self.arrays["pair_keys"]
-        block = np.array([number for number, _, _ in resolved], dtype=np.int64)[rows]
+        block = np.array([number for number, _, _ in resolved.entries], dtype=np.int64)[resolved.rows][rows]
         keep = block >= 0
         position, found = _find(pair_keys, block[keep] * self._n_shared + columns[keep])
         return (
@@ -593,29 +616,31 @@ class Featuriser:
         # as numpy's arithmetic does: they are hashes then, whose collisions
         # are vanishingly rare.
         n_stems = len(stems) + 1
-        target_of = {}
         entries = {}  # k -> [(key, side, role)]
-        for target_number, (_, terms, _) in enumerate(_distinct(resolved, target_of)):
+        for target_number, (_, terms, _) in enumerate(resolved.entries):
             for words, side, role in terms:
                 key = target_number
                 for word in words:
                     key = _wrapped(key * n_stems + stems[word] + 1)
                 entries.setdefault(len(words), []).append((key, side, role))
-        row_target = np.array([target_of[id(entry)] for entry in resolved], dtype=np.int64)
         ids = stem_ids + 1  # 0 for a token that is no stem of any term
+        grams = _NgramKeys(np.where(ids > 0, ids, -1), rows, n_stems, first=resolved.rows[rows])
+        # A term starts at a stem of some term: the few tokens that are such
+        # stems are the only starts worth a key (the same mentions as keying
+        # every token, found in a fraction of the time).
+        candidates = np.flatnonzero(ids > 0)
         found_rows, found_starts, found_ends, found_sides, found_roles = [], [], [], [], []
         for size, table in entries.items():
             keys_known = np.array([key for key, _, _ in table], dtype=np.int64)
             order = np.argsort(keys_known)
-            grams = _NgramKeys(np.where(ids > 0, ids, -1), rows, n_stems, first=row_target[rows])
-            starts, keys = grams.of(size)
+            starts, keys = grams.of(size, candidates)
             position, hit = _find(keys_known[order], keys)
             chosen = order[position]
             found_rows.append(rows[starts[hit]])
             found_starts.append(starts[hit])
             found_ends.append(starts[hit] + size)
-            found_sides.append(np.array([table[i][1] for i in chosen], dtype=np.int64))
-            found_roles.append(np.array([table[i][2] for i in chosen], dtype="<U10"))
+            found_sides.append(np.array([side for _, side, _ in table], dtype=np.int64)[chosen])
+            found_roles.append(np.array([role for _, _, role in table], dtype="<U10")[chosen])
         if not found_rows:
             return empty, empty, empty, empty, np.zeros(0, dtype="<U10")
         return tuple(
@@ -631,9 +656,7 @@ class Featuriser:
         for column, roles in enumerate((["target"], ["ally"], ["opponent", "restricted"])):
             relevance[m_rows[np.isin(m_roles, roles)], column] = 1
         # Per distinct target once, then per row.
-        index = {}
-        distinct = _distinct(resolved, index)
-        row_target = np.array([index[id(entry)] for entry in resolved], dtype=np.int64)
+        distinct, row_target = resolved.entries, resolved.rows
         with_terms = np.array([bool(terms) for _, terms, _ in distinct], dtype=bool)[row_target]
         relevance[:, _NONE_COLUMN] = with_terms & (relevance[:, :_MENTION_COLUMNS].sum(axis=1) == 0)
         name_terms = np.array([sum(role == "target" for _, _, role in terms) for _, terms, _ in distinct])[row_target]
@@ -945,7 +968,7 @@ def _sides(resolved, mentions, n):
     # target's side. (Words that a plain name restricts, "fracking" in "a ban
     # on fracking", were tried too: they lowered IBM ArgQ's dev F_avg from 66.1
     # to 56.8 and Perspectrum's from 68.3 to 65.0.)
-    sides = np.array([polarity for _, _, polarity in resolved], dtype=np.int8)
+    sides = np.array([polarity for _, _, polarity in resolved.entries], dtype=np.int8)[resolved.rows]
     if mentions is not None and len(mentions[0]):
         m_rows, _, _, m_sides, m_roles = mentions
         for_target = np.zeros(n, dtype=bool)
@@ -987,14 +1010,15 @@ def _profile_from_json(entry):
     return Target(entry["name"], tuple(entry["aliases"]), tuple(entry["allies"]), tuple(entry["opponents"]))
 
 
-def _distinct(resolved, index):
-    # The distinct entries of ``resolved``, numbering each in ``index`` by identity.
-    distinct = []
-    for entry in resolved:
-        if id(entry) not in index:
-            index[id(entry)] = len(distinct)
-            distinct.append(entry)
-    return distinct
+class _Resolved:
+    """A batch's targets, resolved (see :meth:`Featuriser._resolve`).
+
+    ``entries``: ``(block number, signed terms, polarity)`` of each distinct
+    target, in order of first use; ``rows``: each row's entry number.
+    """
+
+    def __init__(self, entries, rows):
+        self.entries, self.rows = entries, rows
 
 
 def _numbers(lines, number, grow=None, unknown=None):
