@@ -74,6 +74,8 @@ _SEPARATOR = "\n"  # no feature, target or label contains a line break
 DENSE_TOPIC_CELLS = 1 << 24
 #: How many resolved targets a featuriser keeps from batch to batch (see Featuriser._resolve).
 RESOLVED_TARGETS = 4096
+#: From how many keys a batch looks up n-grams and per-target pairs in hash tables (see _KeyIndex).
+HASHED_LOOKUPS = 4096
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
 TOPICS_PER_WORD = 8
 RELEVANCE_FEATURES = (
@@ -160,6 +162,7 @@ class Featuriser:
         # Targets repeat from batch to batch (a file's chunks name a few
         # targets over and over): each is resolved once, not once a batch.
         self._resolved = {}
+        self._key_indexes = {}  # name of a sorted key array -> its _KeyIndex, built on first use
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -433,7 +436,7 @@ class Featuriser:
                 found = arrays["unigram_columns"][keys]
                 starts, found = starts[found >= 0], found[found >= 0]
             else:
-                position, hit = _find(arrays[f"ngram_keys_{size}"], keys)
+                position, hit = self._find(f"ngram_keys_{size}", keys)
                 starts, found = starts[hit], arrays[f"ngram_columns_{size}"][position]
             rows.append(grams.rows[starts])
             columns.append(found)
@@ -515,15 +518,24 @@ class Featuriser:
         return _tfidf(rows, columns, n, self._idf, self.settings["sublinear_tf"], len(self._idf))
 
     def _target_block(self, rows, columns, values, resolved):
-        pair_keys = self.arrays["pair_keys"]
         block = np.array([number for number, _, _ in resolved.entries], dtype=np.int64)[resolved.rows][rows]
         keep = block >= 0
-        position, found = _find(pair_keys, block[keep] * self._n_shared + columns[keep])
+        position, found = self._find("pair_keys", block[keep] * self._n_shared + columns[keep])
         return (
             rows[keep][found],
             self._n_shared + position,
             values[keep][found] * np.float32(self.settings["target_weight"]),
         )
+
+    def _find(self, name, keys):
+        """:func:`_find` in the sorted key array ``name``; for a large batch, through its hash table."""
+        known = self.arrays[name]
+        if len(keys) < HASHED_LOOKUPS or not len(known):
+            return _find(known, keys)
+        index = self._key_indexes.get(name)
+        if index is None:
+            index = self._key_indexes[name] = _KeyIndex(known)
+        return index.find(keys)
 
     @staticmethod
     def _target_numbers(targets, index):
@@ -1214,6 +1226,62 @@ def _find(known, keys):
     positions = np.empty(len(keys), dtype=np.int64)
     positions[order] = position
     return positions[found], found
+
+
+class _KeyIndex:
+    """A hash table over a sorted array of distinct 64-bit keys: :func:`_find` without sorting the queries.
+
+    A batch of 10,000 sentences looks up some 200,000 n-grams and 400,000
+    (target, feature) pairs. Binary search needs them sorted to run well, and
+    sorting them cost more than the search itself; in this table (open
+    addressing, linear probing, at most half full) most keys are found at
+    their first slot, in a few passes of numpy over the queries (about three
+    times faster than sorting and searching). Built once per key array, on
+    first use by a large batch.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * 2**64 / phi
+
+    def __init__(self, known):
+        bits = max(int(2 * len(known)).bit_length(), 4)
+        self._shift = np.uint64(64 - bits)
+        home = self._home(known)
+        # Placed in order of their home slot, each key in the first free slot
+        # from its home on: slot[i] = max(home[i], slot[i - 1] + 1), which is a
+        # running maximum of home[i] - i, plus i. Every slot between a key's
+        # home and its own is then taken, so a lookup may stop at a free slot.
+        order = np.argsort(home, kind="stable")
+        steps = np.arange(len(known))
+        slots = np.maximum.accumulate(home[order] - steps) + steps
+        # No wrap-around: the table runs on past 2**bits as far as the last
+        # key needs, then one free slot ends every probe.
+        size = max(1 << bits, int(slots[-1]) + 1 if len(known) else 0) + 1
+        self._keys = np.zeros(size, dtype=np.int64)
+        self._positions = np.full(size, -1, dtype=np.int64)  # -1: a free slot
+        self._keys[slots] = known[order]
+        self._positions[slots] = order
+
+    def _home(self, keys):
+        hashed = np.asarray(keys, dtype=np.int64).view(np.uint64) * self._MULTIPLIER  # wraps, as meant
+        return (hashed >> self._shift).astype(np.int64)
+
+    def find(self, keys):
+        """Return ``(positions, found)`` of ``keys`` in the known keys, as :func:`_find` does."""
+        keys = np.asarray(keys, dtype=np.int64)
+        slot = self._home(keys)
+        positions = self._positions[slot]
+        positions[self._keys[slot] != keys] = -1
+        # Keys not at their home slot (a few percent) probe on, one slot a pass.
+        pending = np.flatnonzero((positions < 0) & (self._positions[slot] >= 0))
+        while len(pending):
+            slot[pending] += 1
+            at = slot[pending]
+            taken = self._positions[at]
+            hit = (self._keys[at] == keys[pending]) & (taken >= 0)
+            positions[pending[hit]] = taken[hit]
+            pending = pending[~hit & (taken >= 0)]
+        found = positions >= 0
+        return positions[found], found
 
 
 class _NgramKeys:

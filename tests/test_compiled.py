@@ -207,3 +207,36 @@ def _crafted(change):
 def test_crafted_arrays_with_finite_but_absurd_values_are_refused(change):
     with pytest.raises(ValueError, match="damaged|not a compiled"):
         CompiledModel.load(_crafted(change))
+
+
+def test_hash_tables_find_what_binary_search_finds():
+    from stance._featuriser import _find, _KeyIndex
+
+    rng = np.random.default_rng(0)
+    for known in (
+        np.array([5]),
+        np.arange(0, 3000, 3),
+        np.unique(rng.integers(-(2**62), 2**62, 5000)),
+        np.arange(200) << 50,  # keys that differ in high bits only
+    ):
+        others = rng.integers(-(2**62), 2**62, 2000)
+        queries = np.concatenate([known, known + 1, others, [0, -1], known[::-1]])
+        rng.shuffle(queries)
+        expected, got = _find(known, queries), _KeyIndex(known).find(queries)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_large_batches_get_the_features_small_ones_get(monkeypatch, corpus):
+    # A large batch looks its n-grams and per-target pairs up in hash tables,
+    # a small one by binary search: the same features, in the same order.
+    from stance import _featuriser
+
+    featuriser = stance.load_model()._compiled.featuriser
+    batch = corpus["text"].tolist()[:3000], corpus["target"].tolist()[:3000]
+    hashed = featuriser.transform(*batch)
+    monkeypatch.setattr(_featuriser, "HASHED_LOOKUPS", 10**9)
+    searched = featuriser.transform(*batch)
+    for got, expected in zip(hashed, searched):
+        np.testing.assert_array_equal(got, expected)
+
