@@ -163,6 +163,7 @@ class Featuriser:
         # targets over and over): each is resolved once, not once a batch.
         self._resolved = {}
         self._key_indexes = {}  # name of a sorted key array -> its _KeyIndex, built on first use
+        self._target_topics = {}  # the words of a target's terms -> its unit topic vector
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -693,24 +694,15 @@ class Featuriser:
         if not len(arrays["topic_concepts"]) or all(not terms for _, terms, _ in distinct):
             return similarity, np.zeros(n, dtype=bool)
         n_topics = self._n_topics
-        rows, columns = [], []
-        for number, (_, terms, _) in enumerate(distinct):
-            found = self._stem_columns({word for term, _, _ in terms for word in term})
-            rows.append(np.full(len(found), number, dtype=np.int64))
-            columns.append(found)
-        columns = np.concatenate(columns)
-        target_vectors = _topic_sums(
-            *_topic_entries(arrays, np.concatenate(rows), columns, arrays["word_idf"][columns]),
-            len(distinct),
-            n_topics,
-        )
-        target_vectors /= np.maximum(np.linalg.norm(target_vectors, axis=1, keepdims=True), 1e-300)
+        target_vectors = np.array([self._target_topic(terms) for _, terms, _ in distinct])
+        target_vectors = target_vectors.reshape(len(distinct), n_topics)
         # The cosine: the dot product with the target's unit vector, taken
-        # entry by entry, over the length of the text's vector.
+        # entry by entry, over the length of the text's vector. (Each entry's
+        # cell of the targets' table found in the flat table: cheaper than a
+        # two-dimensional index.)
         text_rows, text_topics, text_weights = _topic_entries(arrays, *features)
-        dot = np.bincount(
-            text_rows, text_weights * target_vectors[row_target[text_rows], text_topics], minlength=n
-        )
+        cells = (row_target * n_topics)[text_rows] + text_topics
+        dot = np.bincount(text_rows, text_weights * target_vectors.ravel()[cells], minlength=n)
         if n * n_topics <= DENSE_TOPIC_CELLS:  # a table of every (row, topic) is cheaper than sorting
             norms = np.linalg.norm(_topic_sums(text_rows, text_topics, text_weights, n, n_topics), axis=1)
         else:
@@ -723,6 +715,24 @@ class Featuriser:
         known = target_vectors.any(axis=1)[row_target]
         similarity[known] = cosine[known]
         return similarity, known
+
+    def _target_topic(self, terms):
+        """Return the unit topic vector of a target from the words of its ``terms`` (zeros for none).
+
+        Kept from batch to batch: a file names few targets, over and over.
+        """
+        words = frozenset(word for term, _, _ in terms for word in term)
+        vector = self._target_topics.get(words)
+        if vector is None:
+            columns = self._stem_columns(words)
+            rows = np.zeros(len(columns), dtype=np.int64)
+            entries = _topic_entries(self.arrays, rows, columns, self.arrays["word_idf"][columns])
+            vector = _topic_sums(*entries, 1, self._n_topics)
+            vector /= np.maximum(np.linalg.norm(vector, axis=1, keepdims=True), 1e-300)
+            if len(self._target_topics) >= RESOLVED_TARGETS:
+                self._target_topics.clear()
+            vector = self._target_topics[words] = vector[0]
+        return vector
 
     def _stem_columns(self, stems):
         # The word columns of the known tokens with these stems.
@@ -963,9 +973,13 @@ def _topic_entries(arrays, rows, columns, values):
     word = columns < len(indptr) - 1
     rows, columns, values = rows[word], columns[word], values[word]
     starts, counts = indptr[columns], indptr[columns + 1] - indptr[columns]
-    owner = np.repeat(np.arange(len(columns)), counts)
-    entry = np.arange(len(owner)) - (np.cumsum(counts) - counts)[owner] + starts[owner]
-    return rows[owner], arrays["topic_concepts"][entry], values[owner] * arrays["topic_weights"][entry]
+    # Repeated by their counts directly (n-grams and lexicon categories have
+    # none), not gathered through an owner index: fewer passes over the
+    # entries, which outnumber the features.
+    ends = np.cumsum(counts)
+    entry = np.repeat(starts - (ends - counts), counts) + np.arange(ends[-1] if len(ends) else 0)
+    weights = np.repeat(values, counts) * arrays["topic_weights"][entry]
+    return np.repeat(rows, counts), arrays["topic_concepts"][entry], weights
 
 
 def _topic_sums(rows, topics, weights, n, n_topics):

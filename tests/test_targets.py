@@ -207,3 +207,23 @@ def test_topic_similarity_is_the_same_summed_densely_or_by_sorting(monkeypatch):
     for got, expected in zip(by_sorting, dense):
         np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert "REL_topic" in {featuriser.feature_name(column)[0] for column in dense[1]}
+
+
+def test_targets_kept_between_batches_give_what_fresh_ones_give():
+    # A featuriser keeps each target's resolution and topic from batch to
+    # batch (targets repeat from chunk to chunk): a batch labelled again, or
+    # after others, gets the features a new featuriser gives it.
+    from stance._featuriser import Featuriser
+
+    corpus = stance.load_corpus().sample(400, random_state=1)
+    texts, targets = list(corpus["text"]), list(corpus["target"])
+    targets[:3] = ["ending " + targets[3], stance.Target("the widget levy", opponents=("Moscow",)), None]
+    arrays = stance.load_model()._compiled.featuriser.arrays
+    used = Featuriser(arrays)
+    used.transform(texts[::-1], targets[::2] + targets[1::2], sides=True)
+    (features, sides), (fresh, fresh_sides) = (
+        featuriser.transform(texts, targets, sides=True) for featuriser in (used, Featuriser(arrays))
+    )
+    for got, expected in zip(features, fresh):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(sides, fresh_sides)
