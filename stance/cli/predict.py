@@ -222,11 +222,15 @@ def _rounded(frames, n_labels, output_format=None):
     # Probabilities are written with 6 decimals: more than any use needs,
     # and a third faster to write than all 17 digits. They are the columns
     # just before the last (stance_flag), whatever suffix their names got.
-    for frame in frames:
-        columns = frame.columns[-1 - n_labels : -1]
-        frame[columns] = frame[columns].round(PROBABILITY_DECIMALS)
-        if output_format == "csv":  # 0.000043, not 4.3e-05 (as analyze writes them)
-            from ._table import fixed_decimals
+    import numpy as np
 
-            fixed_decimals(frame, columns)
+    from ._table import decimal_texts
+
+    for frame in frames:
+        for column in frame.columns[-1 - n_labels : -1]:
+            # numpy.round, as DataFrame.round rounds, on the column's array.
+            rounded = np.round(frame[column].to_numpy(dtype=float), PROBABILITY_DECIMALS)
+            if output_format == "csv":  # 0.000043, not 4.3e-05 (as analyze writes them)
+                rounded = decimal_texts(rounded, PROBABILITY_DECIMALS)
+            frame[column] = rounded
         yield frame
