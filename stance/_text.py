@@ -33,8 +33,12 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # C0/C1 control characters and lone surrogates become spaces: they carry no
 # meaning and some of them break downstream writers.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u2032`]")
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+# Typographic apostrophes and dashes, made plain. Each character is looked
+# for with ``in`` and replaced with str.replace, where it occurs: a dozen
+# such scans of a batch's text take a tenth of the time of one pass of a
+# regular expression's character class over it.
+_APOSTROPHES = "\u2018\u2019\u02bc\u2032`"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _WONT = re.compile(r"won't(?<!\wwon't)\b")
 _CANT = re.compile(r"can(?<!\wcan)(?:'t|not)\b")
 _NT = re.compile(r"n't\b")
@@ -72,6 +76,15 @@ NEGATION_WINDOW = 4
 NEGATED_PREFIX = "NOT_"
 
 
+def _plain_marks(text):
+    # _APOSTROPHES become "'" and _DASHES "-".
+    for marks, plain in ((_APOSTROPHES, "'"), (_DASHES, "-")):
+        for mark in marks:
+            if mark in text:
+                text = text.replace(mark, plain)
+    return text
+
+
 def _split_hashtag(match):
     # Both the words ("stop the war") and the tag as one token ("_tag_stopthewar"):
     # a hashtag is often a slogan whose stance the words alone do not carry.
@@ -104,7 +117,7 @@ def _normalize_lines(text):
     text = _URL.sub(" _url_ ", text)
     text = _MENTION.sub(" _user_ ", text)
     text = _HASHTAG.sub(_split_hashtag, text)
-    text = _DASHES.sub("-", _APOSTROPHES.sub("'", text)).lower()
+    text = _plain_marks(text).lower()
     text = _WONT.sub("will not", text)
     text = _CANT.sub("can not", text)
     return _NT.sub(" not", text)
@@ -149,7 +162,7 @@ def normalize_target(target):
     if is_missing(target):
         return None
     text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", str(target)))
-    text = _DASHES.sub("-", _APOSTROPHES.sub("'", text)).lower()
+    text = _plain_marks(text).lower()
     text = _SPACES.sub(" ", text).strip(" .,;:!?\"'")
     return text or None
 
