@@ -74,6 +74,8 @@ _SEPARATOR = "\n"  # no feature, target or label contains a line break
 DENSE_TOPIC_CELLS = 1 << 24
 #: How many resolved targets a featuriser keeps from batch to batch (see Featuriser._resolve).
 RESOLVED_TARGETS = 4096
+#: Up to how many (target, stem) cells the table of where a batch's terms start may have (see mentions).
+MENTION_TABLE_CELLS = 1 << 24
 #: From how many keys a batch looks up n-grams and per-target pairs in hash tables (see _KeyIndex).
 HASHED_LOOKUPS = 4096
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
@@ -630,18 +632,28 @@ class Featuriser:
         # are vanishingly rare.
         n_stems = len(stems) + 1
         entries = {}  # k -> [(key, side, role)]
+        starting = []  # (target number, stem number + 1) of each term's first word
         for target_number, (_, terms, _) in enumerate(resolved.entries):
             for words, side, role in terms:
                 key = target_number
                 for word in words:
                     key = _wrapped(key * n_stems + stems[word] + 1)
                 entries.setdefault(len(words), []).append((key, side, role))
+                starting.append((target_number, stems[words[0]] + 1))
         ids = stem_ids + 1  # 0 for a token that is no stem of any term
-        grams = _NgramKeys(np.where(ids > 0, ids, -1), rows, n_stems, first=resolved.rows[rows])
-        # A term starts at a stem of some term: the few tokens that are such
-        # stems are the only starts worth a key (the same mentions as keying
-        # every token, found in a fraction of the time).
-        candidates = np.flatnonzero(ids > 0)
+        token_targets = resolved.rows[rows]
+        grams = _NgramKeys(np.where(ids > 0, ids, -1), rows, n_stems, first=token_targets)
+        # Only a token whose stem starts a term of its own row's target can
+        # start a mention: those few are the only starts worth a key (the
+        # same mentions as keying every token, in a fraction of the time).
+        # A table of (target, stem) says which; a batch of very many targets
+        # and stems settles for the tokens that are a stem of any term.
+        if len(resolved.entries) * n_stems <= MENTION_TABLE_CELLS:
+            starts_a_term = np.zeros((len(resolved.entries), n_stems), dtype=bool)
+            starts_a_term[tuple(np.array(starting, dtype=np.int64).reshape(-1, 2).T)] = True
+            candidates = np.flatnonzero(starts_a_term[token_targets, ids])
+        else:
+            candidates = np.flatnonzero(ids > 0)
         found_rows, found_starts, found_ends, found_sides, found_roles = [], [], [], [], []
         for size, table in entries.items():
             keys_known = np.array([key for key, _, _ in table], dtype=np.int64)

@@ -227,3 +227,21 @@ def test_targets_kept_between_batches_give_what_fresh_ones_give():
     for got, expected in zip(features, fresh):
         np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(sides, fresh_sides)
+
+
+def test_mentions_are_the_same_found_through_the_table_of_term_starts_or_not(monkeypatch):
+    from stance import _featuriser
+
+    corpus = stance.load_corpus().sample(500, random_state=2)
+    texts, targets = list(corpus["text"]), list(corpus["target"])
+    levy = Target("the widget levy", aliases=("widget tax",), opponents=("Moscow",))
+    targets[:2] = [levy, "ending the war"]
+    featuriser = stance.load_model()._compiled.featuriser
+    resolved = featuriser._resolve(targets)
+    *_, marks = featuriser._shared_features(texts, resolved)
+    through_table = featuriser.mentions(marks, resolved)
+    monkeypatch.setattr(_featuriser, "MENTION_TABLE_CELLS", 0)
+    among_all_stems = featuriser.mentions(marks, resolved)
+    assert len(through_table[0]) > 100
+    for got, expected in zip(through_table, among_all_stems):
+        np.testing.assert_array_equal(got, expected)
