@@ -240,3 +240,18 @@ def test_large_batches_get_the_features_small_ones_get(monkeypatch, corpus):
     for got, expected in zip(hashed, searched):
         np.testing.assert_array_equal(got, expected)
 
+
+
+def test_tfidf_counts_as_numpy_unique_counts():
+    from stance._featuriser import _tfidf
+
+    rng = np.random.default_rng(1)
+    rows, columns = np.sort(rng.integers(0, 50, 3000)), rng.integers(0, 40, 3000)  # repeats
+    rows, columns = np.concatenate([rows, rows[::7]]), np.concatenate([columns, columns[::7]])
+    idf = rng.random(40).astype(np.float32) + 1
+    got_rows, got_columns, values = _tfidf(rows, columns, 50, idf, False, 40)
+    keys, counts = np.unique(rows * 40 + columns, return_counts=True)
+    np.testing.assert_array_equal(got_rows * 40 + got_columns, keys)
+    norms = np.sqrt(np.bincount(got_rows, (counts * idf[got_columns].astype(np.float64)) ** 2))
+    np.testing.assert_allclose(values, counts * idf[got_columns] / norms[got_rows], rtol=1e-6)
+    assert all(len(part) == 0 for part in _tfidf(rows[:0], columns[:0], 50, idf, True, 40))
