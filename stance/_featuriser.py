@@ -76,7 +76,8 @@ DENSE_TOPIC_CELLS = 1 << 24
 RESOLVED_TARGETS = 4096
 #: Up to how many (target, stem) cells the table of where a batch's terms start may have (see mentions).
 MENTION_TABLE_CELLS = 1 << 24
-#: From how many keys a batch looks up n-grams and per-target pairs in hash tables (see _KeyIndex).
+#: From how many keys a batch looks up n-grams, lexicon phrases and per-target pairs in hash tables
+#: (see _KeyIndex).
 HASHED_LOOKUPS = 4096
 #: How many topics each word keeps in the topic tables (see _topic_arrays).
 TOPICS_PER_WORD = 8
@@ -501,7 +502,7 @@ class Featuriser:
         starting = (plain >= 0) & arrays["phrase_starts"][np.maximum(plain, 0)]
         for size in range(2, int(arrays["longest_phrase"]) + 1):
             starts, keys = words.of(size, np.flatnonzero(starting))
-            position, hit = _find(arrays[f"phrase_keys_{size}"], keys)
+            position, hit = self._find(f"phrase_keys_{size}", keys)
             category[starts[hit]] = arrays[f"phrase_categories_{size}"][position]
         starts = np.flatnonzero(category >= 0)
         negated = arrays["prefixed_tokens"][numbers[starts]].astype(np.int64)
@@ -531,7 +532,7 @@ class Featuriser:
         )
 
     def _find(self, name, keys):
-        """:func:`_find` in the sorted key array ``name``; for a large batch, through its hash table."""
+        """:func:`_find` in the sorted key array ``name``; for many keys, through its hash table."""
         known = self.arrays[name]
         if len(keys) < HASHED_LOOKUPS or not len(known):
             return _find(known, keys)
