@@ -756,12 +756,15 @@ class Featuriser:
         return np.unique(columns[columns >= 0])
 
     def _stem_lookup(self):
-        # {stem: the numbers of the known tokens with that stem}, built once.
+        # {stem: the numbers of the known tokens with that stem}, built once
+        # (when a model is loaded, by its check). Lists, not an array each:
+        # tens of thousands of small arrays took most of the time to build,
+        # and numpy indexes by a list as well.
         if self._stem_index is None:
             index = {}
-            for number, token in enumerate(self._tokens):
-                index.setdefault(stem(token), []).append(number)
-            self._stem_index = {key: np.array(found, dtype=np.int64) for key, found in index.items()}
+            for number, key in enumerate(map(stem, self._tokens)):
+                index.setdefault(key, []).append(number)
+            self._stem_index = index
         return self._stem_index
 
     # -- names -----------------------------------------------------------------
