@@ -17,7 +17,14 @@ import sys
 from .._errors import DataError, StanceError, UsageError
 from .._io import check_writable, detect_format, read_table, require_columns, write_table
 from .._parallel import available_cores
-from ._common import add_data_arguments, add_model_argument, load_model_argument, note, progress_bar
+from ._common import (
+    add_data_arguments,
+    add_model_argument,
+    keep_freed_memory,
+    load_model_argument,
+    note,
+    progress_bar,
+)
 
 #: Decimals of the probabilities written.
 PROBABILITY_DECIMALS = 6
@@ -168,6 +175,7 @@ def main(args):
         raise UsageError("--safe-csv applies to CSV output only")
     if args.output != "-":
         check_writable(args.output)  # before the model is loaded: mistakes fail fast
+    keep_freed_memory()
     if args.engine == "dask":
         # Files, columns and the output are checked before the model is
         # loaded and a cluster is started or contacted: mistakes fail fast.
