@@ -227,18 +227,39 @@ def test_hash_tables_find_what_binary_search_finds():
         np.testing.assert_array_equal(got[1], expected[1])
 
 
-def test_large_batches_get_the_features_small_ones_get(monkeypatch, corpus):
-    # A large batch looks its n-grams and per-target pairs up in hash tables,
+@pytest.mark.parametrize("pair_bits", [True, False])
+def test_large_batches_get_the_features_small_ones_get(monkeypatch, corpus, pair_bits):
+    # A large batch looks its n-grams and lexicon phrases up in hash tables
+    # and its per-target pairs in bits (or, without them, a hash table too),
     # a small one by binary search: the same features, in the same order.
     from stance import _featuriser
+    from stance._featuriser import Featuriser
 
-    featuriser = stance.load_model()._compiled.featuriser
+    if not pair_bits:
+        monkeypatch.setattr(_featuriser, "PAIR_BIT_WORDS", 0)
+    featuriser = Featuriser(stance.load_model()._compiled.featuriser.arrays)
     batch = corpus["text"].tolist()[:3000], corpus["target"].tolist()[:3000]
     hashed = featuriser.transform(*batch)
+    assert (featuriser._pair_bits() is not None) == pair_bits
     monkeypatch.setattr(_featuriser, "HASHED_LOOKUPS", 10**9)
     searched = featuriser.transform(*batch)
     for got, expected in zip(hashed, searched):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_pair_bits_find_what_binary_search_finds():
+    from stance._featuriser import _find, _PairBits
+
+    rng = np.random.default_rng(2)
+    for n_targets, n_shared in ((1, 1), (3, 64), (5, 65), (7, 1000)):
+        cells = n_targets * n_shared
+        pair_keys = np.unique(rng.integers(0, cells, cells // 2 + 1))
+        targets, columns = rng.integers(0, n_targets, 5000), rng.integers(0, n_shared, 5000)
+        columns[:3] = [0, n_shared - 1, min(63, n_shared - 1)]
+        expected = _find(pair_keys, targets * n_shared + columns)
+        got = _PairBits(pair_keys, n_targets, n_shared).find(targets, columns)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
 
 
 
