@@ -140,7 +140,27 @@ def normalized_lines(texts, spaced_out=False):
     ['we will not  go.', ' no deal _tag_nodeal ']
     """
     # A line break inside a text is whitespace like any other.
-    joined = _normalize_lines("\n".join(text.replace("\n", " ") for text in texts))
+    texts = [text.replace("\n", " ") for text in texts]
+    # The texts in ASCII apart from the others: a single character beyond
+    # (an emoji) makes Python store a whole joined batch at four bytes a
+    # character, and every step of normalising then reads four times the
+    # memory. Each text is normalised on its own line either way, so the
+    # lines are the same; normalising a batch of sentences of which one in
+    # twenty has such a character takes half the time.
+    import numpy as np
+
+    ascii = np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts))
+    if ascii.all() or not ascii.any():
+        return _normalized_together(texts, spaced_out)
+    lines = np.empty(len(texts), dtype=object)
+    for part in (np.flatnonzero(ascii), np.flatnonzero(~ascii)):
+        lines[part] = _normalized_together([texts[i] for i in part.tolist()], spaced_out)
+    return lines.tolist()
+
+
+def _normalized_together(texts, spaced_out):
+    # normalized_lines of texts with no line break, joined by line breaks.
+    joined = _normalize_lines("\n".join(texts))
     lines = (_space_out(joined) if spaced_out else joined).split("\n")
     if len(lines) != len(texts):  # pragma: no cover - a safety net; no known input does this
         lines = [normalize_text(text) for text in texts]
