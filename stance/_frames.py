@@ -74,14 +74,14 @@ def stance_columns(model, values, targets):
     if all(type(value) is str for value in values):  # the common case, in one pass
         missing = [False] * len(values)
         texts = values
-        flags = [_string_flag(value) for value in values]
+        flags = _string_flags(values)
     else:
         missing = [is_missing(value) for value in values]
         texts = [
             "" if gone else value if isinstance(value, str) else str(value) for value, gone in zip(values, missing)
         ]
         flags = [_flag(value, gone) for value, gone in zip(values, missing)]
-    if targets is not None and not isinstance(targets, str):
+    if targets is not None and not isinstance(targets, str) and not all(type(t) is str for t in targets):
         # A table's target cells are names: a number or a list read from
         # a file is taken by its string form, as a text cell is.
         from ._targets import Target
@@ -139,6 +139,18 @@ def _flag(value, missing):
     if not isinstance(value, str):
         return "non-text value"
     return _string_flag(value)
+
+
+def _string_flags(texts):
+    # _string_flag of each text, found by str methods mapped over the list
+    # and numpy, not a call per text: the same flags in a fraction of the time.
+    import numpy as np
+
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    blank = (lengths == 0) | np.fromiter(map(str.isspace, texts), dtype=bool, count=n)
+    flag = np.where(blank, 1, np.where(lengths > MAX_TEXT_CHARS, 2, 0))
+    return np.array(["", "blank text", "truncated"], dtype=object)[flag].tolist()
 
 
 def _string_flag(text):

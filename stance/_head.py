@@ -142,7 +142,11 @@ def probabilities(scores, temperature, classes, texts, polarity=None, relevance=
                 relevance = np.where(polarity == 0, 1.0, relevance)
             proba *= relevance[:, None]
             proba[:, neutral] += 1 - relevance
-        blank = np.fromiter((not text.strip() for text in texts), dtype=bool, count=len(texts))
+        # Blank: empty or all whitespace (not text.strip()), by str methods
+        # mapped over the texts, not a generator step per text.
+        n = len(texts)
+        blank = np.fromiter(map(str.isspace, texts), dtype=bool, count=n)
+        blank |= np.fromiter(map(len, texts), dtype=np.int64, count=n) == 0
         proba[blank] = np.asarray(classes) == "neutral"
     return proba
 

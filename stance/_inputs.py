@@ -116,6 +116,8 @@ def as_lists(texts, target=None):
         targets = list(target)
         if len(targets) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
+        if all(type(item) is str for item in targets):  # the common case, quickly
+            return texts, targets
         for position, item in enumerate(targets):
             if not (item is None or isinstance(item, (str, Target)) or is_missing(item)):
                 raise TypeError(

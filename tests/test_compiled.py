@@ -207,3 +207,72 @@ def _crafted(change):
 def test_crafted_arrays_with_finite_but_absurd_values_are_refused(change):
     with pytest.raises(ValueError, match="damaged|not a compiled"):
         CompiledModel.load(_crafted(change))
+
+
+def test_hash_tables_find_what_binary_search_finds():
+    from stance._featuriser import _find, _KeyIndex
+
+    rng = np.random.default_rng(0)
+    for known in (
+        np.array([5]),
+        np.arange(0, 3000, 3),
+        np.unique(rng.integers(-(2**62), 2**62, 5000)),
+        np.arange(200) << 50,  # keys that differ in high bits only
+    ):
+        others = rng.integers(-(2**62), 2**62, 2000)
+        queries = np.concatenate([known, known + 1, others, [0, -1], known[::-1]])
+        rng.shuffle(queries)
+        expected, got = _find(known, queries), _KeyIndex(known).find(queries)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+
+
+@pytest.mark.parametrize("pair_bits", [True, False])
+def test_large_batches_get_the_features_small_ones_get(monkeypatch, corpus, pair_bits):
+    # A large batch looks its n-grams and lexicon phrases up in hash tables
+    # and its per-target pairs in bits (or, without them, a hash table too),
+    # a small one by binary search: the same features, in the same order.
+    from stance import _featuriser
+    from stance._featuriser import Featuriser
+
+    if not pair_bits:
+        monkeypatch.setattr(_featuriser, "PAIR_BIT_WORDS", 0)
+    featuriser = Featuriser(stance.load_model()._compiled.featuriser.arrays)
+    batch = corpus["text"].tolist()[:3000], corpus["target"].tolist()[:3000]
+    hashed = featuriser.transform(*batch)
+    assert (featuriser._pair_bits() is not None) == pair_bits
+    monkeypatch.setattr(_featuriser, "HASHED_LOOKUPS", 10**9)
+    searched = featuriser.transform(*batch)
+    for got, expected in zip(hashed, searched):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_pair_bits_find_what_binary_search_finds():
+    from stance._featuriser import _find, _PairBits
+
+    rng = np.random.default_rng(2)
+    for n_targets, n_shared in ((1, 1), (3, 64), (5, 65), (7, 1000)):
+        cells = n_targets * n_shared
+        pair_keys = np.unique(rng.integers(0, cells, cells // 2 + 1))
+        targets, columns = rng.integers(0, n_targets, 5000), rng.integers(0, n_shared, 5000)
+        columns[:3] = [0, n_shared - 1, min(63, n_shared - 1)]
+        expected = _find(pair_keys, targets * n_shared + columns)
+        got = _PairBits(pair_keys, n_targets, n_shared).find(targets, columns)
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+
+
+
+def test_tfidf_counts_as_numpy_unique_counts():
+    from stance._featuriser import _tfidf
+
+    rng = np.random.default_rng(1)
+    rows, columns = np.sort(rng.integers(0, 50, 3000)), rng.integers(0, 40, 3000)  # repeats
+    rows, columns = np.concatenate([rows, rows[::7]]), np.concatenate([columns, columns[::7]])
+    idf = rng.random(40).astype(np.float32) + 1
+    got_rows, got_columns, values = _tfidf(rows, columns, 50, idf, False, 40)
+    keys, counts = np.unique(rows * 40 + columns, return_counts=True)
+    np.testing.assert_array_equal(got_rows * 40 + got_columns, keys)
+    norms = np.sqrt(np.bincount(got_rows, (counts * idf[got_columns].astype(np.float64)) ** 2))
+    np.testing.assert_allclose(values, counts * idf[got_columns] / norms[got_rows], rtol=1e-6)
+    assert all(len(part) == 0 for part in _tfidf(rows[:0], columns[:0], 50, idf, True, 40))

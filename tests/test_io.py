@@ -782,3 +782,39 @@ def test_bytes_are_the_same_text_in_csv_and_json_lines(tmp_path, arrow):
     assert csv_rows["l"].tolist() == [
         json.dumps([t], ensure_ascii=False, separators=(",", ":")) for t in texts
     ]
+
+
+def test_string_tables_are_written_as_pandas_writes_them():
+    # Tables of strings (a CSV input and the columns stance adds) are made
+    # into CSV text by stance itself; every character the csv module might
+    # treat specially, and missing cells, give the text pandas' to_csv gives.
+    import io
+
+    import numpy as np
+
+    from stance._io import _csv_text
+
+    odd = [chr(c) for c in range(0, 128)] + ["\x85", "\u2028", "\u00fc", "\U0001f600", "\ud800", ""]
+    pairs = [a + b for a in odd for b in (",", '"', "x", " ", "\r\n", "")]
+    n = len(pairs)  # even
+    valid = [pair for pair in pairs if "\ud800" not in pair]  # what pandas' string dtype holds
+    frames = [
+        pd.DataFrame({"text": pairs, "target": pairs[::-1]}, dtype=object),
+        pd.DataFrame({"a,b": pairs, 'say "x"': pairs[::-1]}, dtype=object),
+        pd.DataFrame(
+            {"text": pd.array(valid + [None] * 3, dtype="str"), "target": pd.array(valid + ["", None, "x"])}
+        ),
+        pd.DataFrame({"text": pairs, "label": [None, "x"] * (n // 2)}, dtype=object),
+        pd.DataFrame({"text": pairs[:5], "empty": [""] * 5}),
+        *(pd.DataFrame({"text": ["a", f"b{c}c"], "x": ["1", "2"]}) for c in ',"\r\n'),
+        pd.DataFrame({"text": [], "target": []}, dtype=object),
+    ]
+    for frame in frames:
+        for header in (True, False):
+            expected = io.StringIO()
+            frame.to_csv(expected, index=False, header=header, lineterminator="\r\n")
+            assert _csv_text(frame, header) == expected.getvalue()
+    # pandas writes what is not a table of strings, or has one column.
+    assert _csv_text(pd.DataFrame({"text": ["a"], "n": [1]}), True) is None
+    assert _csv_text(pd.DataFrame({"text": ["a"], "n": np.array([1], dtype=object)}), True) is None
+    assert _csv_text(pd.DataFrame({"text": ["", "a"]}), True) is None

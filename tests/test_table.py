@@ -52,3 +52,19 @@ def test_predict_prints_a_table_on_a_terminal_and_csv_when_piped():
     piped = subprocess.run([sys.executable, *argv], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0
     assert piped.stdout.splitlines()[0] == "text,stance_label,stance_p_aligned,stance_p_neutral,stance_p_opposed,stance_flag"
+
+
+def test_decimal_texts_are_what_format_writes():
+    import numpy as np
+
+    from stance.cli._table import decimal_texts
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet([0.3, 0.3, 0.3], 20000).ravel()
+    odd = [0.0, -0.0, 1.0, 1e-7, 4.9999999e-7, 5e-7, 0.9999995, 9.9999995, 10.0, 123.4, -0.25]
+    odd += [np.inf, -np.inf]
+    for values in (np.round(probabilities, 6), probabilities, np.array(odd), np.round(np.array(odd), 6)):
+        for decimals in (6, 2, 0):
+            expected = ["" if np.isnan(v) else format(v, f".{decimals}f") for v in values.tolist()]
+            assert decimal_texts(values, decimals).tolist() == expected
+    assert decimal_texts(np.array([np.nan, 0.5]), 6).tolist() == ["", "0.500000"]

@@ -267,3 +267,41 @@ def test_topic_similarity_is_the_same_summed_densely_or_by_sorting(monkeypatch):
     for got, expected in zip(by_sorting, dense):
         np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert "REL_topic" in {featuriser.feature_name(column)[0] for column in dense[1]}
+
+
+def test_targets_kept_between_batches_give_what_fresh_ones_give():
+    # A featuriser keeps each target's resolution and topic from batch to
+    # batch (targets repeat from chunk to chunk): a batch labelled again, or
+    # after others, gets the features a new featuriser gives it.
+    from stance._featuriser import Featuriser
+
+    corpus = stance.load_corpus().sample(400, random_state=1)
+    texts, targets = list(corpus["text"]), list(corpus["target"])
+    targets[:3] = ["ending " + targets[3], stance.Target("the widget levy", opponents=("Moscow",)), None]
+    arrays = stance.load_model()._compiled.featuriser.arrays
+    used = Featuriser(arrays)
+    used.transform(texts[::-1], targets[::2] + targets[1::2], sides=True)
+    (features, sides), (fresh, fresh_sides) = (
+        featuriser.transform(texts, targets, sides=True) for featuriser in (used, Featuriser(arrays))
+    )
+    for got, expected in zip(features, fresh):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(sides, fresh_sides)
+
+
+def test_mentions_are_the_same_found_through_the_table_of_term_starts_or_not(monkeypatch):
+    from stance import _featuriser
+
+    corpus = stance.load_corpus().sample(500, random_state=2)
+    texts, targets = list(corpus["text"]), list(corpus["target"])
+    levy = Target("the widget levy", aliases=("widget tax",), opponents=("Moscow",))
+    targets[:2] = [levy, "ending the war"]
+    featuriser = stance.load_model()._compiled.featuriser
+    resolved = featuriser._resolve(targets)
+    *_, marks = featuriser._shared_features(texts, resolved)
+    through_table = featuriser.mentions(marks, resolved)
+    monkeypatch.setattr(_featuriser, "MENTION_TABLE_CELLS", 0)
+    among_all_stems = featuriser.mentions(marks, resolved)
+    assert len(through_table[0]) > 100
+    for got, expected in zip(through_table, among_all_stems):
+        np.testing.assert_array_equal(got, expected)

@@ -114,3 +114,17 @@ def test_batch_normalisation_matches_one_text_at_a_time(texts):
     texts = texts + ["A\nB", "x\u2028y\u0085z\r\nw", "e\u0301 #TagOne@user http://x.y/#f WON'T"]
     lines = normalized_lines(texts)
     assert [" ".join(line.split()) for line in lines] == [normalize_text(text) for text in texts]
+
+
+def test_a_text_without_a_url_s_marks_has_no_url():
+    # normalize_text looks for URLs only in a text holding "://" or "ww.",
+    # in any case: every URL holds one of them.
+    from itertools import product
+
+    from stance._text import _URL, _WWW
+
+    pieces = ["h", "H", "t", "T", "p", "s", ":", "/", "//", "w", "W", ".", "x", " ", "_", "-"]
+    for parts in product(pieces, repeat=4):
+        for text in ("".join(parts) + "x", "http" + "".join(parts) + "x", "ww" + "".join(parts) + "y"):
+            if _URL.search(text):
+                assert "://" in text or any(www in text for www in _WWW), text

@@ -15,7 +15,13 @@ __all__ = [
     "note",
     "note_model_written",
     "progress_bar",
+    "keep_freed_memory",
 ]
+
+#: glibc's mallopt parameters and the values keep_freed_memory sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD_BYTES = 32 << 20  # glibc's largest
+_TRIM_THRESHOLD_BYTES = 256 << 20
 
 
 def add_model_argument(parser, profiles=True):
@@ -176,3 +182,27 @@ def progress_bar(total=None, unit="rows", description=None):
         dynamic_ncols=True,
         leave=False,
     )
+
+
+def keep_freed_memory():
+    """Let this process (and the workers it forks) reuse the memory it frees, not hand it back at once.
+
+    Labelling a chunk of rows makes arrays of several megabytes that live
+    for a moment. glibc gives each such block its own fresh pages (above its
+    mmap threshold) and returns the top of the heap to the system when it is
+    freed (above its trim threshold), so every chunk touched new pages again:
+    some 150,000 page faults, a tenth of the time of labelling a file in one
+    process. With these thresholds the blocks come from the heap and stay
+    there for the next chunk (as measured: a third of the page faults, 0.3 s
+    less CPU time on 100,000 rows, the same peak memory: what one chunk needs).
+    Only the command line sets this, for its own process: a library must not.
+    Elsewhere than glibc (no mallopt) nothing changes.
+    """
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+        mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
+    except (OSError, AttributeError, TypeError):  # no C library to ask, or no mallopt in it
+        pass

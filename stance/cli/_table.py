@@ -93,9 +93,45 @@ def format_labelled(frame, labels, text_column="text", width=None, number_from=1
 def fixed_decimals(frame, columns, decimals=PROBABILITY_DECIMALS):
     """Write ``columns`` of ``frame`` as fixed-point text (``0.000043``, never ``4.3e-05``); blank if missing."""
     for column in columns:
-        values = frame[column]
-        frame[column] = values.map(f"{{:.{decimals}f}}".format).where(values.notna(), "")
+        frame[column] = decimal_texts(frame[column].to_numpy(dtype=float), decimals)
     return frame
+
+
+def decimal_texts(values, decimals=PROBABILITY_DECIMALS):
+    """Return ``format(value, ".{decimals}f")`` of each float, ``""`` for NaN, as an object array.
+
+    Formatting a number at a time costs a third of a microsecond, a second
+    per three million; probabilities already rounded to ``decimals`` (as
+    ``numpy.round`` rounds them) are written by numpy from their digits
+    instead, the same text. A value is written so only if it is the double
+    nearest to ``units / 10**decimals`` for a whole number of units: its
+    fixed-point text then has those units' digits. Any other value (unrounded,
+    negative, 10 or more) is formatted by Python.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decimal_texts(np.array([0.5, 4.3e-05, 1.0, float("nan"), 0.1234567]), 6).tolist()
+    ['0.500000', '0.000043', '1.000000', '', '0.123457']
+    """
+    import numpy as np  # here: the command line starts without numpy
+
+    texts = np.full(len(values), "", dtype=object)
+    scale = 10.0**decimals
+    with np.errstate(invalid="ignore", over="ignore"):
+        units = np.rint(values * scale)
+        exact = (values >= 0) & ~np.signbit(values) & (values < 10) & (units / scale == values)
+    if 1 <= decimals <= 12 and exact.any():
+        digits = (units[exact].astype(np.int64)[:, None] // 10 ** np.arange(decimals, -1, -1)) % 10
+        chars = np.full((len(digits), decimals + 2), ord("."), dtype=np.uint8)
+        chars[:, 0] = digits[:, 0] + ord("0")
+        chars[:, 2:] = digits[:, 1:] + ord("0")
+        texts[exact] = chars.view(f"S{decimals + 2}").ravel().astype(f"U{decimals + 2}")
+    else:
+        exact[:] = False
+    other = ~exact & ~np.isnan(values)
+    texts[other] = [format(value, f".{decimals}f") for value in values[other].tolist()]
+    return texts
 
 
 def print_labelled_table(frames, labels, text_column, width=None, stream=None):

@@ -17,7 +17,14 @@ import sys
 from .._errors import DataError, StanceError, UsageError
 from .._io import check_writable, detect_format, read_table, require_columns, write_table
 from .._parallel import available_cores
-from ._common import add_data_arguments, add_model_argument, load_model_argument, note, progress_bar
+from ._common import (
+    add_data_arguments,
+    add_model_argument,
+    keep_freed_memory,
+    load_model_argument,
+    note,
+    progress_bar,
+)
 
 #: Decimals of the probabilities written.
 PROBABILITY_DECIMALS = 6
@@ -173,6 +180,7 @@ def main(args):
         raise UsageError("--safe-csv applies to CSV output only")
     if args.output != "-":
         check_writable(args.output)  # before the model is loaded: mistakes fail fast
+    keep_freed_memory()
     if args.engine == "dask":
         # Files, columns and the output are checked before the model is
         # loaded and a cluster is started or contacted: mistakes fail fast.
@@ -227,11 +235,15 @@ def _rounded(frames, n_labels, output_format=None):
     # Probabilities are written with 6 decimals: more than any use needs,
     # and a third faster to write than all 17 digits. They are the columns
     # just before the last (stance_flag), whatever suffix their names got.
-    for frame in frames:
-        columns = frame.columns[-1 - n_labels : -1]
-        frame[columns] = frame[columns].round(PROBABILITY_DECIMALS)
-        if output_format == "csv":  # 0.000043, not 4.3e-05 (as analyze writes them)
-            from ._table import fixed_decimals
+    import numpy as np
 
-            fixed_decimals(frame, columns)
+    from ._table import decimal_texts
+
+    for frame in frames:
+        for column in frame.columns[-1 - n_labels : -1]:
+            # numpy.round, as DataFrame.round rounds, on the column's array.
+            rounded = np.round(frame[column].to_numpy(dtype=float), PROBABILITY_DECIMALS)
+            if output_format == "csv":  # 0.000043, not 4.3e-05 (as analyze writes them)
+                rounded = decimal_texts(rounded, PROBABILITY_DECIMALS)
+            frame[column] = rounded
         yield frame
