@@ -228,18 +228,20 @@ MOTION_OPENING = re.compile(
 
 
 #: Openings that make a target the reversal of what follows ("lifting sanctions against Russia").
-#: ("banning X" and "a ban on X" are not among them: sentences about such a
-#: target speak of the ban itself as often as of X, and "We support the ban"
-#: would come out opposed.)
+#: ("banning X", "a ban on X" and "phasing out X" are not among them:
+#: sentences about such a target speak of the ban or the phase-out itself as
+#: often as of X, and "We support the ban" would come out opposed. Grouped
+#: cross-validation on the corpus's "phasing out coal" sentences, which speak
+#: of the phase-out, lost 0.6 points when it was a reversal.)
 REVERSING = re.compile(
     r"^(?:(?:ending|lifting|scrapping|abolishing|repealing|rejecting|halting|stopping|suspending|"
     r"cancelling|canceling|dropping|reversing|opposing|withdrawing from|leaving|quitting|"
-    r"phasing out|getting rid of|doing away with|dismantling|pulling out of|campaigning against|"
+    r"getting rid of|doing away with|dismantling|pulling out of|campaigning against|"
     r"end|lift|scrap|abolish|repeal|reject|halt|stop|suspend|cancel|drop|reverse|oppose|opposes|"
-    r"withdraw from|phase out|get rid of|do away with|dismantle|pull out of|regrets)\s+"
+    r"withdraw from|get rid of|do away with|dismantle|pull out of|regrets)\s+"
     r"|(?:opposition to|resistance to|an end to|a halt to|calls to end|"
     r"(?:the |a )?(?:end|abolition|repeal|rejection|scrapping|lifting|suspension|cancellation|"
-    r"dismantling|phase-out|phasing out) of|(?:the |a )?withdrawal from|(?:the |a )?campaign against|"
+    r"dismantling) of|(?:the |a )?withdrawal from|(?:the |a )?campaign against|"
     r"th(?:is|e) house (?:opposes|regrets)(?: that)?|"
     r"against|no to)\s+)",
     re.IGNORECASE,

@@ -163,7 +163,7 @@ def test_an_alias_worded_as_a_reversal_is_the_target_itself():
 
 @pytest.mark.parametrize(
     "reversal",
-    ["phasing out {}", "getting rid of {}", "the abolition of {}", "a withdrawal from {}",
+    ["getting rid of {}", "the abolition of {}", "a withdrawal from {}",
      "calls to end {}", "This house opposes {}", "resistance to {}", "doing away with {}"],
 )
 def test_reversals_in_other_words_swap_the_sides(reversal):
