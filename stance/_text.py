@@ -42,8 +42,6 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # regular expression's character class over it.
 _APOSTROPHES = "\u2018\u2019\u02bc\u2032`"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-# Typographic and angle double quotes, made plain in target names.
-_DOUBLE_QUOTES = re.compile(r"[\u201c-\u201f\u00ab\u00bb\u2033\u301d\u301e]")
 _WONT = re.compile(r"won't(?<!\wwon't)\b")
 _CANT = re.compile(r"can(?<!\wcan)(?:'t|not)\b")
 _NT = re.compile(r"n't\b")
@@ -168,6 +166,10 @@ def _normalized_together(texts, spaced_out):
         lines = [normalize_text(text) for text in texts]
         return [_space_out(line) for line in lines] if spaced_out else lines
     return lines
+
+
+# Typographic and angle double quotes, made plain in target names.
+_DOUBLE_QUOTES = re.compile(r"[\u201c-\u201f\u00ab\u00bb\u2033\u301d\u301e]")
 
 
 def normalize_target(target):
