@@ -572,3 +572,26 @@ def test_ctrl_c_on_the_dask_engine_is_one_line(tmp_path, big_csv):
     assert (process.returncode, stderr) == (130, "stance: interrupted\n")
     assert wait_until_gone(process.pid) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labelled.csv", "parts"] and out.read_text() == OLD
+
+
+def test_a_signal_lost_in_a_callback_prints_no_traceback(capsys, monkeypatch):
+    # A Ctrl-C that lands in a garbage-collector callback (Dask's) or a
+    # __del__ cannot be passed on; Python then printed "Exception ignored
+    # in ..." with a traceback. The command's stop flag ends it; the hook
+    # says nothing of it, and still reports any other lost exception.
+    from stance.cli import Terminated, _quiet_lost_signals
+
+    monkeypatch.setattr(sys, "unraisablehook", _quiet_lost_signals)
+
+    class Raising:
+        def __init__(self, error):
+            self.error = error
+
+        def __del__(self):
+            raise self.error
+
+    for error in (KeyboardInterrupt(), Terminated(signal.SIGTERM)):
+        Raising(error)  # deleted at once: its exception is lost
+    assert capsys.readouterr().err == ""
+    Raising(ValueError("other"))
+    assert "ValueError: other" in capsys.readouterr().err

@@ -272,6 +272,15 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
+def _quiet_lost_signals(unraisable):
+    # A signal's exception raised where Python cannot pass it on (inside a
+    # garbage-collector callback of Dask's, a __del__) is printed as
+    # "Exception ignored in ..." with a traceback. The INTERRUPTED flag still
+    # stops the command with the right status, so nothing needs saying.
+    if not isinstance(unraisable.exc_value, (KeyboardInterrupt, Terminated)):
+        sys.__unraisablehook__(unraisable)
+
+
 def run():
     """Entry point of the installed ``stance`` script.
 
@@ -281,6 +290,7 @@ def run():
     way the command ends but SIGKILL runs its clean-up (workers stopped,
     temporary files removed), and it exits with 128 + the signal's number.
     """
+    sys.unraisablehook = _quiet_lost_signals
     signal.signal(signal.SIGINT, _interrupt)
     for ending in _ENDING_SIGNALS:
         signal.signal(ending, _terminate)
