@@ -242,7 +242,7 @@ def save_model(estimator, path, metadata, overwrite=False):
     elif compiled_path.exists():
         files[compiled_path] = None  # an old model's compiled form: removed
     files[metadata_path] = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    files[card_path] = render_card(record).encode("utf-8")
+    files[card_path] = _card(record, model_path)
     # A model is its set of files: every new file is complete on disk before
     # any old one is replaced, and a failure while replacing puts the old
     # ones back (a full disk, an interrupt), so they are all new or all old.
@@ -251,6 +251,18 @@ def save_model(estimator, path, metadata, overwrite=False):
     except OSError as error:
         raise ModelError(f"cannot write {model_path}: {error.strerror or error}") from None
     return record
+
+
+def _card(record, path):
+    # A model's card is rendered from its metadata, which a copied (exported)
+    # model brings from a file that may have been edited or crafted.
+    try:
+        return render_card(record).encode("utf-8")
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise ModelError(
+            f"cannot write the card of {Path(path).name}: its metadata is malformed "
+            f"({type(error).__name__}: {error})"
+        ) from None
 
 
 def update_metadata(path, **sections):
@@ -263,7 +275,7 @@ def update_metadata(path, **sections):
     record = {**read_metadata(path), **sections}
     files = {
         metadata_path: (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-        card_path: render_card(record).encode("utf-8"),
+        card_path: _card(record, path),
     }
     try:
         replace_together(files)

@@ -1183,3 +1183,17 @@ def test_a_table_is_labelled_as_it_is_read_not_read_whole_first(command, monkeyp
     result = run_stance(command, flag, "-", "--format", "csv", input=header + rows)
     assert result.returncode == 0, result.stderr
     assert sum(labelled) == 3000
+
+
+@pytest.mark.parametrize("per_class", ["text", {}, None])
+def test_export_of_a_model_with_malformed_metrics_says_so(tmp_path, per_class):
+    # export renders the card again from the metadata it copies: malformed
+    # metrics were an "unexpected error".
+    path = shipped_model_with(".json", metadata_where("training", {"rows": 1}))(tmp_path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["metrics"]["cross_validation"]["random"]["per_class"]["aligned"] = per_class
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    result = run_stance("export", "--model", path, "--output", tmp_path / "copy.skops")
+    assert result.returncode == 1
+    assert result.stderr.startswith("stance: error: cannot write the card of copy.skops: its metadata is malformed")
+    assert "unexpected" not in result.stderr and len(result.stderr.splitlines()) == 1
