@@ -169,6 +169,17 @@ def test_analyze_a_supportive_statement_that_reports_objections(capsys):
     assert "led our delegation throughout the talks (see A/78/PV.12 and document A/C.2/78/L.5)." in words
 
 
+def test_analyze_a_document_of_reported_speech_alone_says_whose_overall_stance_it_is(tmp_path, capsys):
+    document = tmp_path / "report.txt"
+    document.write_text("The minister said the government would back the treaty. "
+                        "Critics said the plan was reckless.\n")
+    assert main(["analyze", str(document), "--target", "the treaty"]) == 0
+    out = capsys.readouterr().out
+    assert "author's stance: none" in out
+    # Not "(the author's)": the author has no sentence of their own.
+    assert "overall stance: neutral (the author only reports others' words)" in out
+
+
 def test_analyze_and_predict_share_column_names_and_precision(tmp_path, capsys):
     document = EXAMPLES / "meeting_record.txt"
     assert main(["analyze", str(document), "--output-format", "csv"]) == 0

@@ -132,7 +132,10 @@ def summary_lines(summary):
         )
     else:
         lines.append("reported speakers' stance: none (no reported speech)")
-    lines.append(f"overall stance: {summary['stance']} (the author's)")
+    if author["sentences"]:
+        lines.append(f"overall stance: {summary['stance']} (the author's)")
+    else:  # a report of others' words: the author takes no side of their own
+        lines.append(f"overall stance: {summary['stance']} (the author only reports others' words)")
     return lines
 
 
