@@ -13,6 +13,9 @@ from ._text import MAX_TEXT_CHARS, is_missing
 
 __all__ = ["check_count", "label_frame", "label_frames", "stance_columns"]
 
+#: The flag of a row whose target has no word to read ("***", "the").
+WORDLESS_TARGET = "target without words"
+
 
 def check_count(name, value):
     """Raise ValueError unless ``value`` is a whole number (not a bool) of at least 1."""
@@ -87,6 +90,7 @@ def stance_columns(model, values, targets):
         from ._targets import Target
 
         targets = [t if t is None or isinstance(t, (str, Target)) or is_missing(t) else str(t) for t in targets]
+    flags = _target_flags(model, flags, targets)
     proba = model._proba(*as_lists(texts, targets))
     labels = most_probable(proba, np.array(model.labels, dtype=object))
     gone = np.array(missing, dtype=bool)
@@ -94,6 +98,30 @@ def stance_columns(model, values, targets):
     labels[gone] = None
     names = ["stance_label", *(f"stance_p_{label}" for label in model.labels), "stance_flag"]
     return dict(zip(names, [labels, *proba.T, flags]))
+
+
+def _target_flags(model, flags, targets):
+    # A row whose target has no word to read is labelled as with no target:
+    # the flag says so. Each distinct target is looked at once.
+    from ._targets import wordless
+
+    if targets is None:
+        return flags
+    profiles = model.profiles
+    if isinstance(targets, str) or not hasattr(targets, "__len__"):
+        return [_joined(flag, WORDLESS_TARGET) for flag in flags] if wordless(targets, profiles) else flags
+    seen = {}
+    marked = []
+    for flag, target in zip(flags, targets):
+        key = target if isinstance(target, str) else id(target)
+        if key not in seen:
+            seen[key] = wordless(target, profiles)
+        marked.append(_joined(flag, WORDLESS_TARGET) if seen[key] else flag)
+    return marked
+
+
+def _joined(flag, more):
+    return f"{flag}; {more}" if flag else more
 
 
 def _columns_of(model, values_and_targets):

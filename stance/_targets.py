@@ -27,6 +27,7 @@ __all__ = [
     "target_key",
     "reversed_target",
     "signed_terms",
+    "wordless",
     "load_profiles",
     "stem",
 ]
@@ -348,6 +349,31 @@ def signed_terms(target):
         if words:
             unique[words] = (words, sign, role)
     return list(unique.values())
+
+
+def wordless(target, profiles=None):
+    """Whether ``target`` is given but has no word to read, so that it counts as no target.
+
+    A target of punctuation or function words alone ("***", "the") names
+    nothing a sentence could mention: the label is the text's attitude, as
+    with no target. None, a missing value and a blank string are no target,
+    not wordless.
+
+    Examples
+    --------
+    >>> wordless("***"), wordless("the"), wordless("the treaty"), wordless("  "), wordless(None)
+    (True, True, False, False, False)
+    """
+    if target is None or (isinstance(target, str) and not target.strip()):
+        return False
+    if not isinstance(target, (str, Target)):
+        from ._text import is_missing
+
+        if is_missing(target):
+            return False
+        target = str(target)
+    resolved = as_target(target, profiles)
+    return resolved is None or not signed_terms(resolved)
 
 
 def load_profiles(source=None):

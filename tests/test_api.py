@@ -158,6 +158,18 @@ def test_label_frame_keeps_every_row_and_never_overwrites():
     assert np.isnan(out.loc[2, "stance_p_aligned"])
 
 
+def test_label_frame_flags_a_target_without_words_and_labels_it_as_no_target():
+    model = stance.load_model()
+    frame = pd.DataFrame({"text": ["We back the plan."] * 4, "target": ["***", "...", stance.Target("the"), "the plan"]})
+    out = model.label_frame(frame, target_column="target")
+    assert out["stance_flag"].tolist() == ["target without words"] * 3 + [""]
+    untargeted = model.predict_proba(["We back the plan."]).to_numpy()[0]
+    assert np.allclose(out.loc[1, ["stance_p_aligned", "stance_p_neutral", "stance_p_opposed"]].to_numpy(float),
+                       untargeted)
+    one = model.label_frame(frame[["text"]], target="***")
+    assert one["stance_flag"].tolist() == ["target without words"] * 4
+
+
 def test_label_frames_streams_in_order_with_any_number_of_jobs():
     corpus = stance.load_corpus().head(300)
     chunks = [corpus.iloc[i : i + 40] for i in range(0, 300, 40)]

@@ -298,6 +298,15 @@ CASES = [
         None,
         flags(["", "blank text", "blank text", ""]),
     ),
+    (
+        "targets without words",
+        write("in.csv", "text,target\nWe back it.,***\nWe back it.,the\n,the\nWe back it.,the plan\nWe back it.,\n"),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        flags(["target without words", "target without words", "blank text; target without words", "", ""]),
+    ),
     # An empty input is no rows: predict writes the header it knows (none for a CSV without one).
     ("empty file", write("in.csv", ""), ["predict", "-i", "{}"], None, 0, None, lambda stdout: stdout == ""),
     ("empty file to evaluate", write("in.csv", ""), ["evaluate", "-d", "{}"], None, 1, "is empty", None),
