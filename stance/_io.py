@@ -551,6 +551,13 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS, empty=False):
         fmt = detect_format(path, fmt, default="text" if str(path) == _STDIO else None)
         if not explicit and fmt in ("tsv", "text") and _starts_with_semeval_header(source.head):
             fmt = "semeval"
+        elif not explicit and fmt == "text" and str(path) == _STDIO and _starts_with_table_header(source.head):
+            import warnings
+
+            warnings.warn(
+                "standard input is read as plain text, one sentence a line, but its first line looks like "
+                "the header of a table with a 'text' column; give --format csv (or tsv) to read it as one"
+            )
         if not source.head:
             if not empty or fmt == "parquet":
                 raise DataError(f"{name} is empty")
@@ -601,6 +608,15 @@ def _first_bad_line(source):
 def _starts_with_semeval_header(head):
     first = head.split(b"\n", 1)[0]
     return first.lstrip(b"\xef\xbb\xbf").rstrip(b"\r\n").split(b"\t") == [h.encode() for h in SEMEVAL_HEADER]
+
+
+def _starts_with_table_header(head):
+    # "text,target" or "id<TAB>text": a delimited first line with a field named text.
+    first = head.split(b"\n", 1)[0].lstrip(b"\xef\xbb\xbf").rstrip(b"\r").decode("utf-8", "replace")
+    return any(
+        len(fields) > 1 and "text" in (field.strip().strip('"').lower() for field in fields)
+        for fields in (first.split(","), first.split("\t"))
+    )
 
 
 #: Formats whose readers read the input twice or out of order: a pipe is copied first.

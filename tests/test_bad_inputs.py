@@ -299,6 +299,24 @@ CASES = [
         flags(["", "blank text", "blank text", ""]),
     ),
     (
+        "a table on standard input, read as text",
+        None,
+        ["predict"],
+        "text,target\nWe back it.,the plan\n",
+        0,
+        "its first line looks like the header of a table with a 'text' column; give --format csv",
+        rows_out(2),  # every line still comes out, the header line too
+    ),
+    (
+        "a table on standard input, with --format",
+        None,
+        ["predict", "--format", "csv"],
+        "text,target\nWe back it.,the plan\n",
+        0,
+        None,
+        flags([""]),
+    ),
+    (
         "targets without words",
         write("in.csv", "text,target\nWe back it.,***\nWe back it.,the\n,the\nWe back it.,the plan\nWe back it.,\n"),
         ["predict", "-i", "{}"],
