@@ -755,9 +755,17 @@ def parquet_type(arrow_type):
 
     if pa.types.is_integer(arrow_type):
         return pd.api.types.pandas_dtype(str(arrow_type).capitalize().replace("Uint", "UInt"))
-    if pa.types.is_floating(arrow_type) or pa.types.is_nested(arrow_type):
+    if pa.types.is_floating(arrow_type) or pa.types.is_nested(arrow_type) or _is_nano_time(arrow_type):
         return pd.ArrowDtype(arrow_type)
     return None
+
+
+def _is_nano_time(arrow_type):
+    # A time of day in nanoseconds: no Python time holds it (pandas refused
+    # the whole file), so it stays an Arrow value, written as Arrow's text.
+    import pyarrow as pa
+
+    return pa.types.is_time64(arrow_type) and arrow_type.unit == "ns"
 
 
 def _read_parquet(source, chunk_rows):
@@ -1018,6 +1026,8 @@ def _arrow_values(column):
     import pyarrow as pa
 
     values = pa.array(column)
+    if _is_nano_time(values.type):
+        return values.cast(pa.string()).to_pylist()
     if not _has_narrow_floats(values.type):
         return values.to_pylist()
     return [_narrowed(value, values.type) for value in values.to_pylist()]
@@ -1110,6 +1120,8 @@ def _csv_cells(frame):
             values = np.array(
                 [None if v is None else _bytes_text(v) for v in _arrow_values(column)], dtype=object
             )
+        elif _is_arrow(column) and _is_nano_time(column.dtype.pyarrow_dtype):
+            values = np.array(_arrow_values(column), dtype=object)
         elif _is_arrow(column) and column.dtype.kind == "f":
             # Through numpy floats of the same width: they are written as
             # numpy float columns are (a float32 0.1 as "0.1").

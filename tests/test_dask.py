@@ -354,6 +354,7 @@ def many_types(path):
         "uint64": pa.array([2**64 - 1, None, 0], pa.uint64()),
         "date": pa.array([datetime.date(2020, 1, 2), None, datetime.date(1999, 12, 31)]),
         "time": pa.array([datetime.time(12, 30), None, datetime.time(0, 0, 1)]),
+        "nano_time": pa.array([1, None, 45_296_123_456_789], pa.time64("ns")),
         "utc": pa.array([datetime.datetime(2020, 1, 1, 12), None, None], pa.timestamp("ms", tz="UTC")),
         "duration": pa.array([datetime.timedelta(seconds=5), None, None], pa.duration("s")),
         "bytes": pa.array([b"ab", None, b"\xff\x00"]),

@@ -406,6 +406,26 @@ def test_parquet_nan_and_null_stay_apart(tmp_path, fmt, chunk_rows):
         assert [line[:-1] for line in lines] == NAN_AND_NULL_JSONL
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 3])
+def test_parquet_times_of_day_in_nanoseconds_are_read_and_written_exactly(tmp_path, chunk_rows):
+    # pandas has no time of day finer than a microsecond: such a column made
+    # the whole file unreadable ("Value 1 has non-zero nanoseconds").
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "times.parquet"
+    nanoseconds = [1, None, 45_296_123_456_789]  # 12:34:56.123456789
+    pq.write_table(pa.table({"text": ["a", "b", "c"], "t": pa.array(nanoseconds, pa.time64("ns"))}), source)
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"out.{fmt}"
+        write_table(read_table(source, chunk_rows=chunk_rows), out, fmt)
+        lines = out.read_text().splitlines()
+        if fmt == "csv":
+            assert lines == ["text,t", "a,00:00:00.000000001", "b,", "c,12:34:56.123456789"]
+        else:
+            assert [json.loads(line)["t"] for line in lines] == ["00:00:00.000000001", None, "12:34:56.123456789"]
+
+
 @pytest.mark.parametrize("options", [[], ["--chunk-rows", "1"], ["--chunk-rows", "1", "--jobs", "2"]])
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_predict_keeps_parquet_nan_apart_from_null(tmp_path, fmt, options):
