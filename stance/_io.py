@@ -556,7 +556,8 @@ def read_table(path, fmt=None, chunk_rows=DEFAULT_CHUNK_ROWS, empty=False):
 
             warnings.warn(
                 "standard input is read as plain text, one sentence a line, but its first line looks like "
-                "the header of a table with a 'text' column; give --format csv (or tsv) to read it as one"
+                "the header of a table with a 'text' column; give --format csv (or tsv) to read it as one",
+                stacklevel=2,
             )
         if not source.head:
             if not empty or fmt == "parquet":

@@ -183,7 +183,7 @@ def main(argv=None):
         if signum is None:
             print("stance: interrupted", file=sys.stderr)
             return ExitStatus.INTERRUPTED
-        print(f"stance: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        print(f"stance: stopped by {_signal_name(signum)}", file=sys.stderr)
         return 128 + signum
     except BrokenPipeError:
         # The reader went away (``stance predict ... | head``): not an error.
@@ -244,23 +244,32 @@ def _interrupt(signum, frame):
 
 #: The signal (SIGTERM, SIGHUP) that is ending the command, if any.
 _stopped_by = None
-#: Signals whose default is to end the process: each runs the clean-up first.
-_ENDING_SIGNALS = tuple(
+#: Signals that end the command in a way of their own, or not at all: Ctrl-C
+#: (its own handler), a closed pipe (Python ignores SIGPIPE, so that writing
+#: raises BrokenPipeError), the uncatchable ones, those whose default is to be
+#: ignored or to stop, and the signals of a crash of this process itself
+#: (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS): a Python handler would
+#: return to the faulting instruction.
+_NOT_ENDING = frozenset(
     getattr(signal, name)
     for name in (
-        "SIGTERM",
-        "SIGHUP",
-        "SIGQUIT",
-        "SIGALRM",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGUSR1",
-        "SIGUSR2",
-        "SIGVTALRM",
-        "SIGPROF",
+        "SIGINT", "SIGPIPE", "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH", "SIGINFO",
+        "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGSYS",
     )
     if hasattr(signal, name)
 )
+#: Every other signal ends the process by default (SIGTERM, SIGHUP, SIGQUIT,
+#: SIGUSR1, SIGPWR, SIGABRT sent by kill, the real-time signals...): each runs
+#: the clean-up first.
+_ENDING_SIGNALS = tuple(sorted(set(signal.valid_signals()) - _NOT_ENDING))
+
+
+def _signal_name(signum):
+    """``SIGTERM``; a real-time signal, which has no name of its own, as ``SIGRTMIN+3``."""
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"SIGRTMIN+{signum - signal.SIGRTMIN}"
 
 
 def _terminate(signum, frame):
@@ -286,8 +295,9 @@ def run():
 
     SIGPIPE keeps Python's handling (a BrokenPipeError, a clean end), and
     SIGTERM, SIGHUP and the other signals that end a process by default
-    (SIGQUIT, SIGALRM, SIGXCPU, SIGUSR1...) raise :class:`Terminated`: every
-    way the command ends but SIGKILL runs its clean-up (workers stopped,
+    (SIGQUIT, SIGALRM, SIGXCPU, SIGUSR1, SIGPWR, the real-time signals...)
+    raise :class:`Terminated`: every way the command ends but SIGKILL and a
+    crash of the process itself runs its clean-up (workers stopped,
     temporary files removed), and it exits with 128 + the signal's number.
     """
     sys.unraisablehook = _quiet_lost_signals
