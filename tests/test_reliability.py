@@ -410,6 +410,26 @@ def test_closed_standard_error_does_not_pollute_standard_output(tmp_path):
     assert result.returncode == 1 and result.stdout == ""
 
 
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_a_closed_or_full_standard_error_changes_no_output_and_no_exit_status(tmp_path, stderr):
+    # A warning (--jobs above the cores) or a report on standard error that
+    # could not be written made the command fail: rc 1 and no rows, or a
+    # usage error exiting 1.
+    def run(*args, **kwargs):
+        if stderr == "closed":
+            return run_stance(*args, preexec_fn=lambda: os.close(2), **kwargs)
+        with open("/dev/full", "w") as full:
+            return run_stance(*args, stderr=full, **kwargs)
+
+    source = tmp_path / "in.csv"
+    source.write_text("text\nWe back it.\nWe reject it.\n")
+    result = run("predict", "-i", source, "--jobs", "64")  # warns that --jobs is capped
+    assert result.returncode == 0
+    assert pd.read_csv(pd.io.common.StringIO(result.stdout))["stance_label"].tolist() == ["aligned", "opposed"]
+    assert run("no-such-command").returncode == 2
+    assert run("predict", "-i", tmp_path / "missing.csv").returncode == 1
+
+
 def test_dev_stdin_from_a_pipe_loses_no_line():
     lines = [f"line {i}" for i in range(5000)]
     result = run_stance("predict", "-i", "/dev/stdin", "--format", "text", input="\n".join(lines) + "\n")

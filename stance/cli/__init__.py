@@ -18,6 +18,7 @@ its worker processes end with it and its temporary files are removed.
 import argparse
 import enum
 import errno
+import io
 import os
 import signal
 import sys
@@ -132,6 +133,46 @@ def _silence_stdout():
         pass
 
 
+class _Forgiving:
+    """Standard error that loses what it cannot write rather than fail the command.
+
+    Messages are for people: on a full or closed standard error (``2>/dev/full``,
+    ``2>&-``) the output the command was asked for, and its exit status, must
+    not depend on them.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _forgive_stderr():
+    if sys.stderr is None:
+        # Started with standard error closed: the null device takes its
+        # descriptor (which workers inherit), so that no file opened later
+        # gets it, and messages go nowhere, not into an output.
+        try:
+            sys.stderr = open(os.devnull, "w")  # open for the life of the process
+        except OSError:  # no descriptor left: a closed stream, whose writes fail and are forgiven
+            sys.stderr = io.StringIO()
+            sys.stderr.close()
+    sys.stderr = _Forgiving(sys.stderr)
+
+
 def _writes_to_stdout(args):
     if args.command in ("train", "export"):
         return False  # they write files; what they print is a report
@@ -142,8 +183,6 @@ def main(argv=None):
     """Run the command line; return the exit status (an :class:`ExitStatus`, or 128 + a signal)."""
     import warnings
 
-    if sys.stderr is None:  # started with stderr closed: messages go nowhere, not into stdout
-        sys.stderr = open(os.devnull, "w")
     # --help and --version print to standard output and end: a full disk
     # there is a failure, not a silent success.
     try:
@@ -301,6 +340,7 @@ def run():
     temporary files removed), and it exits with 128 + the signal's number.
     """
     sys.unraisablehook = _quiet_lost_signals
+    _forgive_stderr()
     signal.signal(signal.SIGINT, _interrupt)
     for ending in _ENDING_SIGNALS:
         signal.signal(ending, _terminate)
