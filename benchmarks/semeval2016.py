@@ -92,10 +92,13 @@ class PlainPerTarget:
         return out
 
 
+#: IBM ArgQ's labels are numbers, which are never taken as labels without a map.
+LABEL_MAP = {"1": "aligned", "-1": "opposed"}
+
+
 def load(folder, split):
     frame = pd.concat(read_table(folder / f"{split}.csv"), ignore_index=True)
-    # IBM ArgQ's labels are numbers, which are never taken as labels without a map.
-    data, _ = prepare_training_data(frame, label_map={"1": "aligned", "-1": "opposed"}, min_examples=1)
+    data, _ = prepare_training_data(frame, label_map=LABEL_MAP, min_examples=1)
     return data
 
 

@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 # The data sets and readers of the public-benchmark script, reused as they are.
-from semeval2016 import DATASETS, load  # noqa: E402
+from semeval2016 import DATASETS, LABEL_MAP, load  # noqa: E402
 
 import stance  # noqa: E402
 from stance._evaluation import evaluation_report  # noqa: E402
@@ -155,7 +155,11 @@ def benchmark_report(data_dir):
             # Streamed from the training file itself, with no rows held
             # out: the test file is the held-out set here.
             streamed, _, _ = train_streaming(
-                path / "train.csv", estimator=make_estimator(name, streaming=True), holdout_rows=0, compare_rows=0
+                path / "train.csv",
+                estimator=make_estimator(name, streaming=True),
+                holdout_rows=0,
+                compare_rows=0,
+                label_map=LABEL_MAP,
             )
             streaming_seconds = time.perf_counter() - started
             started = time.perf_counter()
