@@ -23,6 +23,7 @@ file naming any other type is refused.
 import hashlib
 import io
 import json
+import os
 import platform
 import warnings
 from datetime import datetime, timezone
@@ -150,8 +151,18 @@ def check_model_path(path):
 
 
 def check_model_files(path):
-    """Raise :class:`ModelError` unless each file of a model at ``path`` is a regular file or not there yet."""
+    """Raise :class:`ModelError` unless each file of a model at ``path`` is a regular file or not there yet.
+
+    A symbolic link is refused: writing through it would replace one file
+    of the model it points to and leave that model's other files (its
+    checksums) behind, so that it no longer loads.
+    """
     for sibling in sibling_paths(path):
+        if sibling.is_symlink():
+            raise ModelError(
+                f"{sibling} is a symbolic link (to {os.readlink(sibling)}); a model is written as a set of "
+                f"files, so give the path of the model itself, or remove the link"
+            )
         check_output_path(sibling, error=ModelError, special=False)
 
 

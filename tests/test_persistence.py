@@ -440,6 +440,20 @@ def test_a_full_disk_while_saving_leaves_the_old_model_whole(
         assert stance.load_model(path, trusted=True).metadata["name"] == "model"
 
 
+@pytest.mark.parametrize("linked", ["model", "metadata"])
+def test_a_model_is_never_written_through_a_symbolic_link(saved, other_estimator, linked):
+    # Writing through link.joblib -> model.joblib replaced the model file's
+    # bytes but not model.json's checksum: the old model no longer loaded.
+    link = saved.parent / "link.joblib"
+    target = saved if linked == "model" else saved.with_suffix(".json")
+    (link if linked == "model" else link.with_suffix(".json")).symlink_to(target.name)
+    before = model_files(saved)
+    with pytest.raises(stance.ModelError, match="is a symbolic link"):
+        save_model(other_estimator, link, {"name": "new"}, overwrite=True)
+    assert model_files(saved) == before
+    assert stance.load_model(saved, trusted=True).metadata["name"] == "model"
+
+
 def test_an_interrupt_while_replacing_leaves_the_old_model_whole(saved, other_estimator, monkeypatch):
     import os
 
