@@ -1,6 +1,6 @@
 """The inputs estimators accept: texts, with or without their targets."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -96,10 +96,13 @@ def as_lists(texts, target=None):
     """
     from ._targets import Target
 
+    original = texts
     if isinstance(texts, str):
         texts = [texts]
     elif type(texts).__name__ == "DataFrame":
         raise TypeError("texts is a DataFrame; pass one column (df['text']) or use StanceModel.label_frame")
+    elif isinstance(texts, Mapping):  # iterating would label its keys
+        raise TypeError("texts is a mapping; pass its values (list(texts.values())) or a pandas Series")
     elif isinstance(texts, Iterable):
         texts = list(texts)
     else:
@@ -113,6 +116,8 @@ def as_lists(texts, target=None):
             f"(one per text), not {type(target).__name__}: {target!r:.40}"
         )
     else:
+        if type(target).__name__ == "Series" and type(original).__name__ == "Series":
+            target = _by_index(target, original.index)
         targets = list(target)
         if len(targets) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(targets)} targets")
@@ -124,6 +129,16 @@ def as_lists(texts, target=None):
                     f"target at position {position} is {type(item).__name__}; a target is a string or a stance.Target"
                 )
     return texts, targets
+
+
+def _by_index(target, index):
+    # Two Series go together by their index, as pandas' own operations do:
+    # the same labels in another order are put in order, other labels refused.
+    if target.index.equals(index):
+        return target
+    if not (target.index.is_unique and index.is_unique and set(target.index) == set(index)):
+        raise ValueError("target is a Series whose index is not the index of texts")
+    return target.reindex(index)
 
 
 class RawTextTags:

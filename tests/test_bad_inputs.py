@@ -968,6 +968,22 @@ def test_predict_proba_keeps_the_index_of_a_series():
     assert table["p"].idxmax() == 3
 
 
+def test_a_series_of_targets_goes_with_the_texts_by_index():
+    # It went by position: the target of index 4 was given to index 3.
+    texts = pd.Series(["We strongly support the Paris Agreement.", "We back the plan."], index=[3, 4])
+    by_index = pd.Series(["a plan", "the Paris Agreement"], index=[4, 3])
+    expected = stance.predict_proba(texts, target=["the Paris Agreement", "a plan"])
+    pd.testing.assert_frame_equal(stance.predict_proba(texts, target=by_index), expected)
+    assert stance.predict(texts, target=by_index) == stance.predict(texts, target=["the Paris Agreement", "a plan"])
+    with pytest.raises(ValueError, match="not the index of texts"):
+        stance.predict(texts, target=pd.Series(["a", "b"], index=[3, 5]))
+
+
+def test_a_mapping_of_texts_is_refused_not_labelled_by_its_keys():
+    with pytest.raises(TypeError, match="texts is a mapping"):
+        stance.predict({"first": "We back the plan."})
+
+
 def test_info_shows_what_it_can_of_oddly_shaped_metadata(tmp_path):
     odd = {
         "cross_validation": {
