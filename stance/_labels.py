@@ -165,13 +165,21 @@ def suggest_label_map(values, label_map=None):
     '-1=opposed,0=neutral,1=aligned'
     >>> suggest_label_map(["0", "1", "2"], {"2": "aligned"})
     '2=aligned,0=neutral,1=opposed'
+    >>> suggest_label_map(["1", "aligned", "opposed", "neutral"])  # a label keeps its meaning
+    '1=aligned,aligned=aligned,opposed=opposed,neutral=neutral'
     """
     label_map = {str(k): v for k, v in (label_map or {}).items()}
-    taken = set(label_map.values())
     chosen = dict(label_map)
     known_keys = {k.strip().lower() for k in label_map}
     rest = [str(v) for v in values if _key(v) not in known_keys]
     rest = list(dict.fromkeys(rest))
+    taken = set(label_map.values())
+    # A label or a known alias means what it says, whatever else the data
+    # holds (it takes no label away from the others: "1" beside "aligned"
+    # is still most likely aligned).
+    for value in rest:
+        if _key(value) in LABEL_ALIASES:
+            chosen[value] = LABEL_ALIASES[_key(value)]
     candidates = {value: _candidates(_key(value)) for value in rest}
     progress = True
     while progress:  # first the values that can mean only one free label, then the others

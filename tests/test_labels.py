@@ -83,3 +83,14 @@ def test_other_schemes_are_mapped_out_loud():
 def test_every_unknown_label_is_listed_at_once():
     with pytest.raises(DataError, match=r"'S' \(1 rows\), 'O' \(1 rows\), 'N' \(1 rows\)"):
         resolve_labels(["S", "O", "N"])
+
+
+def test_a_suggested_map_never_turns_a_label_into_another():
+    # Data that is ours but for one stray "1": the suggestion mapped
+    # aligned=neutral, and pasting it collapsed every aligned row.
+    with pytest.raises(DataError) as error:
+        resolve_labels(["aligned", "opposed", "neutral", "1", "aligned"])
+    suggestion = str(error.value).split("--label-map '")[-1].split("'")[0]
+    assert parse_label_map(suggestion) == {
+        "1": "aligned", "aligned": "aligned", "opposed": "opposed", "neutral": "neutral"
+    }
