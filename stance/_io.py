@@ -28,6 +28,8 @@ __all__ = [
     "check_writable",
     "check_interrupted",
     "input_names",
+    "as_input_names",
+    "read_head",
     "INPUT_NAMES",
 ]
 
@@ -110,7 +112,7 @@ def read_head(stream):
     return head
 
 
-def _as_input_names(frame):
+def as_input_names(frame):
     """``frame`` with its first columns named as in the input (:data:`INPUT_NAMES`), if they were renamed."""
     names = frame.attrs.get(INPUT_NAMES)
     if not names:
@@ -1270,7 +1272,7 @@ def _write_frames(frames, stream, fmt, safe_csv=False):
     rows = 0
     for index, frame in enumerate(frames):
         check_interrupted()
-        frame = _as_input_names(frame)
+        frame = as_input_names(frame)
         if fmt == "jsonl" and frame.columns.has_duplicates:
             repeated = ", ".join(
                 repr(str(name)) for name in frame.columns[frame.columns.duplicated()].unique()

@@ -67,6 +67,24 @@ def test_quit_and_resume_where_left_off(todo, capsys, monkeypatch):
     assert "nothing left to label" in capsys.readouterr().err
 
 
+def test_saving_keeps_permissions_links_and_column_names(tmp_path, capsys, monkeypatch):
+    # annotate had a writer of its own: 0600 became 0644, a symbolic link
+    # became a file (the file it pointed to never saw the answers), and a
+    # repeated or blank column name came back as "note.1" or "Unnamed: 4".
+    path = tmp_path / "answers.csv"
+    path.write_text("text,note,note,\nWe back it.,a,b,c\nWe reject it.,d,e,f\n")
+    path.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(path.name)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a o"))
+    assert main(["annotate", str(link)]) == 0
+    assert link.is_symlink() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert path.read_text().splitlines() == [
+        "text,note,note,,label,annotation", "We back it.,a,b,c,aligned,", "We reject it.,d,e,f,opposed,"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.csv", "link.csv"]
+
+
 def test_render_shows_progress_target_text_and_keys():
     annotator = Annotator(pd.DataFrame({"text": ["word " * 40], "target": ["x"], "model_label": ["neutral"]}))
     screen = annotator.render(width=40)

@@ -125,18 +125,20 @@ class Annotator:
         return not self.done
 
     def save(self):
-        """Write the rows to ``path`` atomically: a temporary file, flushed, then renamed over it."""
+        """Write the rows to ``path`` atomically, as every output is written (see :func:`atomic_write`).
+
+        The file keeps its permissions and owner, a symbolic link stays one,
+        and the columns keep the names they had (repeated or blank ones too).
+        """
         if self.path is None:
             return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        from .._files import atomic_write
+        from .._io import as_input_names
+
         try:
-            with open(temporary, "w", encoding="utf-8", newline="") as stream:
-                self.frame.to_csv(stream, index=False, lineterminator="\r\n")
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.path)
+            with atomic_write(self.path, "w", encoding="utf-8", newline="") as stream:
+                as_input_names(self.frame).to_csv(stream, index=False, lineterminator="\r\n")
         except OSError as error:
-            temporary.unlink(missing_ok=True)
             raise DataError(f"cannot save {self.path}: {error.strerror or error}") from None
 
     def render(self, width=80):
@@ -227,10 +229,16 @@ def main(args):
         )
     if path.suffix.lower() not in (".csv", ".txt"):
         raise UsageError(f"annotate reads and writes CSV files, not {path.suffix or 'files without a suffix'}")
+    from .._io import INPUT_NAMES, input_names, read_head
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with open(path, "rb") as stream:  # the header as written: pandas renames repeated and blank names
+            names = input_names(read_head(stream), frame.columns)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise DataError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
+    if names:
+        frame.attrs[INPUT_NAMES] = names
     annotator = Annotator(frame, path, args.text_column, args.label_column, args.revisit_skipped)
     if annotator.done:
         labelled, total = annotator.counts()
