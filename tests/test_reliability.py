@@ -292,7 +292,7 @@ def start_labelling(big_csv, out, *extra, stdout=subprocess.DEVNULL):
 
 # SIGPWR, SIGABRT sent by kill and the real-time signals left .part files and printed nothing.
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGQUIT", "SIGXCPU", "SIGPWR", "SIGABRT",
-                                  "SIGRTMIN+3"])
+                                  "SIGSYS", "SIGRTMIN+3"])
 def test_sigterm_and_sighup_stop_workers_and_remove_temporary_files(tmp_path, big_csv, name):
     number = signal.SIGRTMIN + 3 if name == "SIGRTMIN+3" else getattr(signal, name)
     out = tmp_path / "labelled.csv"

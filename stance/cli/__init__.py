@@ -287,19 +287,19 @@ _stopped_by = None
 #: (its own handler), a closed pipe (Python ignores SIGPIPE, so that writing
 #: raises BrokenPipeError), the uncatchable ones, those whose default is to be
 #: ignored or to stop, and the signals of a crash of this process itself
-#: (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS): a Python handler would
-#: return to the faulting instruction.
+#: (SIGSEGV, SIGBUS, SIGILL, SIGFPE): a Python handler would return to the
+#: faulting instruction, for ever.
 _NOT_ENDING = frozenset(
     getattr(signal, name)
     for name in (
         "SIGINT", "SIGPIPE", "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH", "SIGINFO",
-        "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGTRAP", "SIGSYS",
+        "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE",
     )
     if hasattr(signal, name)
 )
 #: Every other signal ends the process by default (SIGTERM, SIGHUP, SIGQUIT,
-#: SIGUSR1, SIGPWR, SIGABRT sent by kill, the real-time signals...): each runs
-#: the clean-up first.
+#: SIGUSR1, SIGPWR, SIGABRT, SIGSYS or SIGTRAP sent by kill, the real-time
+#: signals...): each runs the clean-up first.
 _ENDING_SIGNALS = tuple(sorted(set(signal.valid_signals()) - _NOT_ENDING))
 
 
