@@ -158,12 +158,12 @@ def check_model_files(path):
     checksums) behind, so that it no longer loads.
     """
     for sibling in sibling_paths(path):
+        check_output_path(sibling, error=ModelError, special=False)
         if sibling.is_symlink():
             raise ModelError(
                 f"{sibling} is a symbolic link (to {os.readlink(sibling)}); a model is written as a set of "
                 f"files, so give the path of the model itself, or remove the link"
             )
-        check_output_path(sibling, error=ModelError, special=False)
 
 
 def check_model_name(path):
