@@ -173,6 +173,7 @@ class Featuriser:
         self._resolved = {}
         self._key_indexes = {}  # name of a sorted key array -> its _KeyIndex, built on first use
         self._target_topics = {}  # the words of a target's terms -> its unit topic vector
+        self._reversal = None  # boolean tables of the reversing and linking words' token numbers
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -253,6 +254,8 @@ class Featuriser:
         numbers, rows = _numbers(lines, table.get, grow=table)
         arrays = {"layout_version": np.array(LAYOUT_VERSION)}
         arrays.update(_token_arrays(table, lexicon or {}, low, high))
+        # Featurisers fitted before this rule existed lack the setting, and keep labelling as they did.
+        settings["named_reversals"] = True
         arrays["settings"] = np.frombuffer(json.dumps(settings).encode("utf-8"), dtype=np.uint8)
         probe = cls._partial(arrays, len(texts))
         n = len(texts)
@@ -338,9 +341,11 @@ class Featuriser:
         (the target reverses another, as "ending X"; or, with the features
         that relate text and target, the text mentions an opponent named in
         the target's profile and nothing on the target's side, as "Moscow"
-        for "sanctions against Russia"), so that the attitude the text shows
-        is the opposite stance toward the target; 0 for a text with no
-        target.
+        for "sanctions against Russia"; or the text names the undoing of
+        what it mentions, as "ending the death penalty" or "the lifting of
+        sanctions", see :meth:`_named_reversals`), so that the attitude the
+        text shows is the opposite stance toward the target; 0 for a text
+        with no target.
         """
         texts = [text[:MAX_TEXT_CHARS] for text in texts]
         n = len(texts)
@@ -355,7 +360,55 @@ class Featuriser:
         if mentions is not None:
             parts.append(self._relevance_block(parts[0], resolved, n, mentions))
         features = tuple(np.concatenate(arrays) for arrays in zip(*parts))
-        return (features, _sides(resolved, mentions, n)) if sides else features
+        if not sides:
+            return features
+        reversed_rows = self._named_reversals(marks, mentions, n) if mentions is not None else None
+        return features, _sides(resolved, mentions, n, reversed_rows)
+
+    def _named_reversals(self, marks, mentions, n):
+        """Return, per row, whether a mention on the target's side follows a word that reverses it.
+
+        "ending the death penalty", "the lifting of sanctions", "an end to
+        the blockade": the text speaks of undoing what it names, so the
+        attitude it shows toward that is the opposite stance toward the
+        target. The word may come before the mention's function words (at
+        most three: "the", "of", "to"...). Only in featurisers fitted with
+        the rule (``named_reversals`` in their settings): an older model's
+        head learnt without it, and labels as it did.
+        """
+        m_rows, m_starts, _, m_sides, _ = mentions
+        found = np.zeros(n, dtype=bool)
+        on_side = m_sides > 0
+        if not self.settings.get("named_reversals", False) or not on_side.any():
+            return found
+        tables = self._reversal_tables()
+        numbers, token_rows = marks.numbers, marks.rows
+        rows, position = m_rows[on_side], m_starts[on_side] - 1
+        alive = np.ones(len(rows), dtype=bool)
+        for _ in range(1 + LINKING_WORDS_SKIPPED):
+            alive &= position >= 0
+            at = np.maximum(position, 0)
+            alive &= token_rows[at] == rows
+            token = numbers[at]
+            alive &= token >= 0
+            token = np.maximum(token, 0)
+            reverses = alive & tables[0][token]
+            found[rows[reverses]] = True
+            alive &= ~reverses & tables[1][token]
+            position = position - 1
+        return found
+
+    def _reversal_tables(self):
+        if self._reversal is None:
+            size = max(len(self._tokens), 1)
+            reversing, linking = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+            for words, table in ((REVERSING_WORDS, reversing), (LINKING_WORDS, linking)):
+                for word in words:
+                    number = self._token_number.get(word)
+                    if number is not None:
+                        table[number] = True
+            self._reversal = reversing, linking
+        return self._reversal
 
     def _resolve(self, targets):
         """Return each row's target resolved: a :class:`_Resolved` of the distinct targets and each row's.
@@ -870,6 +923,7 @@ def _check_arrays(arrays):
                 f"{name} is not a weight",
             )
         need(settings["target_features"] in ("words", "all", None), "target_features")
+        need(isinstance(settings.get("named_reversals", False), bool), "setting named_reversals is not true or false")
         chars = settings["char_ngram_range"]
         need(
             chars is None
@@ -1031,7 +1085,22 @@ def _topic_sums(rows, topics, weights, n, n_topics):
     return sums.astype(np.float64, copy=False).reshape(n, n_topics)  # (bincount of nothing gives ints)
 
 
-def _sides(resolved, mentions, n):
+#: Words that undo what follows them ("ending X", "the lifting of X").
+REVERSING_WORDS = frozenset(
+    """
+    end ending ended ends abolish abolishing abolished abolition lift lifting lifted scrap scrapping
+    scrapped repeal repealing repealed halt halting halted suspend suspending suspended suspension
+    withdraw withdrawing withdrawal leave leaving dismantle dismantling dismantled cancel cancelling
+    canceling cancelled cancellation reverse reversing reversal revoke revoking revocation rescind
+    rescinding stop stopping stopped
+    """.split()
+)
+#: Words that may stand between a reversing word and what it undoes.
+LINKING_WORDS = frozenset("the a an of to from on its their our this these all".split())
+LINKING_WORDS_SKIPPED = 3
+
+
+def _sides(resolved, mentions, n, reversed_rows=None):
     # See Featuriser.transform: the polarity of each row's target, turned
     # over where the row mentions a profile's opponent and nothing on the
     # target's side. (Words that a plain name restricts, "fracking" in "a ban
@@ -1045,6 +1114,8 @@ def _sides(resolved, mentions, n):
         against = np.zeros(n, dtype=bool)
         against[m_rows[m_roles == "opponent"]] = True
         sides[against & ~for_target] *= -1
+    if reversed_rows is not None:
+        sides[reversed_rows] *= -1
     return sides
 
 

@@ -175,6 +175,35 @@ def test_reversals_in_other_words_swap_the_sides(reversal):
     np.testing.assert_allclose(swapped, direct[:, ::-1])
 
 
+def test_a_sentence_that_names_the_undoing_of_its_target_takes_the_other_side():
+    # The reversal named in the sentence, not in the target: supporting "the
+    # repeal of the levy" is opposing the levy; toward "repealing the levy"
+    # the two reversals cancel out.
+    model = stance.load_model()
+    texts = ["We welcome the repeal of the plastic bag levy.",
+             "Scrapping the plastic bag levy would be a grave mistake.",
+             "Our party will campaign for an end to the plastic bag levy."]
+    assert model.predict(texts, target="the plastic bag levy") == ["opposed", "aligned", "opposed"]
+    assert model.predict(texts, target="repealing the plastic bag levy") == ["aligned", "opposed", "aligned"]
+
+
+def test_only_a_reversing_word_just_before_the_mention_turns_the_side():
+    from stance._featuriser import Featuriser
+
+    texts = ["We back an end to the levy.", "The levy must end.", "We back the levy.",
+             "We back the lifting of all of the levy.", "We back lifting it; the levy stays."]
+    featuriser = Featuriser.fit(texts, ["the levy"] * 5, relation_weight=1.0)
+    _, sides = featuriser.transform(texts, ["the levy"] * 5, sides=True)
+    # "of all of the" is four words between: too far; "lifting it" lifts something else.
+    assert sides.tolist() == [-1, 1, 1, 1, 1]
+    _, sides = featuriser.transform(["We back the lifting of the levy."], ["the levy"], sides=True)
+    assert sides.tolist() == [-1]
+    # A featuriser fitted before the rule (no such setting) labels as it did.
+    del featuriser.settings["named_reversals"]
+    _, sides = featuriser.transform(texts[:1], ["the levy"], sides=True)
+    assert sides.tolist() == [1]
+
+
 def test_a_reversal_of_a_reversal_is_the_target():
     texts = ["The death penalty is cruel and must go.", "Executions deter murder."]
     model = stance.load_model()
