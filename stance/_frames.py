@@ -80,9 +80,7 @@ def stance_columns(model, values, targets):
         flags = _string_flags(values)
     else:
         missing = [is_missing(value) for value in values]
-        texts = [
-            "" if gone else value if isinstance(value, str) else str(value) for value, gone in zip(values, missing)
-        ]
+        texts = [_as_text(value) if not gone else "" for value, gone in zip(values, missing)]
         flags = [_flag(value, gone) for value, gone in zip(values, missing)]
     if targets is not None and not isinstance(targets, str) and not all(type(t) is str for t in targets):
         # A table's target cells are names: a number or a list read from
@@ -159,6 +157,16 @@ def _attach(frame, columns):
     for name, column in columns.items():
         out[_unused_name(name, out.columns)] = column
     return out
+
+
+def _as_text(value):
+    # What a non-text cell is labelled as: its text as the output writes it
+    # (bytes as UTF-8, a byte that is not UTF-8 as \xNN), not Python's b'...'.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    return str(value)
 
 
 def _flag(value, missing):

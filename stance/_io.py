@@ -967,7 +967,9 @@ def _defuse(value):
 
 
 def _safe_cells(frame):
-    # By position: two columns may share a name.
+    # The header too: a column's name is a cell of the sheet. Cells by
+    # position, as two columns may share a name.
+    frame = frame.set_axis([_defuse(name) for name in frame.columns], axis=1)
     columns = [
         i
         for i in range(frame.shape[1])

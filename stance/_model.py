@@ -194,7 +194,8 @@ class StanceModel:
             The input columns, then ``stance_label``, ``stance_p_<label>`` for
             each label, and ``stance_flag``: empty, or why a row is special
             (``blank text``: labelled neutral; ``missing text``: not labelled;
-            ``non-text value``: labelled as its string form; ``truncated``:
+            ``non-text value``: labelled as its string form, bytes as their
+            UTF-8 text; ``truncated``:
             longer than 100,000 characters, labelled from its beginning;
             ``target without words``: a target such as ``"***"`` or ``"the"``
             names nothing to read, so the row is labelled as with no target;

@@ -170,6 +170,15 @@ def test_label_frame_flags_a_target_without_words_and_labels_it_as_no_target():
     assert one["stance_flag"].tolist() == ["target without words"] * 4
 
 
+def test_a_bytes_cell_is_labelled_as_its_utf8_text():
+    # It was labelled as Python's "b'...'" string.
+    model = stance.load_model()
+    out = model.label_frame(pd.DataFrame({"text": [b"We firmly back the treaty.", "We firmly back the treaty."]}),
+                            target="the treaty")
+    assert out["stance_p_aligned"].iloc[0] == out["stance_p_aligned"].iloc[1]
+    assert out["stance_flag"].tolist() == ["non-text value", ""]
+
+
 def test_label_frames_streams_in_order_with_any_number_of_jobs():
     corpus = stance.load_corpus().head(300)
     chunks = [corpus.iloc[i : i + 40] for i in range(0, 300, 40)]

@@ -820,12 +820,32 @@ CASES = [
     ),
     (
         "formulas with --safe-csv",
-        write("in.csv", "text\n=HYPERLINK(1)\n@SUM(A1)\n"),
+        write("in.csv", "text,=cmd|calc\n=HYPERLINK(1),x\n@SUM(A1),y\n"),
         ["predict", "-i", "{}", "--safe-csv"],
         None,
         0,
         None,
-        lambda stdout: stdout.splitlines()[1].startswith("'=HYPERLINK(1),"),
+        # The header is a row of the sheet too (it was left as it was).
+        lambda stdout: stdout.splitlines()[0].startswith("text,'=cmd|calc,stance_label,")
+        and stdout.splitlines()[1].startswith("'=HYPERLINK(1),x,"),
+    ),
+    (
+        "formulas with suggest --safe-csv",
+        write("in.csv", "text\n=HYPERLINK(1) We back it.\n"),
+        ["suggest", "-i", "{}", "-n", "1", "--safe-csv"],
+        None,
+        0,
+        None,
+        lambda stdout: stdout.splitlines()[1].startswith("'=HYPERLINK(1) We back it.,"),
+    ),
+    (
+        "formulas with analyze --safe-csv",
+        write("in.txt", "=HYPERLINK(1) We back it.\n"),
+        ["analyze", "{}", "--output-format", "csv", "--safe-csv"],
+        None,
+        0,
+        None,
+        lambda stdout: "'=HYPERLINK(1) We back it." in stdout.splitlines()[1],
     ),
     # Round 3 (issue 11): a device that never ends is refused at once, by every reader.
     *(

@@ -45,6 +45,15 @@ def add_model_argument(parser, profiles=True):
         )
 
 
+def add_safe_csv_argument(parser):
+    parser.add_argument(
+        "--safe-csv",
+        action="store_true",
+        help="in CSV output, put a ' before text cells (and column names) that start with =, +, -, @, a tab "
+        "or a carriage return, so that a spreadsheet shows them instead of running them as formulas",
+    )
+
+
 def add_data_arguments(parser, labels=True):
     parser.add_argument(
         "--format",

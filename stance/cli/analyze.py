@@ -17,7 +17,7 @@ summary goes to standard error.
 import sys
 
 from .._errors import DataError, UsageError
-from ._common import add_model_argument, load_model_argument, note
+from ._common import add_model_argument, add_safe_csv_argument, load_model_argument, note
 
 
 def format_parser(parser):
@@ -39,6 +39,7 @@ def format_parser(parser):
     parser.add_argument(
         "--width", type=int, metavar="N", help="the table's width in characters (default: the terminal's)"
     )
+    add_safe_csv_argument(parser)
     add_model_argument(parser)
 
 
@@ -166,6 +167,6 @@ def main(args):
             fixed_decimals(table, columns)
         else:
             table[columns] = table[columns].round(PROBABILITY_DECIMALS)
-        write_table([table], args.output, args.output_format)
+        write_table([table], args.output, args.output_format, safe_csv=args.safe_csv)
         note("; ".join(summary_lines(summary)))
     return 0

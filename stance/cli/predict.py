@@ -20,6 +20,7 @@ from .._parallel import available_cores
 from ._common import (
     add_data_arguments,
     add_model_argument,
+    add_safe_csv_argument,
     keep_freed_memory,
     load_model_argument,
     note,
@@ -76,12 +77,7 @@ def format_parser(parser):
         help="with --engine dask: the scheduler to use, e.g. tcp://host:8786 (default: start a local "
         "cluster of --jobs workers, closed at the end)",
     )
-    parser.add_argument(
-        "--safe-csv",
-        action="store_true",
-        help="in CSV output, put a ' before text cells that start with =, +, -, @, a tab or a carriage "
-        "return, so that a spreadsheet shows them instead of running them as formulas",
-    )
+    add_safe_csv_argument(parser)
     add_data_arguments(parser, labels=False)
     add_model_argument(parser)
 

@@ -11,7 +11,7 @@ Rows of the input that already have a label are not suggested again.
 """
 
 from .._errors import UsageError
-from ._common import add_data_arguments, add_model_argument, load_model_argument, note
+from ._common import add_data_arguments, add_model_argument, add_safe_csv_argument, load_model_argument, note
 
 
 def format_parser(parser):
@@ -24,6 +24,7 @@ def format_parser(parser):
     )
     parser.add_argument("-t", "--target", metavar="TARGET", help="the target of every sentence")
     parser.add_argument("--force", action="store_true", help="replace an existing output file")
+    add_safe_csv_argument(parser)
     add_data_arguments(parser, labels=False)
     add_model_argument(parser)
 
@@ -82,7 +83,7 @@ def main(args):
     out["model_label"] = most_probable(proba[positions], model.labels).tolist()
     out["model_confidence"] = [round(float(proba[p].max()), 6) for p in positions]
     out["row"] = [int(rows[p]) + 1 for p in positions]
-    write_table([out], args.output, "csv")
+    write_table([out], args.output, "csv", safe_csv=args.safe_csv)
     note(
         f"suggested {len(out)} of {total} sentences"
         + (f" (only {len(out)} distinct enough)" if len(out) < min(args.n, total) else "")
