@@ -903,7 +903,17 @@ def require_columns(frame, *columns):
     """Raise :class:`UsageError` naming the available columns if one is missing."""
     for column in columns:
         if column is not None and column not in frame.columns:
-            available = ", ".join(map(str, frame.columns)) or "none"
+            names = [str(name) for name in frame.columns]
+            if len(names) == 1:  # one column whose name holds the header: another delimiter
+                hints = {",": "give --format csv", "\t": "give --format tsv"}
+                delimiter = next((d for d in (",", "\t", ";", "|") if d in names[0]), None)
+                if delimiter is not None:
+                    hint = hints.get(delimiter, "stance reads commas (CSV) and tabs (TSV) only: convert it")
+                    raise UsageError(
+                        f"no column {column!r} in the input, which has one column named {names[0]!r:.80}; if "
+                        f"it is separated by {delimiter!r}, {hint}"
+                    )
+            available = ", ".join(names) or "none"
             raise UsageError(f"no column {column!r} in the input; available columns: {available}")
 
 

@@ -186,7 +186,16 @@ CASES = [
         ["predict", "-i", "{}"],
         None,
         2,
-        "available columns: text;label",
+        "one column named 'text;label'; if it is separated by ';', stance reads commas (CSV) and tabs",
+        None,
+    ),
+    (
+        "a CSV read as TSV",
+        write("in.csv", "text,label\nWe back it.,aligned\n"),
+        ["predict", "-i", "{}", "--format", "tsv"],
+        None,
+        2,
+        "one column named 'text,label'; if it is separated by ',', give --format csv",
         None,
     ),
     (

@@ -400,7 +400,9 @@ def test_a_full_disk_on_standard_output_is_one_line(command):
 
 def test_closed_standard_output_and_input_are_one_line():
     result = run_stance("predict", "hi", preexec_fn=lambda: os.close(1))
-    one_line_error(result, 1, "standard output is closed")
+    one_line_error(result, 1, "standard output is closed; give an output file (-o FILE) or open it")
+    result = run_stance("info", preexec_fn=lambda: os.close(1))  # info has no -o to suggest
+    one_line_error(result, 1, "standard output is closed; open it")
     result = run_stance("predict", "-i", "-", stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
     one_line_error(result, 1, "standard input is closed")
 

@@ -206,7 +206,8 @@ def main(argv=None):
             stream.reconfigure(errors="backslashreplace")
     try:
         if sys.stdout is None and _writes_to_stdout(args):
-            raise StanceError("standard output is closed; give an output file (-o FILE) or open it")
+            where = "give an output file (-o FILE) or open it" if hasattr(args, "output") else "open it"
+            raise StanceError(f"standard output is closed; {where}")
         status = args.run(args)
         if sys.stdout is not None:
             sys.stdout.flush()
