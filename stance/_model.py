@@ -195,13 +195,12 @@ class StanceModel:
             each label, and ``stance_flag``: empty, or why a row is special
             (``blank text``: labelled neutral; ``missing text``: not labelled;
             ``non-text value``: labelled as its string form, bytes as their
-            UTF-8 text; ``truncated``:
-            longer than 100,000 characters, labelled from its beginning;
-            ``target without words``: a target such as ``"***"`` or ``"the"``
-            names nothing to read, so the row is labelled as with no target;
-            two reasons are joined by ``"; "``). A new column
-            whose name the input already uses gets a numbered suffix, so no
-            input column is ever overwritten.
+            UTF-8 text; ``truncated``: longer than 100,000 characters,
+            labelled from its beginning; ``target without words``: a target
+            such as ``"***"`` or ``"the"`` names nothing to read, so the row
+            is labelled as with no target; two reasons are joined by
+            ``"; "``). A new column whose name the input already uses gets a
+            numbered suffix, so no input column is ever overwritten.
 
         Examples
         --------

@@ -43,7 +43,7 @@ class ExitStatus(enum.IntEnum):
 
 
 class Terminated(BaseException):
-    """Raised in the main thread on SIGTERM or SIGHUP, so that clean-up runs as for Ctrl-C."""
+    """Raised in the main thread on SIGTERM, SIGHUP or another ending signal, so that clean-up runs as for Ctrl-C."""
 
     def __init__(self, signum):
         super().__init__(signum)
@@ -183,6 +183,8 @@ def main(argv=None):
     """Run the command line; return the exit status (an :class:`ExitStatus`, or 128 + a signal)."""
     import warnings
 
+    if sys.stderr is None:  # (run() has seen to it; main called on its own, with no stderr)
+        _forgive_stderr()
     # --help and --version print to standard output and end: a full disk
     # there is a failure, not a silent success.
     try:
