@@ -205,10 +205,17 @@ def _refuse_read_only(path, info):
             raise PermissionError(errno.EACCES, f"{where} is read-only")
 
 
-def _destination(path):
-    """The regular file to replace for ``path``: a symlink's target, so that the link stays a link."""
+def _destination(path, follow_links=True):
+    """The regular file to replace for ``path``: a symlink's target, so that the link stays a link.
+
+    With ``follow_links`` False, ``path`` itself: a symlink there is replaced
+    by the new file, and what it points to is never written.
+    """
     path = Path(path)
     if path.is_symlink():
+        if not follow_links:
+            _refuse_read_only(path, None)
+            return path, None
         path = Path(os.path.realpath(path))
     info = _kind_of(path)
     if info is not None and not stat.S_ISREG(info.st_mode):
@@ -290,12 +297,12 @@ _UNSAVED = object()  # an old file that could not be kept aside (no hard links h
 
 def _backup(path):
     """Keep the old content of ``path`` under a hidden name (a hard link: no copy, no space)."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     for _ in range(100):
         backup = path.parent / f".{path.name}.{os.urandom(4).hex()}.old"
         try:
-            os.link(path, backup)
+            os.link(path, backup, follow_symlinks=False)  # a symlink is kept as a symlink
             return backup
         except FileExistsError:
             continue
@@ -311,7 +318,9 @@ def replace_together(files):
     file is written and synced beside its destination first (a full disk
     fails here, with nothing replaced); the old files are kept as hard links
     until every replacement has succeeded, and put back if one fails or the
-    process is interrupted (Ctrl-C, SIGTERM).
+    process is interrupted (Ctrl-C, SIGTERM). Symbolic links are not
+    followed: a link among the paths (one made after the caller's checks)
+    is replaced, never written through, so no other file changes.
     """
     staged = {}  # destination -> temporary, None to remove
     backups = {}  # destination -> hard link to its old content, None if it did not exist
@@ -321,7 +330,7 @@ def replace_together(files):
             if data is None:
                 staged[Path(path)] = None
                 continue
-            path, info = _destination(path)
+            path, info = _destination(path, follow_links=False)
             fd, temporary = _temporary(path, info)
             staged[path] = temporary
             with open(fd, "wb") as stream:
@@ -332,7 +341,7 @@ def replace_together(files):
             backups[path] = _backup(path)
         for path, temporary in staged.items():
             if temporary is None:
-                if path.exists():
+                if os.path.lexists(path):
                     path.unlink()
             else:
                 os.replace(temporary, path)

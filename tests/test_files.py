@@ -162,6 +162,36 @@ def test_replace_together_puts_old_files_back_if_a_rename_fails(tmp_path, monkey
     ]
 
 
+@pytest.mark.parametrize("fails", [False, True])
+def test_replace_together_never_writes_through_a_symbolic_link(tmp_path, monkeypatch, fails):
+    # A link made after the caller's checks (a race) replaced another
+    # model's file through it, leaving that model's checksums behind.
+    other = tmp_path / "other.json"
+    other.write_bytes(b"the other model's metadata")
+    files = old_files(tmp_path)
+    (tmp_path / "m.json").unlink()
+    (tmp_path / "m.json").symlink_to(other.name)
+    if fails:
+        real_replace, calls = os.replace, []
+
+        def replace(src, dst):
+            calls.append(dst)
+            if len(calls) == 3:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", replace)
+        with pytest.raises(OSError):
+            _files.replace_together(files)
+        monkeypatch.undo()
+        assert os.readlink(tmp_path / "m.json") == other.name  # put back as it was: a link
+    else:
+        _files.replace_together(files)
+        assert not (tmp_path / "m.json").is_symlink()
+        assert (tmp_path / "m.json").read_bytes() == files[tmp_path / "m.json"]
+    assert other.read_bytes() == b"the other model's metadata"
+
+
 def test_check_output_path_refuses_sockets_and_allows_devices(tmp_path):
     import socket
 
