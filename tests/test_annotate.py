@@ -134,6 +134,28 @@ def test_in_a_pseudo_terminal_single_keys_need_no_enter(todo):
     assert read(todo)["label"].tolist() == ["aligned", "neutral", "", "", ""]
 
 
+def test_a_key_from_a_pipe_is_saved_as_soon_as_it_arrives(todo):
+    # Piped keys waited for 64 characters (or the end) before any was
+    # applied: a SIGTERM meanwhile lost answers typed seconds before.
+    import signal
+    import subprocess
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "stance", "annotate", str(todo)], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": REPO},
+    )
+    process.stdin.write(b"a")
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while read(todo)["label"].tolist()[0] != "aligned" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert read(todo)["label"].tolist() == ["aligned", "", "", "", ""]
+
+
 def test_keys_from_an_endless_pipe_are_read_in_pieces(todo):
     # `yes a` gives lines of one key for ever: the session labels every row
     # and ends; keys on one line that never ends are read as they come.

@@ -10,6 +10,7 @@ a text column, an optional target column, and a label column that this
 fills in. Keys can also be piped on standard input (one per character).
 """
 
+import codecs
 import os
 import sys
 import textwrap
@@ -180,8 +181,17 @@ def _keys_from_terminal(stream):
 
 def _keys_from_pipe(stream):
     # Read in small pieces, not lines: a line that never ends (keys from
-    # /dev/zero or `yes`) must not be held whole in memory.
-    while piece := stream.read(64):
+    # /dev/zero or `yes`) must not be held whole in memory. From a pipe, the
+    # keys it holds are taken as they come (os.read), so that each answer is
+    # saved at once: TextIO's read(64) waited for 64 characters.
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):  # a stream without a descriptor (tests, notebooks)
+        pieces = iter(lambda: stream.read(64), "")
+    else:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pieces = (decoder.decode(block) for block in iter(lambda: os.read(fd, 64), b""))
+    for piece in pieces:
         for key in piece:
             if not key.isspace():
                 yield key
