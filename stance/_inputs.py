@@ -103,6 +103,8 @@ def as_lists(texts, target=None):
         raise TypeError("texts is a DataFrame; pass one column (df['text']) or use StanceModel.label_frame")
     elif isinstance(texts, Mapping):  # iterating would label its keys
         raise TypeError("texts is a mapping; pass its values (list(texts.values())) or a pandas Series")
+    elif isinstance(texts, (set, frozenset)):  # no order: the labels could not be matched to the texts
+        raise TypeError("texts is a set, which has no order; pass a list")
     elif isinstance(texts, Iterable):
         texts = list(texts)
     else:

@@ -1,6 +1,14 @@
 """The three stance labels and the mappings from other annotation schemes."""
 
-__all__ = ["LABELS", "LABEL_ALIASES", "normalize_label", "parse_label_map", "resolve_labels", "suggest_label_map"]
+__all__ = [
+    "LABELS",
+    "LABEL_ALIASES",
+    "normalize_label",
+    "parse_label_map",
+    "resolve_labels",
+    "suggest_label_map",
+    "label_map_advice",
+]
 
 #: The labels, in the order used for probability columns (alphabetical, as
 #: scikit-learn orders ``classes_``).
@@ -202,6 +210,26 @@ def suggest_label_map(values, label_map=None):
     return ",".join(f"{k}={chosen[k]}" for k in order)
 
 
+def label_map_advice(values, label_map=None):
+    """How to map ``values`` with ``--label-map``: the guess of :func:`suggest_label_map`, quoted for a shell.
+
+    A value holding "," or "=" cannot be written in a label map, and a
+    guess that split it would map other labels wrongly: then the advice is
+    to rename it.
+
+    Examples
+    --------
+    >>> print(label_map_advice(["S", "O", "don't know"]))
+    map them with --label-map, e.g. --label-map 'S=aligned,O=opposed,don'"'"'t know=neutral' (check that this guess is right)
+    >>> print(label_map_advice(["a=b"]))
+    rename the labels holding "," or "=" first: --label-map cannot name them
+    """
+    if any("," in str(value) or "=" in str(value) for value in values):
+        return 'rename the labels holding "," or "=" first: --label-map cannot name them'
+    quoted = "'" + suggest_label_map(values, label_map).replace("'", "'\"'\"'") + "'"  # as shlex.quote, always
+    return f"map them with --label-map, e.g. --label-map {quoted} (check that this guess is right)"
+
+
 def resolve_labels(values, label_map=None, column="label"):
     """Map every distinct label in ``values`` to a stance label, or raise listing every problem.
 
@@ -260,11 +288,10 @@ def resolve_labels(values, label_map=None, column="label"):
         numbers = any(is_numeric_label(v) for v in unknown)
         listing = ", ".join(f"{v!r} ({counts[v]} rows)" for v in unknown[:12])
         more = f" and {len(unknown) - 12} more" if len(unknown) > 12 else ""
-        suggestion = suggest_label_map(list(counts), label_map)
         raise DataError(
             f"labels in column {column!r} that mean nothing yet: {listing}{more}"
             + (" (numbers are never guessed)" if numbers else "")
-            + f"; map them with --label-map, e.g. --label-map '{suggestion}' (check that this guess is right)"
+            + f"; {label_map_advice(list(counts), label_map)}"
         )
     notes = []
     if announced:

@@ -132,12 +132,12 @@ def clean_rows(frame, text_column="text", target_column="target", label_column="
     unknown = raw_labels[labels.isna()].astype(str).value_counts()
     if len(unknown):
         listing = ", ".join(f"{value!r} ({count} rows)" for value, count in unknown.head(8).items())
-        from ._labels import suggest_label_map
+        from ._labels import label_map_advice
 
-        example = suggest_label_map(raw_labels.dropna().astype(str).unique(), label_map)
+        advice = label_map_advice(raw_labels.dropna().astype(str).unique(), label_map)
         raise DataError(
             f"unknown labels in column {label_column!r}: {listing}; "
-            f"labels must be {', '.join(LABELS)} or a known alias; map others with --label-map '{example}'"
+            f"labels must be {', '.join(LABELS)} or a known alias; {advice}"
         )
     targets = frame[target_column].map(normalize_target) if target_column else None
     data = pd.DataFrame(

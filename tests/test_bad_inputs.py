@@ -1011,6 +1011,8 @@ def test_a_series_of_targets_goes_with_the_texts_by_index():
 def test_a_mapping_of_texts_is_refused_not_labelled_by_its_keys():
     with pytest.raises(TypeError, match="texts is a mapping"):
         stance.predict({"first": "We back the plan."})
+    with pytest.raises(TypeError, match="texts is a set, which has no order"):
+        stance.predict({"We back the plan.", "We reject it."})
 
 
 def test_info_shows_what_it_can_of_oddly_shaped_metadata(tmp_path):

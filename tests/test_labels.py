@@ -94,3 +94,18 @@ def test_a_suggested_map_never_turns_a_label_into_another():
     assert parse_label_map(suggestion) == {
         "1": "aligned", "aligned": "aligned", "opposed": "opposed", "neutral": "neutral"
     }
+
+
+@pytest.mark.parametrize(
+    "labels, advice",
+    [
+        # A label holding "," or "=" cannot be named in a map: a guess would split it.
+        (["aligned", "neutral", "q=neutral,aligned"], 'rename the labels holding "," or "=" first'),
+        # A quote inside a label: the suggestion stays one shell word.
+        (["aligned", "don't know"], """--label-map 'aligned=aligned,don'"'"'t know=neutral'"""),
+    ],
+)
+def test_the_label_map_advice_can_be_pasted(labels, advice):
+    with pytest.raises(DataError) as error:
+        resolve_labels(labels)
+    assert advice in str(error.value)
