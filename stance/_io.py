@@ -25,6 +25,7 @@ __all__ = [
     "read_table",
     "write_table",
     "require_columns",
+    "layout_hint",
     "check_writable",
     "check_interrupted",
     "input_names",
@@ -903,18 +904,43 @@ def require_columns(frame, *columns):
     """Raise :class:`UsageError` naming the available columns if one is missing."""
     for column in columns:
         if column is not None and column not in frame.columns:
-            names = [str(name) for name in frame.columns]
-            if len(names) == 1:  # one column whose name holds the header: another delimiter
-                hints = {",": "give --format csv", "\t": "give --format tsv"}
-                delimiter = next((d for d in (",", "\t", ";", "|") if d in names[0]), None)
-                if delimiter is not None:
-                    hint = hints.get(delimiter, "stance reads commas (CSV) and tabs (TSV) only: convert it")
-                    raise UsageError(
-                        f"no column {column!r} in the input, which has one column named {names[0]!r:.80}; if "
-                        f"it is separated by {delimiter!r}, {hint}"
-                    )
-            available = ", ".join(names) or "none"
+            hint = layout_hint(frame.columns)
+            if hint:
+                raise UsageError(f"no column {column!r} in the input, {hint}")
+            available = ", ".join(map(str, frame.columns)) or "none"
             raise UsageError(f"no column {column!r} in the input; available columns: {available}")
+
+
+def layout_hint(columns):
+    """Why a table read with only one column may lack the columns asked for, or None.
+
+    One column whose name holds a delimiter is a table read with another
+    format's delimiter; a lone ``text`` column is plain text (standard
+    input is read as plain text unless ``--format`` says otherwise).
+
+    Examples
+    --------
+    >>> print(layout_hint(["text,target"]))
+    which has one column named 'text,target'; if it is separated by ',', give --format csv
+    >>> print(layout_hint(["text"]))
+    whose only column is 'text': plain text is read as one sentence a line; for a table, give --format csv or tsv
+    >>> layout_hint(["text", "target"]) is None
+    True
+    """
+    names = [str(name) for name in columns]
+    if len(names) != 1:
+        return None
+    if names == ["text"]:
+        return (
+            "whose only column is 'text': plain text is read as one sentence a line; "
+            "for a table, give --format csv or tsv"
+        )
+    hints = {",": "give --format csv", "\t": "give --format tsv"}
+    delimiter = next((d for d in (",", "\t", ";", "|") if d in names[0]), None)
+    if delimiter is None:
+        return None
+    hint = hints.get(delimiter, "stance reads commas (CSV) and tabs (TSV) only: convert it")
+    return f"which has one column named {names[0]!r:.80}; if it is separated by {delimiter!r}, {hint}"
 
 
 def write_table(frames, path, fmt, safe_csv=False):

@@ -198,6 +198,21 @@ CASES = [
         "one column named 'text,label'; if it is separated by ',', give --format csv",
         None,
     ),
+    *(
+        (f"a CSV read as TSV by {command[0]}", write("in.csv", "text,target,label\nWe back it.,x,aligned\n"),
+         [*command, "--format", "tsv"], None, 2, "one column named 'text,target,label'; if it is separated by ','",
+         None)
+        for command in (["evaluate", "-d", "{}"], ["suggest", "-i", "{}"], ["train", "-d", "{}", "-o", "m.skops"])
+    ),
+    (
+        "a CSV on standard input with --text-column",
+        None,
+        ["predict", "--text-column", "sentence"],
+        "sentence,target\nWe back it.,x\n",
+        2,
+        "whose only column is 'text': plain text is read as one sentence a line; for a table, give --format csv",
+        None,
+    ),
     (
         "UTF-8 BOM",
         write("in.csv", b"\xef\xbb\xbf" + CSV_OK.encode()),

@@ -8,6 +8,7 @@ use them when those flags are not given.
 import re
 
 from .._errors import UsageError
+from .._io import layout_hint
 
 __all__ = ["check_columns", "remembered_options", "apply_remembered_options", "resolve_label_column", "DEFAULT_COLUMNS"]
 
@@ -68,7 +69,7 @@ def check_columns(frame, text_column="text", target_column="target", label_colum
     ...
     stance._errors.UsageError: no column 'text' (set --text-column; 'sentence' looks like it); no column 'label' (set --label-column; 'stance' looks like it); the columns are: sentence, stance
     """
-    problems = []
+    problems, missing = [], []
     chosen = {"text_column": text_column, "label_column": label_column}
     for option, name in chosen.items():
         if name is None or name in frame.columns:
@@ -77,6 +78,7 @@ def check_columns(frame, text_column="text", target_column="target", label_colum
         guess = _looks_like(frame, option, exclude=taken)
         hint = f"; {guess!r} looks like it" if guess is not None else ""
         problems.append(f"no column {name!r} (set {_flag(option)}{hint})")
+        missing.append(name)
         if guess is not None:
             chosen[option] = guess
     notes = []
@@ -86,6 +88,7 @@ def check_columns(frame, text_column="text", target_column="target", label_colum
         if target_column != DEFAULT_COLUMNS["target_column"]:
             hint = f"; {guess!r} looks like it" if guess is not None else ""
             problems.append(f"no column {target_column!r} (set --target-column{hint})")
+            missing.append(target_column)
         else:
             if guess is not None:
                 notes.append(
@@ -94,6 +97,9 @@ def check_columns(frame, text_column="text", target_column="target", label_colum
                 )
             target_column = None
     if problems:
+        hint = layout_hint(frame.columns)
+        if hint:  # the guesses would be about a misread table
+            raise UsageError(f"no column {', '.join(map(repr, missing))} in the input, {hint}")
         available = ", ".join(map(str, frame.columns)) or "none"
         raise UsageError("; ".join(problems) + f"; the columns are: {available}")
     return target_column, notes
