@@ -83,11 +83,11 @@ def stance_columns(model, values, targets):
         texts = [_as_text(value) if not gone else "" for value, gone in zip(values, missing)]
         flags = [_flag(value, gone) for value, gone in zip(values, missing)]
     if targets is not None and not isinstance(targets, str) and not all(type(t) is str for t in targets):
-        # A table's target cells are names: a number or a list read from
-        # a file is taken by its string form, as a text cell is.
+        # A table's target cells are names: a number, bytes or a list read
+        # from a file is taken by its text, as a text cell is.
         from ._targets import Target
 
-        targets = [t if t is None or isinstance(t, (str, Target)) or is_missing(t) else str(t) for t in targets]
+        targets = [t if t is None or isinstance(t, (str, Target)) or is_missing(t) else _as_text(t) for t in targets]
     flags = _target_flags(model, flags, targets)
     proba = model._proba(*as_lists(texts, targets))
     labels = most_probable(proba, np.array(model.labels, dtype=object))

@@ -177,6 +177,10 @@ def test_a_bytes_cell_is_labelled_as_its_utf8_text():
                             target="the treaty")
     assert out["stance_p_aligned"].iloc[0] == out["stance_p_aligned"].iloc[1]
     assert out["stance_flag"].tolist() == ["non-text value", ""]
+    # A bytes target too (it was read as "b'the treaty'", an unknown target).
+    frame = pd.DataFrame({"text": ["We firmly back the treaty."] * 2, "target": [b"the treaty", "the treaty"]})
+    out = model.label_frame(frame, target_column="target")
+    assert out["stance_p_aligned"].iloc[0] == out["stance_p_aligned"].iloc[1]
 
 
 def test_label_frames_streams_in_order_with_any_number_of_jobs():

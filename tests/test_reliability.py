@@ -403,6 +403,29 @@ def test_closed_standard_output_and_input_are_one_line():
     one_line_error(result, 1, "standard output is closed; give an output file (-o FILE) or open it")
     result = run_stance("info", preexec_fn=lambda: os.close(1))  # info has no -o to suggest
     one_line_error(result, 1, "standard output is closed; open it")
+    result = run_stance("analyze", "-", input="We back it.", preexec_fn=lambda: os.close(1))  # nor a table
+    one_line_error(result, 1, "standard output is closed; open it")
+
+
+def test_once_the_command_is_done_a_signal_changes_nothing(monkeypatch):
+    # Python's shutdown put the default handlers back: a SIGTERM in the last
+    # moments ended the process by the signal, with no message, its output
+    # already complete.
+    from stance import cli
+
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, *cli._ENDING_SIGNALS)}
+    monkeypatch.setattr(cli, "main", lambda: cli.ExitStatus.OK)
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # run() wraps it: put back afterwards
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.run()
+        assert ended.value.code == 0
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
     result = run_stance("predict", "-i", "-", stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
     one_line_error(result, 1, "standard input is closed")
 

@@ -208,7 +208,8 @@ def main(argv=None):
             stream.reconfigure(errors="backslashreplace")
     try:
         if sys.stdout is None and _writes_to_stdout(args):
-            where = "give an output file (-o FILE) or open it" if hasattr(args, "output") else "open it"
+            takes_output = hasattr(args, "output") and getattr(args, "output_format", None) != "table"
+            where = "give an output file (-o FILE) or open it" if takes_output else "open it"
             raise StanceError(f"standard output is closed; {where}")
         status = args.run(args)
         if sys.stdout is not None:
@@ -349,6 +350,11 @@ def run():
         signal.signal(ending, _terminate)
     try:
         status = main()
-    except (KeyboardInterrupt, Terminated):  # arrived outside main's handlers
-        status = ExitStatus.INTERRUPTED
+        # The work is done (or stopped): a signal from now on changes
+        # nothing. (Python's shutdown puts the default handlers back, so
+        # such a signal ended the process by itself, with no message.)
+        _stop_listening()
+    except (KeyboardInterrupt, Terminated) as ended:  # arrived outside main's handlers
+        signum = getattr(ended, "signum", None)
+        status = 128 + signum if signum else ExitStatus.INTERRUPTED
     sys.exit(int(status))
