@@ -772,6 +772,31 @@ def _is_nano_time(arrow_type):
     return pa.types.is_time64(arrow_type) and arrow_type.unit == "ns"
 
 
+def _nano_times_as_text(arrow_type):
+    """``arrow_type`` with every time of day in nanoseconds, inside lists, structs and maps too, as
+    Arrow's text of it (``to_pylist`` would cut them to microseconds); None if it holds none."""
+    import pyarrow as pa
+
+    if _is_nano_time(arrow_type):
+        return pa.string()
+    if pa.types.is_struct(arrow_type):
+        fields = [(field, _nano_times_as_text(field.type)) for field in arrow_type]
+        if all(text is None for _, text in fields):
+            return None
+        return pa.struct([field.with_type(text or field.type) for field, text in fields])
+    if pa.types.is_map(arrow_type):
+        key, item = _nano_times_as_text(arrow_type.key_type), _nano_times_as_text(arrow_type.item_type)
+        if key is None and item is None:
+            return None
+        return pa.map_(key or arrow_type.key_type, item or arrow_type.item_type)
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        item = _nano_times_as_text(arrow_type.value_type)
+        if item is None:
+            return None
+        return (pa.list_ if pa.types.is_list(arrow_type) else pa.large_list)(item)
+    return None
+
+
 def _read_parquet(source, chunk_rows):
     try:
         import pyarrow.parquet as pq
@@ -1067,8 +1092,9 @@ def _arrow_values(column):
     import pyarrow as pa
 
     values = pa.array(column)
-    if _is_nano_time(values.type):
-        return values.cast(pa.string()).to_pylist()
+    as_text = _nano_times_as_text(values.type)
+    if as_text is not None:
+        values = values.cast(as_text)
     if not _has_narrow_floats(values.type):
         return values.to_pylist()
     return [_narrowed(value, values.type) for value in values.to_pylist()]
@@ -1144,6 +1170,10 @@ def _csv_cells(frame):
     replaced = {}
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
+        if column.dtype.name == "category" and column.cat.categories.dtype == object:
+            # Its values as any object column's (bytes as their text); a
+            # category's missing value is null, not a NaN read from the input.
+            column = column.astype(object).where(column.notna(), None)
         if column.dtype == object:
             values = column.to_numpy()
             missing = column.isna().to_numpy()

@@ -406,6 +406,20 @@ def test_parquet_nan_and_null_stay_apart(tmp_path, fmt, chunk_rows):
         assert [line[:-1] for line in lines] == NAN_AND_NULL_JSONL
 
 
+def test_dictionary_encoded_bytes_are_written_as_their_text(tmp_path):
+    # A dictionary-encoded binary column (a pandas category of bytes) was
+    # written to CSV as Python's b'...'.
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "bytes.parquet"
+    column = pa.array([b"We back it.", b"x\xff", None, b"We back it."]).dictionary_encode()
+    pq.write_table(pa.table({"text": ["a", "b", "c", "d"], "b": column}), source)
+    out = tmp_path / "out.csv"
+    write_table(read_table(source), out, "csv")
+    assert out.read_text().splitlines() == ["text,b", "a,We back it.", "b,x\\xff", "c,", "d,We back it."]
+
+
 @pytest.mark.parametrize("chunk_rows", [1, 3])
 def test_parquet_times_of_day_in_nanoseconds_are_read_and_written_exactly(tmp_path, chunk_rows):
     # pandas has no time of day finer than a microsecond: such a column made
@@ -415,15 +429,34 @@ def test_parquet_times_of_day_in_nanoseconds_are_read_and_written_exactly(tmp_pa
 
     source = tmp_path / "times.parquet"
     nanoseconds = [1, None, 45_296_123_456_789]  # 12:34:56.123456789
-    pq.write_table(pa.table({"text": ["a", "b", "c"], "t": pa.array(nanoseconds, pa.time64("ns"))}), source)
+    ns = pa.time64("ns")
+    pq.write_table(
+        pa.table(
+            {
+                "text": ["a", "b", "c"],
+                "t": pa.array(nanoseconds, ns),
+                # Inside lists, structs and maps they were cut to microseconds.
+                "nested": pa.array([[{"t": 1}], None, [{"t": 999}]], pa.list_(pa.struct([("t", ns)]))),
+                "map": pa.array([[("k", 2)], None, []], pa.map_(pa.string(), ns)),
+            }
+        ),
+        source,
+    )
     for fmt in ("csv", "jsonl"):
         out = tmp_path / f"out.{fmt}"
         write_table(read_table(source, chunk_rows=chunk_rows), out, fmt)
         lines = out.read_text().splitlines()
         if fmt == "csv":
-            assert lines == ["text,t", "a,00:00:00.000000001", "b,", "c,12:34:56.123456789"]
+            assert lines == [
+                "text,t,nested,map",
+                'a,00:00:00.000000001,"[{""t"":""00:00:00.000000001""}]","[[""k"",""00:00:00.000000002""]]"',
+                "b,,,",
+                'c,12:34:56.123456789,"[{""t"":""00:00:00.000000999""}]",[]',
+            ]
         else:
-            assert [json.loads(line)["t"] for line in lines] == ["00:00:00.000000001", None, "12:34:56.123456789"]
+            rows = [json.loads(line) for line in lines]
+            assert [row["t"] for row in rows] == ["00:00:00.000000001", None, "12:34:56.123456789"]
+            assert [row["nested"] for row in rows] == [[{"t": "00:00:00.000000001"}], None, [{"t": "00:00:00.000000999"}]]
 
 
 @pytest.mark.parametrize("options", [[], ["--chunk-rows", "1"], ["--chunk-rows", "1", "--jobs", "2"]])
