@@ -15,6 +15,8 @@ __all__ = ["check_count", "label_frame", "label_frames", "stance_columns"]
 
 #: The flag of a row whose target has no word to read ("***", "the").
 WORDLESS_TARGET = "target without words"
+#: The flag of a row with no text (not labelled).
+MISSING_TEXT = "missing text"
 
 
 def check_count(name, value):
@@ -82,13 +84,14 @@ def stance_columns(model, values, targets):
         missing = [is_missing(value) for value in values]
         texts = [_as_text(value) if not gone else "" for value, gone in zip(values, missing)]
         flags = [_flag(value, gone) for value, gone in zip(values, missing)]
-    if targets is not None and not isinstance(targets, str) and not all(type(t) is str for t in targets):
+    from ._targets import Target
+
+    one_target = targets is None or isinstance(targets, (str, Target))
+    if not one_target and not all(type(t) is str for t in targets):
         # A table's target cells are names: a number, bytes or a list read
         # from a file is taken by its text, as a text cell is.
-        from ._targets import Target
-
         targets = [t if t is None or isinstance(t, (str, Target)) or is_missing(t) else _as_text(t) for t in targets]
-    flags = _target_flags(model, flags, targets)
+    flags = _target_flags(model, flags, targets, one_target)
     proba = model._proba(*as_lists(texts, targets))
     labels = most_probable(proba, np.array(model.labels, dtype=object))
     gone = np.array(missing, dtype=bool)
@@ -98,28 +101,27 @@ def stance_columns(model, values, targets):
     return dict(zip(names, [labels, *proba.T, flags]))
 
 
-def _target_flags(model, flags, targets):
+def _target_flags(model, flags, targets, one_target):
     # A row whose target has no word to read is labelled as with no target:
-    # the flag says so. Each distinct target is looked at once.
+    # the flag says so (not on a row with no text, which is not labelled).
+    # Each distinct target is looked at once.
     from ._targets import wordless
 
     if targets is None:
         return flags
     profiles = model.profiles
-    if isinstance(targets, str) or not hasattr(targets, "__len__"):
-        return [_joined(flag, WORDLESS_TARGET) for flag in flags] if wordless(targets, profiles) else flags
+    if one_target:
+        targets = [targets] * len(flags)
     seen = {}
     marked = []
     for flag, target in zip(flags, targets):
         key = target if isinstance(target, str) else id(target)
         if key not in seen:
             seen[key] = wordless(target, profiles)
-        marked.append(_joined(flag, WORDLESS_TARGET) if seen[key] else flag)
+        if seen[key] and flag != MISSING_TEXT:
+            flag = f"{flag}; {WORDLESS_TARGET}" if flag else WORDLESS_TARGET
+        marked.append(flag)
     return marked
-
-
-def _joined(flag, more):
-    return f"{flag}; {more}" if flag else more
 
 
 def _columns_of(model, values_and_targets):
@@ -162,16 +164,18 @@ def _attach(frame, columns):
 def _as_text(value):
     # What a non-text cell is labelled as: its text as the output writes it
     # (bytes as UTF-8, a byte that is not UTF-8 as \xNN), not Python's b'...'.
+    from ._io import bytes_text
+
     if isinstance(value, str):
         return value
     if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "backslashreplace")
+        return bytes_text(bytes(value))
     return str(value)
 
 
 def _flag(value, missing):
     if missing:
-        return "missing text"
+        return MISSING_TEXT
     if not isinstance(value, str):
         return "non-text value"
     return _string_flag(value)

@@ -31,6 +31,7 @@ __all__ = [
     "input_names",
     "as_input_names",
     "read_head",
+    "bytes_text",
     "INPUT_NAMES",
 ]
 
@@ -615,12 +616,19 @@ def _starts_with_semeval_header(head):
 
 
 def _starts_with_table_header(head):
-    # "text,target" or "id<TAB>text": a delimited first line with a field named text.
+    # "text,target" or "id<TAB>text": a delimited first line with a field
+    # named text, every field short enough for a column's name and without a
+    # sentence's end ("Text, not images, carries the argument." is a sentence).
     first = head.split(b"\n", 1)[0].lstrip(b"\xef\xbb\xbf").rstrip(b"\r").decode("utf-8", "replace")
-    return any(
-        len(fields) > 1 and "text" in (field.strip().strip('"').lower() for field in fields)
-        for fields in (first.split(","), first.split("\t"))
-    )
+    for fields in (first.split(","), first.split("\t")):
+        names = [field.strip().strip('"') for field in fields]
+        if (
+            len(names) > 1
+            and "text" in (name.lower() for name in names)
+            and all(len(name.split()) <= 3 and not name.endswith((".", "!", "?")) for name in names)
+        ):
+            return True
+    return False
 
 
 #: Formats whose readers read the input twice or out of order: a pipe is copied first.
@@ -1148,12 +1156,12 @@ def _narrowed(value, arrow_type):
     return value
 
 
-def _bytes_text(value):
+def bytes_text(value):
     """Bytes as both formats write them: their UTF-8 text, a byte that is not UTF-8 as ``\\xNN``.
 
     Examples
     --------
-    >>> print(_bytes_text(b"caf\\xc3\\xa9 \\xff"))
+    >>> print(bytes_text(b"caf\\xc3\\xa9 \\xff"))
     café \\xff
     """
     return value.decode("utf-8", "backslashreplace")
@@ -1186,10 +1194,10 @@ def _csv_cells(frame):
             values = values.copy()
             values[nan] = "NaN"
             if has_bytes:
-                values[:] = [_bytes_text(v) if isinstance(v, bytes) else v for v in values]
+                values[:] = [bytes_text(v) if isinstance(v, bytes) else v for v in values]
         elif _is_binary(column):
             values = np.array(
-                [None if v is None else _bytes_text(v) for v in _arrow_values(column)], dtype=object
+                [None if v is None else bytes_text(v) for v in _arrow_values(column)], dtype=object
             )
         elif _is_arrow(column) and _is_nano_time(column.dtype.pyarrow_dtype):
             values = np.array(_arrow_values(column), dtype=object)
@@ -1240,7 +1248,7 @@ def _json_value(value):
 def _json_default(value):
     # Types JSON has no notation for (timestamps, decimals, bytes): their text.
     if isinstance(value, bytes):
-        return _bytes_text(value)
+        return bytes_text(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "tolist"):

@@ -158,11 +158,12 @@ def _candidates(key):
 
 
 def suggest_label_map(values, label_map=None):
-    """Return a ``--label-map`` value that maps every one of ``values`` to a different label if it can.
+    """Return a ``--label-map`` value that maps ``values`` to labels, a different one each if it can.
 
-    Entries of ``label_map`` are kept; each other value gets the label its
-    name suggests (``S`` supports, ``O`` opposes, ``N`` neutral...) if that
-    label is still free, else the next free label. The result is a guess,
+    Entries of ``label_map`` are kept, and a label or a known alias maps to
+    what it means; each other value gets the label its name suggests (``S``
+    supports, ``O`` opposes, ``N`` neutral...) if that label is still free,
+    else the next free label. The result is a guess,
     to be checked, never applied silently.
 
     Examples
@@ -224,7 +225,8 @@ def label_map_advice(values, label_map=None):
     >>> print(label_map_advice(["a=b"]))
     rename the labels holding "," or "=" first: --label-map cannot name them
     """
-    if any("," in str(value) or "=" in str(value) for value in values):
+    mapped = {str(key).strip().lower() for key in (label_map or {})}
+    if any(("," in str(value) or "=" in str(value)) and _key(value) not in mapped for value in values):
         return 'rename the labels holding "," or "=" first: --label-map cannot name them'
     quoted = "'" + suggest_label_map(values, label_map).replace("'", "'\"'\"'") + "'"  # as shlex.quote, always
     return f"map them with --label-map, e.g. --label-map {quoted} (check that this guess is right)"

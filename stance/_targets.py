@@ -366,6 +366,8 @@ def wordless(target, profiles=None):
     """
     if target is None or (isinstance(target, str) and not target.strip()):
         return False
+    if isinstance(target, str) and _name_terms(target):  # the common case, without looking for a profile
+        return False
     if not isinstance(target, (str, Target)):
         from ._text import is_missing
 

@@ -332,6 +332,15 @@ CASES = [
         rows_out(2),  # every line still comes out, the header line too
     ),
     (
+        "a sentence with commas on standard input",  # no warning: it is no table's header
+        None,
+        ["predict"],
+        "Text, not images, carries the argument.\n",
+        0,
+        None,
+        lambda stdout: len(stdout.splitlines()) == 2,
+    ),
+    (
         "a table on standard input, with --format",
         None,
         ["predict", "--format", "csv"],

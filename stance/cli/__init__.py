@@ -298,6 +298,7 @@ _NOT_ENDING = frozenset(
     for name in (
         "SIGINT", "SIGPIPE", "SIGKILL", "SIGSTOP", "SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH", "SIGINFO",
         "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE",
+        *(("SIGIO",) if sys.platform == "darwin" else ()),  # ignored by default there
     )
     if hasattr(signal, name)
 )
@@ -312,7 +313,7 @@ def _signal_name(signum):
     try:
         return signal.Signals(signum).name
     except ValueError:
-        return f"SIGRTMIN+{signum - signal.SIGRTMIN}"
+        return f"SIGRTMIN+{signum - signal.SIGRTMIN}" if hasattr(signal, "SIGRTMIN") else f"signal {signum}"
 
 
 def _terminate(signum, frame):
