@@ -173,7 +173,7 @@ class Featuriser:
         self._resolved = {}
         self._key_indexes = {}  # name of a sorted key array -> its _KeyIndex, built on first use
         self._target_topics = {}  # the words of a target's terms -> its unit topic vector
-        self._reversal = None  # boolean tables of the reversing and linking words' token numbers
+        self._reversal = None  # boolean tables over token numbers: reversing, linking words...
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -381,8 +381,12 @@ class Featuriser:
         on_side = m_sides > 0
         if not self.settings.get("named_reversals", False) or not on_side.any():
             return found
-        tables = self._reversal_tables()
+        reversing, linking, determiners, to_of = self._reversal_tables()
         numbers, token_rows = marks.numbers, marks.rows
+        # A reversing word the model never saw ("rescinding") is one all the same.
+        unknown_reversing = np.zeros(len(numbers), dtype=bool)
+        unknown_reversing[[position for position, token in marks.unknown if token in REVERSING_WORDS]] = True
+        end = self._token_number.get("end", -1)
         rows, position = m_rows[on_side], m_starts[on_side] - 1
         alive = np.ones(len(rows), dtype=bool)
         for _ in range(1 + LINKING_WORDS_SKIPPED):
@@ -390,24 +394,36 @@ class Featuriser:
             at = np.maximum(position, 0)
             alive &= token_rows[at] == rows
             token = numbers[at]
-            alive &= token >= 0
+            known = token >= 0
             token = np.maximum(token, 0)
-            reverses = alive & tables[0][token]
-            found[rows[reverses]] = True
-            alive &= ~reverses & tables[1][token]
+            word = (known & reversing[token]) | unknown_reversing[at]
+            # It does not count right after a negator ("we must not stop X";
+            # but "we cannot support ending X" is a reversal), nor as a noun
+            # that ends nothing ("in the end the sanctions worked": "the end"
+            # not followed by "to" or "of").
+            before = np.maximum(at - 1, 0)
+            previous = np.where((at > 0) & (token_rows[before] == rows), numbers[before], -1)
+            negated = (previous >= 0) & (self.arrays["token_kinds"][np.maximum(previous, 0)] == _NEGATOR)
+            noun = (
+                (numbers[at] == end)
+                & (previous >= 0)
+                & determiners[np.maximum(previous, 0)]
+                & ~to_of[np.maximum(numbers[at + 1], 0)]
+            )
+            found[rows[alive & word & ~negated & ~noun]] = True
+            alive &= ~word & known & linking[token]
             position = position - 1
         return found
 
     def _reversal_tables(self):
         if self._reversal is None:
             size = max(len(self._tokens), 1)
-            reversing, linking = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
-            for words, table in ((REVERSING_WORDS, reversing), (LINKING_WORDS, linking)):
-                for word in words:
-                    number = self._token_number.get(word)
-                    if number is not None:
-                        table[number] = True
-            self._reversal = reversing, linking
+            tables = []
+            for words in (REVERSING_WORDS, LINKING_WORDS, {"the", "an", "a"}, {"to", "of"}):
+                table = np.zeros(size, dtype=bool)
+                table[[self._token_number[word] for word in words if word in self._token_number]] = True
+                tables.append(table)
+            self._reversal = tuple(tables)
         return self._reversal
 
     def _resolve(self, targets):
@@ -462,7 +478,10 @@ class Featuriser:
             known = find_profile(base.key, self.profiles)
             profile = known if known is not None and not (base.allies or base.opponents) else base
             polarity = -polarity
-        return self._target_index.get(profile.key, -1), tuple(signed_terms(profile)), polarity
+        number, terms = self._target_index.get(profile.key, -1), tuple(signed_terms(profile))
+        if number < 0 and not terms:  # no word to read ("***", "the"): no target, as None is
+            return -1, (), 0
+        return number, terms, polarity
 
     def _shared_features(self, texts, resolved=None):
         """Word, lexicon and character features; with ``resolved`` targets, also the marks."""
@@ -486,7 +505,7 @@ class Featuriser:
             rows, columns, values = (np.concatenate(pair) for pair in zip((rows, columns, values), chars))
         if resolved is None:
             return rows, columns, values
-        marks = _Marks(numbers, token_rows, marked, keep, grams, stems, stem_ids)
+        marks = _Marks(numbers, token_rows, marked, keep, grams, stems, stem_ids, unknown)
         return rows, columns, values, marks
 
     def _word_columns(self, grams):
@@ -1085,12 +1104,13 @@ def _topic_sums(rows, topics, weights, n, n_topics):
     return sums.astype(np.float64, copy=False).reshape(n, n_topics)  # (bincount of nothing gives ints)
 
 
-#: Words that undo what follows them ("ending X", "the lifting of X").
+#: Words that undo what follows them ("ending X", "the lifting of X"). Not
+#: "leave": "leave the sanctions in place" keeps them.
 REVERSING_WORDS = frozenset(
     """
     end ending ended ends abolish abolishing abolished abolition lift lifting lifted scrap scrapping
     scrapped repeal repealing repealed halt halting halted suspend suspending suspended suspension
-    withdraw withdrawing withdrawal leave leaving dismantle dismantling dismantled cancel cancelling
+    withdraw withdrawing withdrawal leaving dismantle dismantling dismantled cancel cancelling
     canceling cancelled cancellation reverse reversing reversal revoke revoking revocation rescind
     rescinding stop stopping stopped
     """.split()
@@ -1122,9 +1142,10 @@ def _sides(resolved, mentions, n, reversed_rows=None):
 class _Marks:
     """What transforming found of a batch's tokens, which the target's features read."""
 
-    def __init__(self, numbers, rows, marked, keep, grams, stems, stem_ids):
+    def __init__(self, numbers, rows, marked, keep, grams, stems, stem_ids, unknown=()):
         self.numbers, self.rows, self.marked, self.keep = numbers, rows, marked, keep
         self.grams, self.stems, self.stem_ids = grams, stems, stem_ids
+        self.unknown = unknown  # (position, token) of each token the model does not know
 
 
 def _text(array):

@@ -164,10 +164,14 @@ def test_label_frame_flags_a_target_without_words_and_labels_it_as_no_target():
     out = model.label_frame(frame, target_column="target")
     assert out["stance_flag"].tolist() == ["target without words"] * 3 + [""]
     untargeted = model.predict_proba(["We back the plan."]).to_numpy()[0]
-    assert np.allclose(out.loc[1, ["stance_p_aligned", "stance_p_neutral", "stance_p_opposed"]].to_numpy(float),
-                       untargeted)
-    one = model.label_frame(frame[["text"]], target="***")
-    assert one["stance_flag"].tolist() == ["target without words"] * 4
+    columns = ["stance_p_aligned", "stance_p_neutral", "stance_p_opposed"]
+    # "***" and "the" went through the relevance model: not as with no target.
+    np.testing.assert_array_equal(out.loc[:2, columns].to_numpy(float), np.tile(untargeted, (3, 1)))
+    for one_target in ("***", stance.Target("the")):  # a Target for every row was a TypeError
+        one = model.label_frame(frame[["text"]], target=one_target)
+        assert one["stance_flag"].tolist() == ["target without words"] * 4
+    missing = model.label_frame(pd.DataFrame({"text": [None]}), target="***")
+    assert missing["stance_flag"].tolist() == ["missing text"]  # not labelled: no word on its target
 
 
 def test_a_bytes_cell_is_labelled_as_its_utf8_text():

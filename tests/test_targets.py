@@ -198,6 +198,13 @@ def test_only_a_reversing_word_just_before_the_mention_turns_the_side():
     assert sides.tolist() == [-1, 1, 1, 1, 1]
     _, sides = featuriser.transform(["We back the lifting of the levy."], ["the levy"], sides=True)
     assert sides.tolist() == [-1]
+    # Not a noun "end" that ends nothing, not "leave", not a negated one; but
+    # a reversing word the model never saw ("revocation" is not in these texts).
+    texts = ["In the end the levy worked.", "Leave the levy in place.", "We must not stop the levy.",
+             "We back the revocation of the levy.", "We back the end of the levy."]
+    featuriser = Featuriser.fit(texts[:3] + texts[4:], ["the levy"] * 4, relation_weight=1.0)  # knows "not"
+    _, sides = featuriser.transform(texts, ["the levy"] * 5, sides=True)
+    assert sides.tolist() == [1, 1, 1, -1, -1]
     # A featuriser fitted before the rule (no such setting) labels as it did.
     del featuriser.settings["named_reversals"]
     _, sides = featuriser.transform(texts[:1], ["the levy"], sides=True)
