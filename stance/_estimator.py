@@ -484,7 +484,12 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
             away) and ``value`` (its value). ``df.attrs["label"]`` holds the
             predicted label, ``df.attrs["mentions"]`` the mentions of the
             target and its side found in the text, as ``(words, role,
-            side)``, and ``df.attrs["relevance"]`` the probability that the
+            side)``, ``df.attrs["side"]`` -1 where the label is the opposite
+            of the attitude the features show (the text speaks of the
+            target's other side), 1 where it is that attitude, 0 without a
+            target, ``df.attrs["undone_by"]`` the word by which the text
+            undoes the target ("lifting" in "the lifting of the sanctions"),
+            or None, and ``df.attrs["relevance"]`` the probability that the
             text concerns its target (None without a target, or for a model
             without a relevance head): a text judged unrelated is neutral
             whatever its words.
@@ -503,6 +508,7 @@ class StanceClassifier(RawTextTags, ClassifierMixin, BaseEstimator):
         table.attrs["side"] = int(sides[0])
         profile = as_target(target, featuriser.profiles)
         table.attrs["mentions"] = featuriser.mentions_in(text, profile)
+        table.attrs["undone_by"] = featuriser.undoing_in(text, profile)
         table.attrs["relevance"] = None  # no relevance head, or no target to be relevant to
         if self.relevance_svm_ is not None and profile is not None:
             coef, intercept = self.relevance_weights_

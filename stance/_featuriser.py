@@ -362,11 +362,31 @@ class Featuriser:
         features = tuple(np.concatenate(arrays) for arrays in zip(*parts))
         if not sides:
             return features
-        reversed_rows = self._named_reversals(marks, mentions, n) if mentions is not None else None
+        reversed_rows = self._named_reversals(marks, mentions, n) >= 0 if mentions is not None else None
         return features, _sides(resolved, mentions, n, reversed_rows)
 
+    def undoing_in(self, text, target):
+        """Return the word by which ``text`` undoes what it names of ``target`` ("lifting"), or None.
+
+        Examples
+        --------
+        >>> featuriser = Featuriser.fit(["We back the lifting of the levy."], ["the levy"], relation_weight=1.0)
+        >>> featuriser.undoing_in("We back the lifting of the levy.", "the levy")
+        'lifting'
+        >>> featuriser.undoing_in("We back the levy.", "the levy") is None
+        True
+        """
+        from ._text import normalize_text, tokenize
+
+        if not self.settings["relation_weight"]:
+            return None
+        resolved = self._resolve([target])
+        *_, marks = self._shared_features([text[:MAX_TEXT_CHARS]], resolved)
+        position = int(self._named_reversals(marks, self.mentions(marks, resolved), 1)[0])
+        return tokenize(normalize_text(text[:MAX_TEXT_CHARS]))[position] if position >= 0 else None
+
     def _named_reversals(self, marks, mentions, n):
-        """Return, per row, whether a mention on the target's side follows a word that reverses it.
+        """Return, per row, the position of a word that reverses a mention on the target's side, or -1.
 
         "ending the death penalty", "the lifting of sanctions", "an end to
         the blockade": the text speaks of undoing what it names, so the
@@ -377,7 +397,7 @@ class Featuriser:
         head learnt without it, and labels as it did.
         """
         m_rows, m_starts, _, m_sides, _ = mentions
-        found = np.zeros(n, dtype=bool)
+        found = np.full(n, -1, dtype=np.int64)  # the position of the reversing word, in the batch
         on_side = m_sides > 0
         if not self.settings.get("named_reversals", False) or not on_side.any():
             return found
@@ -410,7 +430,8 @@ class Featuriser:
                 & determiners[np.maximum(previous, 0)]
                 & ~to_of[np.maximum(numbers[at + 1], 0)]
             )
-            found[rows[alive & word & ~negated & ~noun]] = True
+            hit = alive & word & ~negated & ~noun
+            found[rows[hit]] = at[hit]
             alive &= ~word & known & linking[token]
             position = position - 1
         return found

@@ -342,7 +342,9 @@ class StanceModel:
         pandas.DataFrame
             ``feature``, ``source`` (``shared`` or ``target: <name>``),
             ``weight`` (contribution to the predicted label's score; positive
-            pushed toward it) and ``value``; ``df.attrs["label"]`` is the label.
+            pushed toward it) and ``value``; ``df.attrs["label"]`` is the
+            label, and ``mentions``, ``side``, ``undone_by`` and ``relevance``
+            say how the target was read (see :meth:`StanceClassifier.explain`).
 
         Examples
         --------

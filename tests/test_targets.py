@@ -125,7 +125,10 @@ def test_a_reversed_target_flips_the_side_and_keeps_the_probabilities():
 def test_explain_names_the_mentions_that_decided():
     table = stance.explain("Moscow must end the war.", target=RUSSIA_SANCTIONS)
     assert ("moscow", "opponent", -1) in table.attrs["mentions"]
-    assert table.attrs["side"] == -1
+    assert table.attrs["side"] == -1 and table.attrs["undone_by"] is None
+    table = stance.explain("We welcome the lifting of the sanctions.", target="the sanctions")
+    assert table.attrs["side"] == -1 and table.attrs["undone_by"] == "lifting"
+    assert table.attrs["label"] == "opposed"
 
 
 def test_explain_gives_the_probability_that_the_text_concerns_its_target():
