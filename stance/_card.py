@@ -162,6 +162,13 @@ def render_card(metadata):
             if hyper.get("relation_weight")
             else ""
         )
+        sides = (
+            " Where the sentence speaks only of the target's other side (opponents\nnamed in its profile, "
+            "a target that reverses another, \"ending X\", or the undoing of what it\nmentions, \"the lifting "
+            "of the sanctions\"), the label is the opposite of the attitude it shows."
+            if hyper.get("relation_weight")
+            else ""
+        )
         relevance = (
             " A second linear model\njudges whether the sentence concerns its target at all; what it judges "
             "unrelated goes to neutral."
@@ -170,7 +177,7 @@ def render_card(metadata):
         )
         model = (
             f"It is a linear SVM over {features},\nwith the word features repeated per training target{relating}; "
-            f"probabilities are calibrated by\ntemperature scaling.{relevance}"
+            f"probabilities are calibrated by\ntemperature scaling.{sides}{relevance}"
         )
         unseen, estimator = "(see the grouped\n  figures below)", "StanceClassifier"
     else:
