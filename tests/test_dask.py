@@ -104,6 +104,14 @@ def _run_ok(*args, run=run_cli):
     return result
 
 
+def _run_on_cluster(cluster, source, output, *extra):
+    """``stance predict`` of ``source`` into ``output`` with ``--engine dask`` on ``cluster``."""
+    return _run_ok(
+        "predict", "--input", str(source), "--engine", "dask", "--scheduler", cluster.scheduler_address,
+        "--output", str(output), *extra,
+    )
+
+
 def _one_line_error(result, status, pattern):
     assert result.returncode == status, (result.returncode, result.stderr)
     lines = result.stderr.strip().splitlines()
@@ -202,20 +210,7 @@ def test_cli_glob_of_csv_files_matches_the_local_engine(tmp_path, rows, tiny_mod
     model = ["--model", str(tiny_model_path)]
     local, remote = tmp_path / "local.csv", tmp_path / "dask.csv"
     _run_ok("predict", "--input", str(whole), "--output", str(local), *model)
-    _run_ok(
-        "predict",
-        "--input",
-        str(folder / "part-*.csv"),
-        "--engine",
-        "dask",
-        "--scheduler",
-        cluster.scheduler_address,
-        "--output",
-        str(remote),
-        "--chunk-rows",
-        "4",
-        *model,
-    )
+    _run_on_cluster(cluster, folder / "part-*.csv", remote, "--chunk-rows", "4", *model)
     assert remote.read_bytes() == local.read_bytes()
     table = pd.read_csv(local, dtype=str, keep_default_na=False)
     assert len(table) == len(rows) + 1  # the blank line is a row
@@ -236,18 +231,7 @@ def test_cli_folder_of_parquet_files_matches_the_local_engine(tmp_path, rows, ti
     model = ["--model", str(tiny_model_path)]
     local, remote = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     _run_ok("predict", "--input", str(whole), "--output", str(local), *model)
-    _run_ok(
-        "predict",
-        "--input",
-        str(folder),
-        "--engine",
-        "dask",
-        "--scheduler",
-        cluster.scheduler_address,
-        "--output",
-        str(remote),
-        *model,
-    )
+    _run_on_cluster(cluster, folder, remote, *model)
     assert remote.read_bytes() == local.read_bytes()
     records = [json.loads(line) for line in local.read_text(encoding="utf-8").splitlines()]
     assert len(records) == len(table)
@@ -379,18 +363,7 @@ def test_every_kind_of_column_is_written_as_the_local_engine_writes_it(
     model = ["--model", str(tiny_model_path)]
     local, remote = tmp_path / f"local.{fmt}", tmp_path / f"dask.{fmt}"
     _run_ok("predict", "--input", str(source), "--output", str(local), *model)
-    _run_ok(
-        "predict",
-        "--input",
-        str(source),
-        "--engine",
-        "dask",
-        "--scheduler",
-        cluster.scheduler_address,
-        "--output",
-        str(remote),
-        *model,
-    )
+    _run_on_cluster(cluster, source, remote, *model)
     assert remote.read_text() == local.read_text()
     if fmt == "csv":
         assert (
