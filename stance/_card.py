@@ -122,23 +122,44 @@ def _load_line(file):
     return f'model = stance.load_model("{file}", trusted=True)  # joblib: only from a source you trust'
 
 
-def _real_text_section(real_text):
-    # Recorded by benchmarks/realtext.py --record (the data it reads is not shipped).
-    if not isinstance(real_text, dict) or not isinstance(real_text.get("figures"), list):
+def _measured_section(section, title, command, against, caveat):
+    # Figures recorded after training by a benchmark's --record (the data or
+    # the machine it measures on is not shipped): a table, or nothing.
+    if not isinstance(section, dict) or not isinstance(section.get("figures"), list):
         return ""
     rows = "\n".join(
         f"| {row.get('figure', '?')} | {row.get('model', '?')} | {row.get('baseline', '?')} | {row.get('goal', '')} |"
-        for row in real_text["figures"]
+        for row in section["figures"]
         if isinstance(row, dict)
     )
-    return f"""## Real text
-Measured by `python benchmarks/realtext.py --record` ({real_text.get("date", "?")}), next to stance
-{real_text.get("baseline", "1.1")}; cross-validation on the written corpus overstates accuracy on real text.
+    return f"""## {title}
+Measured by `{command}` ({section.get("date", "?")}), next to {against(section)}; {caveat}
 
 | figure | this model | baseline | goal |
 |---|---|---|---|
 {rows}
 """
+
+
+def _real_text_section(real_text):
+    return _measured_section(
+        real_text,
+        "Real text",
+        "python benchmarks/realtext.py --record",
+        lambda section: f"stance\n{section.get('baseline', '1.1')}",
+        "cross-validation on the written corpus overstates accuracy on real text.",
+    )
+
+
+def _throughput_section(throughput):
+    return "\n" * isinstance(throughput, dict) + _measured_section(
+        throughput,
+        "Speed",
+        "python benchmarks/throughput.py --record",
+        lambda section: f"{section.get('baseline', 'a plain scikit-learn pipeline')}",
+        f"{throughput.get('machine', 'one machine') if isinstance(throughput, dict) else ''}; rates move with "
+        "the load on the machine.",
+    )
 
 
 def render_card(metadata):
@@ -232,7 +253,7 @@ and scikit-learn {metadata.get("versions", {}).get("scikit-learn", "?")}.
 
 ## Evaluation
 {_metrics_section(metadata.get("metrics", {}), streaming)}
-{_real_text_section(metadata.get("real_text"))}
+{_real_text_section(metadata.get("real_text"))}{_throughput_section(metadata.get("throughput"))}
 ## How to use it
 ```python
 import stance

@@ -314,6 +314,7 @@ _SECTIONS = {
     "hyperparameters": dict,
     "options": dict,
     "real_text": dict,
+    "throughput": dict,
     "with_corpus": dict,
 }
 #: How deep the metadata's JSON may nest (the shipped model's nests 5 deep).

@@ -524,4 +524,10 @@ def test_measurements_recorded_later_reach_the_metadata_and_the_card(tmp_path, t
     assert json.loads(path.with_suffix(".json").read_text())["real_text"]["figures"] == figures
     card = path.with_suffix(".md").read_text()
     assert "## Real text" in card and "| GWSD test, macro-F1 | 45.6 | 41.0 | 55 |" in card
+    assert "## Speed" not in card
+    speed = [{"figure": "sentences per second", "model": "42,559 (10.7 times)", "baseline": "3,961", "goal": "8 times"}]
+    update_metadata(path, throughput={"date": "2026-12-07", "machine": "2 cores", "figures": speed})
+    card = path.with_suffix(".md").read_text()
+    assert "## Real text" in card  # the earlier section stays
+    assert "## Speed" in card and "| sentences per second | 42,559 (10.7 times) | 3,961 | 8 times |" in card
     assert stance.load_model(path).predict(["We back it."])  # the model's own files are untouched
