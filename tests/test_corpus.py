@@ -98,7 +98,7 @@ def test_mentions_are_annotated_as_they_stand_in_the_text(corpus):
 
 def test_held_out_part_is_labelled_twice_and_agreement_is_stated(corpus):
     held = corpus[corpus["split"] == "heldout"]
-    assert len(held) >= 600 and set(held["version"]) == {"3", "4"}
+    assert len(held) >= 600 and set(held["version"]) == {"3", "4", "5"}
     assert set(held["second_label"]) <= set(stance.LABELS)
     assert (corpus.loc[corpus["split"] != "heldout", "second_label"] == "").all()
     agreement = (held["label"] == held["second_label"]).mean()
