@@ -255,7 +255,9 @@ def reversed_target(target):
     Supporting "ending X" is opposing X: the stance toward such a target is
     the stance toward X with its sides swapped, which is how a model labels
     a reversal it never saw. The base keeps the profile's actors, with
-    allies and opponents swapped (the allies of ending X oppose X).
+    allies and opponents swapped (the allies of ending X oppose X). A
+    position's negation reverses the position: "it is not true that X",
+    "X is not Y", "X cannot Y" (the first negator is taken out).
 
     Examples
     --------
@@ -266,13 +268,45 @@ def reversed_target(target):
     False
     >>> reversed_target(Target("This house would abolish the monarchy"))[0].name
     'the monarchy'
+    >>> [reversed_target(Target(claim))[0].name for claim in (
+    ...     "the sanctions are not weakening Russia's economy", "organic farming cannot feed the world",
+    ...     "It is not true that tariffs protect jobs", "vaping doesn't help smokers quit")]
+    ["the sanctions are weakening Russia's economy", 'organic farming can feed the world', \
+'tariffs protect jobs', 'vaping help smokers quit']
     """
     name = MOTION_OPENING.sub("", target.name.strip())  # "This house would abolish X"
-    match = REVERSING.match(name)
-    rest = name[match.end() :] if match else ""
-    if not match or not _name_terms(rest):  # "ending the" reverses nothing
+    match = REVERSING.match(name) or _NOT_TRUE.match(name)
+    if match:
+        rest = name[match.end() :]
+    else:
+        negator = _NEGATOR.search(name)
+        rest = " ".join((name[: negator.start()] + _affirmed(negator) + name[negator.end() :]).split()) if negator else ""
+    if not rest or not _name_terms(rest):  # "ending the" reverses nothing
         return target, False
     return Target(rest, allies=target.opponents, opponents=target.allies), True
+
+
+#: "it is not true that X": X, sides swapped.
+_NOT_TRUE = re.compile(r"(?:it\s+is\s+(?:not\s+true|false|untrue|a\s+myth)|nor\s+is\s+it\s+true)\s+that\s+", re.I)
+#: The negator of a position: "X is not Y", "X cannot Y", "X doesn't Y". (Not "never": it
+#: stands in names that are no claims, "a target never seen".)
+_NEGATOR = re.compile(
+    r"\b(?:(?P<aux>is|are|was|were|has|have|had|will|would|can|could|should|must|may|might)\s+not"
+    r"|(?P<short>is|are|was|were|has|have|had|would|could|should|must|do|does|did)n['\u2019]t"
+    r"|cannot|can['\u2019]t|won['\u2019]t|(?:do|does|did)\s+not)\b",
+    re.I,
+)
+
+
+def _affirmed(negator):
+    # What stands in a negator's place once it is taken out: the auxiliary
+    # ("is not" -> "is", "cannot" -> "can"), or nothing for "do not", whose
+    # verb follows.
+    auxiliary = negator.group("aux") or negator.group("short") or ""
+    if auxiliary.lower() in ("do", "does", "did"):
+        return " "
+    word = negator.group(0).lower().replace("\u2019", "'")
+    return " " + ({"cannot": "can", "can't": "can", "won't": "will"}.get(word) or auxiliary) + " "
 
 
 def _name_terms(name):
