@@ -24,7 +24,8 @@ Figures (goals from the issue tracker in brackets):
    ("ending", "scrapping", "abolishing", "rejecting") that training never
    uses, so the figure measures the model, not a memorised phrase; a
    position (version 5 of the corpus: a claim, not a policy or an actor) has
-   no such opposite and is left out of it. Also the share labelled neutral
+   no such opposite and is left out of it: its flips are counted apart,
+   toward its negation ("it is not true that X"). Also the share labelled neutral
    toward a near miss: a target that shares a word with the sentence's own
    and has a word the sentence does not contain.
 2. Real text, with each system's shipped model and no training on the set:
@@ -244,17 +245,20 @@ def sensitivity(corpus, systems, quick):
 
     Returns ``{system: (neutral with an unrelated target, flips of the
     system's own side, flips to the other true side, neutral with a near
-    miss)}`` in percent. The second counts the sentences the system labels
-    aligned or opposed with their own target whose label flips with the
-    opposite target; the third counts the true aligned/opposed sentences
+    miss, and the two flips again for positions)}`` in percent. The second
+    counts the sentences on a policy or actor that the system labels aligned
+    or opposed with their own target whose label flips with the opposite
+    target ("ending X"); the third counts the true aligned/opposed sentences
     labelled with the other side; the fourth pairs sentences with a target
-    that shares a word with their own (see :func:`near_misses`).
+    that shares a word with their own (see :func:`near_misses`); the last
+    two are the second and third for the sentences on a position, whose
+    opposite is its negation ("it is not true that X").
     """
     rng = np.random.default_rng(0)
     domains = corpus.groupby("target")["domain"].first().to_dict()
     targets = sorted(domains)
     folds = StratifiedKFold(3 if quick else 5, shuffle=True, random_state=0)
-    counts = {name: [[], [], [], []] for name in systems}
+    counts = {name: [[], [], [], [], [], []] for name in systems}
     near_rng = np.random.default_rng(1)  # apart, so that the other draws stay as they were
     for train_rows, test_rows in folds.split(corpus, corpus["label"]):
         train = corpus.iloc[train_rows]
@@ -280,6 +284,13 @@ def sensitivity(corpus, systems, quick):
             expected = np.array([swapped[label] for label in test["label"][true_sided]])
             counts[name][2].extend(flipped[true_sided] == expected)
             counts[name][3].extend(model.labels(list(zip(near_texts, near_targets))) == "neutral")
+            # A position's opposite is its negation.
+            positions = test[~reversible]
+            denied = model.labels([(text, f"it is not true that {claim}") for text, claim in zip(positions["text"], positions["target"])])
+            sided = own[~reversible] != "neutral"
+            counts[name][4].extend(denied[sided] == np.array([swapped[label] for label in own[~reversible][sided]]))
+            true_sided = (positions["label"] != "neutral").to_numpy()
+            counts[name][5].extend(denied[true_sided] == np.array([swapped[label] for label in positions["label"][true_sided]]))
     return {name: tuple(100 * np.mean(c) for c in values) for name, values in counts.items()}
 
 
@@ -334,14 +345,19 @@ def main():
                 f" {'neutral w/ near miss':>21}"
             )
             measured = sensitivity(training, systems, args.quick)
-            for name, (n, f, t, near) in measured.items():
-                print(f"   {name:<12} {n:>20.1f}% {f:>14.1f}% {t:>15.1f}% {near:>20.1f}%")
-            (n, f, t, near), (n1, f1, t1, near1) = measured["stance"], measured["stance 1.1"]
+            for name, (n, f, t, near, pf, pt) in measured.items():
+                print(f"   {name:<12} {n:>20.1f}% {f:>14.1f}% {t:>15.1f}% {near:>20.1f}%   positions: {pf:.1f}% {pt:.1f}%")
+            (n, f, t, near, pf, pt), (n1, f1, t1, near1, pf1, pt1) = measured["stance"], measured["stance 1.1"]
             record("neutral with an unrelated target", f"{n:.1f}%", f"{n1:.1f}%", "90%")
             record("neutral with a near-miss target (shares a word with its own)", f"{near:.1f}%", f"{near1:.1f}%")
             record("side flips with the opposite target (of its own sides)", f"{f:.1f}%", f"{f1:.1f}%", "80%")
             record("side flips with the opposite target (of the true sides)", f"{t:.1f}%", f"{t1:.1f}%")
-            print(f"   ({len(training)} sentences of every version; v2 only for 1.1's own corpus: {len(v1)})\n")
+            record("side flips with the negated position (of its own sides)", f"{pf:.1f}%", f"{pf1:.1f}%")
+            record("side flips with the negated position (of the true sides)", f"{pt:.1f}%", f"{pt1:.1f}%")
+            print(
+                f"   ({len(training)} sentences of every version; the flips on policies and actors, and on"
+                f" positions with the negated claim; v2 only for 1.1's own corpus: {len(v1)})\n"
+            )
         if "realtext" in only:
             print("2. real text, shipped models, no training on the set")
             current = Current()
