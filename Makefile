@@ -15,8 +15,8 @@ lint:  ## check the code with ruff (installed by the test extras)
 test:  ## run the whole test suite
 	$(PYTHON) -m pytest
 
-model:  ## retrain the shipped model (rewrites models/stance-v6.*); then benchmarks/realtext.py --record for its card
-	stance train --output models/stance-v6.joblib --model-version 6 --force
+model:  ## retrain the shipped model (rewrites models/stance-v7.*); then benchmarks/realtext.py --record for its card
+	stance train --output models/stance-v7.joblib --model-version 7 --force
 
 notebooks:  ## run every notebook and save it with its outputs (needs the notebooks or test extra)
 	MPLBACKEND=Agg PYTHONPATH=$(CURDIR) jupyter execute --inplace notebooks/*.ipynb

@@ -230,6 +230,10 @@ else is neutral), and a target the model never saw is read through its name and 
   registers and topics far from the training data, and on targets it never saw {unseen}.
 - It reads words, not arguments: irony, stance carried by facts alone, and sentences whose
   stance depends on context outside the sentence are often missed.
+- Toward a position (a claim, "X harms Y") it reads the attitude shown toward what the sentence
+  talks about, not the claim's predicate: a sentence that asserts a claim bad for its subject is
+  often read as opposed, and "X is weakening Y" gets the labels of "X is strengthening Y" (an
+  explicit negation, "X is not weakening Y", swaps the sides).
 - Cross-validation on written sentences overstates accuracy on real text: on real news and web
   sentences a model trained on the bundled corpus is far less accurate (the README's benchmarks
   give the measured figures). Annotate a sample of your own documents and evaluate on it.

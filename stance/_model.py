@@ -322,10 +322,10 @@ class StanceModel:
         Examples
         --------
         >>> import stance
-        >>> doc = "We firmly support the sanctions. Some delegations said the sanctions must go."
+        >>> doc = "We firmly support the sanctions. Other ministers said the sanctions must go."
         >>> table = stance.analyze(doc, target="sanctions against Russia")
         >>> table[["start", "end", "voice", "label"]].values.tolist()
-        [[0, 32, 'author', 'aligned'], [33, 77, 'reported', 'opposed']]
+        [[0, 32, 'author', 'aligned'], [33, 76, 'reported', 'opposed']]
         >>> summary = table.attrs["summary"]
         >>> summary["stance"], summary["reported"]["stance"]
         ('aligned', 'opposed')

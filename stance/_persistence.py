@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: The shipped model's file name: the model version is part of it.
-DEFAULT_MODEL_NAME = "stance-v6.joblib"
+DEFAULT_MODEL_NAME = "stance-v7.joblib"
 FORMAT = "stance-model"
 FORMAT_VERSION = 1
 _DEPENDENCIES = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "nltk")

@@ -255,7 +255,7 @@ def test_info_describes_a_model(tiny_model_path):
 def test_installed_command_finds_the_default_model_from_anywhere(tmp_path):
     result = run_stance("info", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "stance-v6" in result.stdout
+    assert "stance-v7" in result.stdout
     assert "cross-validated" in result.stdout
 
 

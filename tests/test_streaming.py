@@ -226,14 +226,14 @@ def test_a_model_saved_by_stance_1_2_is_refused_with_what_to_do(tmp_path, name, 
 
 
 def test_on_the_bundled_corpus_streaming_is_close_to_the_in_memory_recipe():
-    # Measured: macro-F1 0.781 streaming, 0.774 in memory (the default recipe,
-    # whose relevance model sends more to neutral) on the 1,053 held-out rows;
+    # Measured: macro-F1 0.758 streaming, 0.756 in memory (the default recipe,
+    # whose relevance model sends more to neutral) on the 1,215 held-out rows;
     # the margins leave room for library versions.
     model, metadata, notes = train_streaming(corpus_path(), "csv", keep_rows=corpus_training_rows)
     held_out = metadata["metrics"]["held_out"]
     comparison = metadata["metrics"]["in_memory_comparison"]
-    assert held_out["texts"] == 1053 and comparison["training_rows"] == metadata["training"]["rows"] == 9483
-    assert held_out["macro_f1"] >= 0.77
+    assert held_out["texts"] == 1215 and comparison["training_rows"] == metadata["training"]["rows"] == 10937
+    assert held_out["macro_f1"] >= 0.745
     assert comparison["gap_points"] <= 2.0
     assert comparison["gap_points"] == pytest.approx(
         100 * (comparison["held_out"]["macro_f1"] - held_out["macro_f1"]), abs=0.01

@@ -89,7 +89,12 @@ def test_profile_files_are_read_from_paths(tmp_path):
 def test_every_corpus_target_has_a_profile_that_the_model_knows():
     model = stance.load_model()
     shipped = stance.load_profiles()
-    assert set(model.targets) == set(shipped)
+    corpus = stance.load_corpus()
+    trained = {target.lower() for target in corpus.loc[corpus["split"] != "heldout", "target"]}
+    assert set(model.targets) == trained
+    # The rest are the held-out positions, whose sentences never train the model.
+    held_out = {target.lower() for target in corpus.loc[corpus["split"] == "heldout", "target"]}
+    assert set(shipped) - trained == held_out - trained and len(held_out - trained) == 6
     assert model.profiles["sanctions against russia"] == shipped["sanctions against russia"]
 
 
@@ -176,6 +181,22 @@ def test_reversals_in_other_words_swap_the_sides(reversal):
     direct = model.predict_proba(texts, target="the death penalty").to_numpy()
     swapped = model.predict_proba(texts, target=reversal.format("the death penalty")).to_numpy()
     np.testing.assert_allclose(swapped, direct[:, ::-1])
+
+
+@pytest.mark.parametrize(
+    "negation",
+    ["it is not true that online tutoring raises exam results", "online tutoring does not raise exam results",
+     "online tutoring doesn't raise exam results", "online tutoring cannot raise exam results"],
+)
+def test_a_negated_position_takes_the_other_side(negation):
+    # A position the model never saw, and its negation: the same sentences,
+    # the sides swapped ("does not raise" is read as "raise", close enough
+    # to "raises" for every word of it to be found).
+    texts = ["Pupils who had online tutoring scored far better in the spring exams.",
+             "The evaluation found online tutoring made no difference at all to exam results."]
+    model = stance.load_model()
+    direct = model.predict_proba(texts, target="online tutoring raises exam results").to_numpy()
+    np.testing.assert_allclose(model.predict_proba(texts, target=negation).to_numpy(), direct[:, ::-1], atol=0.02)
 
 
 def test_a_sentence_that_names_the_undoing_of_its_target_takes_the_other_side():
