@@ -268,6 +268,8 @@ def reversed_target(target):
     False
     >>> reversed_target(Target("This house would abolish the monarchy"))[0].name
     'the monarchy'
+    >>> reversed_target(Target("countries that have not ratified the treaty"))[1]
+    False
     >>> [reversed_target(Target(claim))[0].name for claim in (
     ...     "the sanctions are not weakening Russia's economy", "organic farming cannot feed the world",
     ...     "It is not true that tariffs protect jobs", "vaping doesn't help smokers quit")]
@@ -280,6 +282,8 @@ def reversed_target(target):
         rest = name[match.end() :]
     else:
         negator = _NEGATOR.search(name)
+        if negator and _RELATIVE.search(name[: negator.start()]):  # "a policy that does not discriminate"
+            negator = None
         rest = " ".join((name[: negator.start()] + _affirmed(negator) + name[negator.end() :]).split()) if negator else ""
     if not rest or not _name_terms(rest):  # "ending the" reverses nothing
         return target, False
@@ -296,6 +300,10 @@ _NEGATOR = re.compile(
     r"|cannot|can['\u2019]t|won['\u2019]t|(?:do|does|did)\s+not)\b",
     re.I,
 )
+
+
+#: A relative clause: a negator after one is part of a name, not a negated claim.
+_RELATIVE = re.compile(r"\b(?:that|which|who|whose|whom|where)\b", re.I)
 
 
 def _affirmed(negator):
