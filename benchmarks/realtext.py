@@ -240,6 +240,12 @@ def near_misses(texts, own_targets, targets, rng):
     return rows, chosen
 
 
+def _swapped(flipped, labels):
+    """Whether each aligned or opposed label among ``labels`` has the other side in ``flipped``."""
+    sided = labels != "neutral"
+    return flipped[sided] == np.where(labels[sided] == "aligned", "opposed", "aligned")
+
+
 def sensitivity(corpus, systems, quick):
     """Figure 1: unrelated targets give neutral; opposite targets flip the side.
 
@@ -266,31 +272,26 @@ def sensitivity(corpus, systems, quick):
         rows = list(zip(train["text"], train["target"], train["label"]))
         unrelated = [rng.choice([t for t in targets if domains[t] != domain]) for domain in test["domain"]]
         verbs = rng.choice(OPPOSITE_VERBS, size=len(test))
-        opposites = [opposite(t, v) for t, v in zip(test["target"], verbs)]
-        swapped = {"aligned": "opposed", "opposed": "aligned", "neutral": "neutral"}
+        # A policy's or an actor's opposite is "ending X" and the like; a
+        # position's ("the sanctions are weakening Russia's economy") is its
+        # negation. Their flips are counted apart.
+        reversible = (test["version"] != POSITIONS).to_numpy()
+        opposites = [
+            opposite(t, v) if policy else f"it is not true that {t}"
+            for t, v, policy in zip(test["target"], verbs, reversible)
+        ]
+        truth = test["label"].to_numpy()
         near_rows, near_targets = near_misses(list(test["text"]), list(test["target"]), targets, near_rng)
         near_texts = list(test["text"].iloc[near_rows])
-        # A position ("the sanctions are weakening Russia's economy") has no
-        # opposite made with "ending ...": flips are counted on the other rows.
-        reversible = (test["version"] != POSITIONS).to_numpy()
         for name, make in systems.items():
             model = make(rows)
             own = model.labels(list(zip(test["text"], test["target"])))
             counts[name][0].extend(model.labels(list(zip(test["text"], unrelated))) == "neutral")
             flipped = model.labels(list(zip(test["text"], opposites)))
-            sided = (own != "neutral") & reversible
-            counts[name][1].extend(flipped[sided] == np.array([swapped[label] for label in own[sided]]))
-            true_sided = (test["label"] != "neutral").to_numpy() & reversible
-            expected = np.array([swapped[label] for label in test["label"][true_sided]])
-            counts[name][2].extend(flipped[true_sided] == expected)
+            for rows_of_kind, own_flips, true_flips in ((reversible, 1, 2), (~reversible, 4, 5)):
+                counts[name][own_flips].extend(_swapped(flipped[rows_of_kind], own[rows_of_kind]))
+                counts[name][true_flips].extend(_swapped(flipped[rows_of_kind], truth[rows_of_kind]))
             counts[name][3].extend(model.labels(list(zip(near_texts, near_targets))) == "neutral")
-            # A position's opposite is its negation.
-            positions = test[~reversible]
-            denied = model.labels([(text, f"it is not true that {claim}") for text, claim in zip(positions["text"], positions["target"])])
-            sided = own[~reversible] != "neutral"
-            counts[name][4].extend(denied[sided] == np.array([swapped[label] for label in own[~reversible][sided]]))
-            true_sided = (positions["label"] != "neutral").to_numpy()
-            counts[name][5].extend(denied[true_sided] == np.array([swapped[label] for label in positions["label"][true_sided]]))
     return {name: tuple(100 * np.mean(c) for c in values) for name, values in counts.items()}
 
 
