@@ -270,6 +270,8 @@ def reversed_target(target):
     'the monarchy'
     >>> reversed_target(Target("countries that have not ratified the treaty"))[1]
     False
+    >>> reversed_target(Target("the teacher is right even when she is not"))[1]
+    False
     >>> [reversed_target(Target(claim))[0].name for claim in (
     ...     "the sanctions are not weakening Russia's economy", "organic farming cannot feed the world",
     ...     "It is not true that tariffs protect jobs", "vaping doesn't help smokers quit")]
@@ -282,7 +284,7 @@ def reversed_target(target):
         rest = name[match.end() :]
     else:
         negator = _NEGATOR.search(name)
-        if negator and _RELATIVE.search(name[: negator.start()]):  # "a policy that does not discriminate"
+        if negator and _CLAUSE_START.search(name[: negator.start()]):  # "a policy that does not discriminate"
             negator = None
         rest = " ".join((name[: negator.start()] + _affirmed(negator) + name[negator.end() :]).split()) if negator else ""
     if not rest or not _name_terms(rest):  # "ending the" reverses nothing
@@ -302,8 +304,11 @@ _NEGATOR = re.compile(
 )
 
 
-#: A relative clause: a negator after one is part of a name, not a negated claim.
-_RELATIVE = re.compile(r"\b(?:that|which|who|whose|whom|where)\b", re.I)
+#: Words that open a clause of its own (relative or subordinate): a negator
+#: after one is part of a name or a condition, not the claim's own negation.
+_CLAUSE_START = re.compile(
+    r"\b(?:that|which|who|whose|whom|where|when|if|unless|although|though|because|while|whether)\b", re.I
+)
 
 
 def _affirmed(negator):
