@@ -482,6 +482,22 @@ class Featuriser:
             row_entries.append(number)
         return _Resolved(entries, np.array(row_entries, dtype=np.int64))
 
+    def reads_target(self, target):
+        """Whether ``target`` is read as a target: one trained on, or one with a word to read.
+
+        A target of punctuation or function words alone ("***", "the") names
+        nothing a text could mention, and the text is read as with no target.
+        (The same resolution as :meth:`transform`'s, and kept for it.)
+
+        Examples
+        --------
+        >>> featuriser = Featuriser.fit(["We back the treaty."], ["the treaty"], relation_weight=1.0)
+        >>> featuriser.reads_target("the treaty"), featuriser.reads_target("***"), featuriser.reads_target(None)
+        (True, False, False)
+        """
+        number, terms, _ = self._resolve([target]).entries[0]
+        return number >= 0 or bool(terms)
+
     def _resolve_one(self, target):
         profile = as_target(target, self.profiles)
         if profile is None:

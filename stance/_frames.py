@@ -102,14 +102,12 @@ def stance_columns(model, values, targets):
 
 
 def _target_flags(model, flags, targets, one_target):
-    # A row whose target has no word to read is labelled as with no target:
-    # the flag says so (not on a row with no text, which is not labelled).
-    # Each distinct target is looked at once.
-    from ._targets import wordless
-
+    # A row whose target is given but not read as one ("***", "the": no word
+    # to read) is labelled as with no target: the flag says so (not on a row
+    # with no text, which is not labelled). The model decides, as it does
+    # when it labels; each distinct target is asked about once.
     if targets is None:
         return flags
-    profiles = model.profiles
     if one_target:
         targets = [targets] * len(flags)
     seen = {}
@@ -117,11 +115,18 @@ def _target_flags(model, flags, targets, one_target):
     for flag, target in zip(flags, targets):
         key = target if isinstance(target, str) else id(target)
         if key not in seen:
-            seen[key] = wordless(target, profiles)
+            seen[key] = _given(target) and not model._reads_target(target)
         if seen[key] and flag != MISSING_TEXT:
             flag = f"{flag}; {WORDLESS_TARGET}" if flag else WORDLESS_TARGET
         marked.append(flag)
     return marked
+
+
+def _given(target):
+    # None, a missing value and a blank name are no target, not one without words.
+    if isinstance(target, str):
+        return bool(target.strip())
+    return target is not None and not is_missing(target)
 
 
 def _columns_of(model, values_and_targets):

@@ -119,6 +119,16 @@ class StanceModel:
         vectorizer = getattr(self.estimator, "vectorizer_", None)  # a streaming model has none
         return dict(vectorizer.featuriser_.profiles) if vectorizer is not None else {}
 
+    def _reads_target(self, target):
+        """Whether a given ``target`` is read as one, not as no target ("***" and "the" are not)."""
+        if self._compiled is not None:
+            return self._compiled.featuriser.reads_target(target)
+        # A streaming model reads only the targets it was trained on; one
+        # with no word to read is none it could have been trained on.
+        from ._targets import wordless
+
+        return not wordless(target, self.profiles)
+
     def _proba(self, texts, targets):
         """Probabilities of checked ``texts`` (a list) as a numpy array."""
         if self._compiled is not None:
