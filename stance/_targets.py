@@ -126,10 +126,12 @@ class Target:
             if not all(isinstance(item, str) for item in value):
                 raise TypeError(f"a target's {field} must be strings")
             object.__setattr__(self, field, tuple(item for item in value if item.strip()))
-        sides = {}
+        sides = {_phrase(self.name): 1}
         for field, side in (("aliases", 1), ("allies", 1), ("opponents", -1)):
             for item in getattr(self, field):
                 words = _phrase(item)
+                if not words:
+                    raise ValueError(f"target {self.name!r}: {item!r} has no word to look for in a text")
                 if sides.get(words, side) != side:
                     raise ValueError(f"target {self.name!r}: {item!r} is both on its side and against it")
                 sides[words] = side
@@ -237,12 +239,15 @@ MOTION_OPENING = re.compile(
 REVERSING = re.compile(
     r"^(?:(?:ending|lifting|scrapping|abolishing|repealing|rejecting|halting|stopping|suspending|"
     r"cancelling|canceling|dropping|reversing|opposing|withdrawing from|leaving|quitting|"
-    r"getting rid of|doing away with|dismantling|pulling out of|campaigning against|"
+    r"getting rid of|doing away with|dismantling|pulling out of|campaigning against|abandoning|"
+    r"revoking|renouncing|terminating|tearing up|exiting from|exiting|easing|relaxing|"
     r"end|lift|scrap|abolish|repeal|reject|halt|stop|suspend|cancel|drop|reverse|oppose|opposes|"
-    r"withdraw from|get rid of|do away with|dismantle|pull out of|regrets)\s+"
+    r"withdraw from|get rid of|do away with|dismantle|pull out of|regrets|abandon|revoke|renounce|"
+    r"terminate|tear up|exit from|exit|ease|relax)\s+"
     r"|(?:opposition to|resistance to|an end to|a halt to|calls to end|"
-    r"(?:the |a )?(?:end|abolition|repeal|rejection|scrapping|lifting|suspension|cancellation|"
-    r"dismantling) of|(?:the |a )?withdrawal from|(?:the |a )?campaign against|"
+    r"(?:the |a )?(?:end|ending|abolition|repeal|rejection|scrapping|lifting|suspension|cancellation|"
+    r"dismantling|abandonment|revocation|renunciation|termination|easing|relaxation) of|"
+    r"(?:the |a )?(?:withdrawal|exit) from|(?:the |a )?campaign against|"
     r"th(?:is|e) house (?:opposes|regrets)(?: that)?|"
     r"against|no to)\s+)",
     re.IGNORECASE,
@@ -255,9 +260,11 @@ def reversed_target(target):
     Supporting "ending X" is opposing X: the stance toward such a target is
     the stance toward X with its sides swapped, which is how a model labels
     a reversal it never saw. The base keeps the profile's actors, with
-    allies and opponents swapped (the allies of ending X oppose X). A
-    position's negation reverses the position: "it is not true that X",
-    "X is not Y", "X cannot Y" (the first negator is taken out).
+    allies and opponents swapped (the allies of ending X oppose X); the
+    reversal's own aliases ("Brexit" for "leaving the EU") oppose the base.
+    A position's negation reverses the position: "it is not true that X",
+    "X is not Y", "X cannot Y", "X is no longer Y" (the first negator is
+    taken out).
 
     Examples
     --------
@@ -279,27 +286,45 @@ def reversed_target(target):
 'tariffs protect jobs', 'vaping help smokers quit']
     """
     name = MOTION_OPENING.sub("", target.name.strip())  # "This house would abolish X"
-    match = REVERSING.match(name) or _NOT_TRUE.match(name)
+    match = None if _KEEPING.search(name) else REVERSING.match(name)
+    match = match or _NOT_TRUE.match(name)
     if match:
         rest = name[match.end() :]
     else:
         negator = _NEGATOR.search(name)
-        if negator and _CLAUSE_START.search(name[: negator.start()]):  # "a policy that does not discriminate"
+        if negator and (
+            _CLAUSE_START.search(name[: negator.start()])  # "a policy that does not discriminate"
+            or _in_a_name(name, negator)  # "the Do Not Call registry"
+        ):
             negator = None
         rest = " ".join((name[: negator.start()] + _affirmed(negator) + name[negator.end() :]).split()) if negator else ""
     if not rest or not _name_terms(rest):  # "ending the" reverses nothing
         return target, False
-    return Target(rest, allies=target.opponents, opponents=target.allies), True
+    aliases = tuple(alias for alias in target.aliases if _phrase(alias) != _phrase(rest))
+    return Target(rest, allies=target.opponents, opponents=target.allies + aliases), True
 
 
+#: Reversing words that keep or lift up what follows: "leaving the sanctions in
+#: place", "leaving no one behind", "lifting families out of poverty".
+_KEEPING = re.compile(
+    r"^leav(?:e|ing)\s+no\b|^(?:leav(?:e|ing)|lift(?:ing)?)\s.*\b(?:in\s+place|intact|unchanged|untouched"
+    r"|alone|behind|open|out\s+of)\b",
+    re.I,
+)
 #: "it is not true that X": X, sides swapped.
-_NOT_TRUE = re.compile(r"(?:it\s+is\s+(?:not\s+true|false|untrue|a\s+myth)|nor\s+is\s+it\s+true)\s+that\s+", re.I)
-#: The negator of a position: "X is not Y", "X cannot Y", "X doesn't Y". (Not "never": it
-#: stands in names that are no claims, "a target never seen".)
+_NOT_TRUE = re.compile(
+    r"(?:it(?:\s+is|['\u2019]s)\s+(?:not\s+true|false|untrue|a\s+myth)|it\s+isn['\u2019]t\s+true"
+    r"|nor\s+is\s+it\s+true)\s+that\s+",
+    re.I,
+)
+#: The negator of a position: "X is not Y", "X cannot Y", "X doesn't Y", "X is no longer Y".
+#: (Not "never": it stands in names that are no claims, "a target never seen"; not "not
+#: only" or "not just": "X is not only safe but cheap" asserts X is safe.)
 _NEGATOR = re.compile(
     r"\b(?:(?P<aux>is|are|was|were|has|have|had|will|would|can|could|should|must|may|might)\s+not"
     r"|(?P<short>is|are|was|were|has|have|had|would|could|should|must|do|does|did)n['\u2019]t"
-    r"|cannot|can['\u2019]t|won['\u2019]t|(?:do|does|did)\s+not)\b",
+    r"|(?P<be>is|are|was|were)\s+no\s+longer|cannot|can['\u2019]t|won['\u2019]t|(?:do|does|did)\s+not)\b"
+    r"(?!\s+(?:only|just|merely)\b)",
     re.I,
 )
 
@@ -311,11 +336,22 @@ _CLAUSE_START = re.compile(
 )
 
 
+def _in_a_name(name, negator):
+    # A capitalised negator amid lower-case words is part of a proper name
+    # ("the Do Not Call registry"); in a name written all in title case
+    # ("Co2 Does Not Cause Global Warming", as debate motions are) it cannot
+    # be told from a claim's, and counts as one.
+    if negator.start() == 0 or negator.group(0).islower():
+        return False
+    others = _WORD.findall(name[: negator.start()] + " " + name[negator.end() :])
+    return any(word.islower() and word not in FUNCTION_WORDS for word in others)
+
+
 def _affirmed(negator):
     # What stands in a negator's place once it is taken out: the auxiliary
     # ("is not" -> "is", "cannot" -> "can"), or nothing for "do not", whose
     # verb follows.
-    auxiliary = negator.group("aux") or negator.group("short") or ""
+    auxiliary = negator.group("aux") or negator.group("short") or negator.group("be") or ""
     if auxiliary.lower() in ("do", "does", "did"):
         return " "
     word = negator.group(0).lower().replace("\u2019", "'")

@@ -44,11 +44,52 @@ def test_reversals_name_their_base_with_sides_swapped():
 
 
 @pytest.mark.parametrize(
+    "name, base",
+    [
+        ("abandoning the Paris Agreement", "the Paris Agreement"),
+        ("the termination of the treaty", "the treaty"),
+        ("easing sanctions against Russia", "sanctions against Russia"),
+        ("exit from the EU", "the EU"),
+        ("it's not true that nuclear power is safe", "nuclear power is safe"),
+        ("nuclear power is no longer safe", "nuclear power is safe"),
+        ("Nuclear Power Is Not Safe", "Nuclear Power Is Safe"),  # a motion in title case
+    ],
+)
+def test_reversals_and_negations_in_more_words(name, base):
+    assert reversed_target(Target(name)) == (Target(base), True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "leaving sanctions against Russia in place",
+        "leaving no one behind",
+        "lifting families out of poverty",
+        "the Do Not Call registry",  # a negator in a proper name
+        "nuclear power is not only safe but also cheap",
+        "degrees are luxuries society can no longer afford",  # in a clause of its own
+    ],
+)
+def test_names_that_only_look_like_reversals_are_read_as_themselves(name):
+    assert reversed_target(Target(name))[1] is False
+
+
+def test_a_reversal_keeps_its_own_aliases_as_what_is_against_the_base():
+    accord_exit = Target("withdrawing from the fisheries accord", aliases=("Fishexit",), allies=("the fleet",))
+    base, _ = reversed_target(accord_exit)
+    assert base.opponents == ("the fleet", "Fishexit")
+    assert stance.predict("We fully support Fishexit.", target=accord_exit) == ["aligned"]
+    assert stance.predict("We firmly oppose Fishexit.", target=accord_exit) == ["opposed"]
+
+
+@pytest.mark.parametrize(
     "aliases, allies, opponents, message",
     [
         (None, (), (), "aliases must be a string or a sequence"),
         ((5,), (), (), "aliases must be strings"),
         ((), ("Kyiv",), ("kyiv",), "both on its side and against it"),
+        ((), (), ("X",), "both on its side and against it"),  # the target itself
+        ((), (), ("the",), "no word to look for"),
     ],
 )
 def test_bad_profiles_are_refused_with_one_clear_message(aliases, allies, opponents, message):
