@@ -17,7 +17,7 @@ from ._evaluation import calibration_report, evaluation_report
 from ._head import most_probable
 from ._io import DEFAULT_CHUNK_ROWS, read_table
 from ._streaming import StreamingStanceClassifier
-from ._training import _jsonable, check_label_counts, clean_rows
+from ._training import _jsonable, annotated_rows, check_label_counts, clean_rows
 
 __all__ = ["train_streaming", "held_out_rows", "sampled_rows"]
 
@@ -201,25 +201,26 @@ def train_streaming(
     started = time.perf_counter()
 
     def chunks():
-        """Yield ``(rows read, cleaned data, first data row's number, blank, conflicting)``."""
+        """Yield ``(rows read, cleaned data, first data row's number, blank, unlabelled, conflicting)``."""
         read = position = 0
         for frame in read_table(path, fmt, chunk_rows):
             if keep_rows is not None:
                 frame = keep_rows(frame)
             try:
-                data, blank, conflicting = clean_rows(frame, *columns)
+                labelled, unlabelled = annotated_rows(frame, label_column)
+                data, blank, conflicting = clean_rows(labelled, *columns)
             except DataError as error:
                 raise DataError(f"rows {read + 1}-{read + len(frame)}: {error}") from None
-            yield len(frame), data, position, blank, conflicting
+            yield len(frame), data, position, blank, unlabelled, conflicting
             read += len(frame)
             position += len(data)
 
     passes = 1 + estimator.epochs
     held_parts, label_counts = [], {}
-    rows_read = data_rows = blank_rows = conflict_count = 0
+    rows_read = data_rows = blank_rows = unlabelled_rows = conflict_count = 0
     conflicts = []
     with progress(f"pass 1 of {passes}: checking and counting", None) as bar:
-        for read, data, position, blank, conflicting in chunks():
+        for read, data, position, blank, unlabelled, conflicting in chunks():
             held = held_out_rows(position, len(data), holdout_every, holdout_rows)
             if held.any():  # past the limit, no chunk adds to the held-out rows
                 held_parts.append(data[held])
@@ -230,6 +231,7 @@ def train_streaming(
             rows_read += read
             data_rows += len(data)
             blank_rows += blank
+            unlabelled_rows += unlabelled
             conflicts += conflicting[: 1 - len(conflicts[:1])]  # the first example only
             conflict_count += len(conflicting)
             bar.update(read)
@@ -246,7 +248,7 @@ def train_streaming(
         blocks = _Blocks(estimator.batch_rows)
         seen = 0
         with progress(f"pass {epoch + 2} of {passes}: learning, epoch {epoch + 1}", rows_read) as bar:
-            for read, data, position, _, _ in chunks():
+            for read, data, position, *_ in chunks():
                 training = data[~held_out_rows(position, len(data), holdout_every, holdout_rows)]
                 if epoch == 0 and compare_rows:
                     picked = sampled_rows(seen, len(training), training_rows, compare_rows)
@@ -279,6 +281,8 @@ def train_streaming(
         metrics["held_out"] = evaluation_report(truth, most_probable(proba, estimator.classes_), targets)
         metrics["held_out"]["calibration"] = calibration_report(truth, proba, estimator.classes_)
     notes = []
+    if unlabelled_rows:
+        notes.append(f"left out {unlabelled_rows} rows with no label (not annotated yet)")
     if blank_rows:
         notes.append(f"left out {blank_rows} rows with blank text")
     if conflicts:

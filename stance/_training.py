@@ -89,6 +89,25 @@ def prepare_training_data(
     return data, notes
 
 
+def annotated_rows(frame, label_column="label"):
+    """Return ``(frame, left_out)``: the rows that have a label, and how many had none.
+
+    A blank or missing label is a row not annotated yet (``stance
+    annotate`` leaves skipped rows blank): training and scoring leave it
+    out rather than guess it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame, left_out = annotated_rows(pd.DataFrame({"text": ["a", "b", "c"], "label": ["aligned", " ", None]}))
+    >>> frame["text"].tolist(), left_out
+    (['a'], 2)
+    """
+    labels = frame[label_column]
+    unlabelled = labels.map(is_missing) | labels.astype(str).str.strip().eq("")
+    return frame[~unlabelled].reset_index(drop=True), int(unlabelled.sum())
+
+
 def clean_rows(frame, text_column="text", target_column="target", label_column="label", label_map=None):
     """Return ``(data, blank, conflicting)`` from labelled rows, checking each row.
 

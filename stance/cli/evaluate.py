@@ -2,7 +2,8 @@
 
 Prints accuracy, macro-F1, SemEval's F_avg (the mean F1 of aligned and
 opposed), precision, recall and F1 per label, the confusion matrix and
-per-target scores. Rows with blank text are left out (and counted). The
+per-target scores. Rows with blank text or no label (not annotated yet)
+are left out (and counted). The
 data is read, labelled and counted chunk by chunk: memory does not grow
 with its size (a pipe that never ends is scored for as long as it runs).
 """
@@ -40,7 +41,7 @@ def main(args):
     from .._evaluation import Tally, format_report
     from .._io import read_table
     from .._labels import resolve_labels
-    from .._training import check_label_counts, clean_rows
+    from .._training import annotated_rows, check_label_counts, clean_rows
     from ._options import apply_remembered_options, check_columns
 
     model = load_model_argument(args)
@@ -56,21 +57,23 @@ def main(args):
     label_map = label_map_argument(args)
     tally = Tally(max_targets=MAX_TARGETS)
     label_counts, said = {}, set()
-    read = blank = conflict_count = chunks_read = 0
+    read = blank = unlabelled = conflict_count = chunks_read = 0
     conflicts = []
     with progress_bar(description="labelling") as bar:
         for frame in itertools.chain([first], chunks):
+            size = len(frame)
             try:
                 # Each chunk's labels are mapped as a whole file's would be,
                 # every other scheme's name announced once.
+                frame, left_out = annotated_rows(frame, args.label_column)
                 mapping, notes = resolve_labels(frame[args.label_column], label_map, args.label_column)
                 data, blank_rows, conflicting = clean_rows(
                     frame, args.text_column, args.target_column, args.label_column, mapping
                 )
             except DataError as error:
-                if not read and len(frame) < CHUNK_ROWS:  # the whole input: no need to say where
+                if not read and size < CHUNK_ROWS:  # the whole input: no need to say where
                     raise
-                raise DataError(f"rows {read + 1}-{read + len(frame)}: {error}") from None
+                raise DataError(f"rows {read + 1}-{read + size}: {error}") from None
             for message in notes:
                 if message not in said:
                     said.add(message)
@@ -79,13 +82,16 @@ def main(args):
             tally.add(data["label"], predicted, data["target"].fillna("(none)"))
             for label, count in data["label"].value_counts().items():
                 label_counts[label] = label_counts.get(label, 0) + int(count)
-            read += len(frame)
+            read += size
             blank += blank_rows
+            unlabelled += left_out
             conflicts += conflicting[: 1 - len(conflicts[:1])]  # the first example only
             conflict_count += len(conflicting)
             chunks_read += 1
-            bar.update(len(frame))
+            bar.update(size)
     check_label_counts(label_counts, min_examples=0, min_labels=1)
+    if unlabelled:
+        note(f"left out {unlabelled} rows with no label (not annotated yet)")
     if blank:
         note(f"warning: left out {blank} rows with blank text")
     if conflicts:

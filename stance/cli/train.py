@@ -171,18 +171,16 @@ def _read_training_rows(args, bundled, data_path):
 
     from .._io import read_table
     from .._labels import resolve_labels
-    from .._training import corpus_training_rows, examples_needed, prepare_training_data
+    from .._training import annotated_rows, corpus_training_rows, examples_needed, prepare_training_data
     from ._options import check_columns
 
     frame = pd.concat(read_table(data_path, "csv" if bundled else args.format), ignore_index=True)
     if bundled:  # the held-out part of the corpus measures the model; it never trains it
         frame = corpus_training_rows(frame)
     target_column, notes = check_columns(frame, args.text_column, args.target_column, args.label_column)
-    labels = frame[args.label_column]
-    unlabelled = labels.isna() | labels.astype(str).str.strip().eq("")
-    if unlabelled.any():
-        notes.append(f"left out {int(unlabelled.sum())} rows with no label (not annotated yet)")
-        frame = frame[~unlabelled].reset_index(drop=True)
+    frame, unlabelled = annotated_rows(frame, args.label_column)
+    if unlabelled:
+        notes.append(f"left out {unlabelled} rows with no label (not annotated yet)")
     mapping, label_notes = resolve_labels(
         frame[args.label_column], label_map_argument(args), args.label_column
     )
