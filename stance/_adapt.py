@@ -81,20 +81,22 @@ def combine_with_corpus(user, corpus, weight=None):
 
 
 def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseline=None, random_state=0,
-                           on_fit=None):
+                           on_fit=None, profiles=None):
     """Score training on the user's rows, alone and with the corpus, on the user's own held-out rows.
 
     Stratified folds of the user's rows: each fold is labelled by a model
     trained on the other folds alone, by one trained on the other folds with
     the corpus, and by ``baseline`` (a :class:`StanceModel`, e.g. the
     shipped model) if given. Returns ``{"folds", "alone", "with_corpus",
-    "baseline"}`` (each an :func:`evaluation_report`).
+    "baseline"}`` (each an :func:`evaluation_report`). ``profiles`` (a
+    ``{key: Target}`` mapping) apply to every model, as in training.
     """
     import numpy as np
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
     from ._evaluation import evaluation_report
+    from ._training import profiled_targets, training_inputs
 
     labels = user["label"].to_numpy()
     targets = user["target"].fillna("(none)").to_numpy()
@@ -103,11 +105,11 @@ def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseli
     for train_rows, test_rows in splitter.split(user, labels):
         part = user.iloc[train_rows].reset_index(drop=True)
         test = user.iloc[test_rows]
-        inputs = test[["text", "target"]]
+        inputs = training_inputs(test, profiles)
         for name in predicted:
             data = part if name == "alone" else combine_with_corpus(part, corpus, weight)[0]
             try:
-                model = clone(estimator).fit(data[["text", "target"]], data["label"])
+                model = clone(estimator).fit(training_inputs(data, profiles), data["label"])
                 predicted[name][test_rows] = model.predict(inputs)
             except ValueError:  # too few rows of a label in this fold to fit alone
                 predicted[name][test_rows] = "neutral"
@@ -117,6 +119,7 @@ def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseli
     for name, labels_predicted in predicted.items():
         results[name] = evaluation_report(labels, labels_predicted, targets)
     if baseline is not None:
-        shipped = baseline.predict(user["text"].tolist(), user["target"].tolist())
+        targets = profiled_targets(user["target"], profiles) if profiles else user["target"].tolist()
+        shipped = baseline.predict(user["text"].tolist(), targets)
         results["baseline"] = evaluation_report(labels, shipped, targets)
     return results

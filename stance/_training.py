@@ -196,16 +196,20 @@ def check_label_counts(counts, min_examples=5, min_labels=2):
         raise DataError(f"too few examples: {listing}; each label needs at least {min_examples}")
 
 
-def _inputs(data, profiles=None):
-    # (text, target) pairs; a target named by a profile comes as that profile.
+def training_inputs(data, profiles=None):
+    """Return the ``(text, target)`` inputs of ``data``, a target named by a profile as that profile."""
     if not profiles:
         return data[["text", "target"]]
+    return list(zip(data["text"], profiled_targets(data["target"], profiles)))
+
+
+def profiled_targets(targets, profiles):
+    """Return each target as its profile where ``profiles`` names one, else as itself."""
     from ._targets import as_target
 
     # Each distinct target once: finding a profile by an alias reads them all.
     found = {}
-    targets = [found[t] if t in found else found.setdefault(t, as_target(t, profiles)) for t in data["target"]]
-    return list(zip(data["text"], targets))
+    return [found[t] if t in found else found.setdefault(t, as_target(t, profiles)) for t in targets]
 
 
 def examples_needed(folds):
@@ -257,10 +261,10 @@ def cross_validate(estimator, data, folds=5, random_state=0, on_fit=None, profil
         proba = np.zeros((len(data), len(LABELS)))
         for train_rows, test_rows in splits:
             model = clone(estimator).fit(
-                _inputs(data.iloc[train_rows], profiles), data["label"].iloc[train_rows]
+                training_inputs(data.iloc[train_rows], profiles), data["label"].iloc[train_rows]
             )
             columns = [LABELS.index(c) for c in model.classes_]
-            proba[np.ix_(test_rows, columns)] = model.predict_proba(_inputs(data.iloc[test_rows], profiles))
+            proba[np.ix_(test_rows, columns)] = model.predict_proba(training_inputs(data.iloc[test_rows], profiles))
             if on_fit:
                 on_fit()
         return proba
@@ -319,7 +323,7 @@ def train(data, estimator=None, folds=5, on_fit=None, profiles=None):
             estimator, data, folds, estimator.random_state, on_fit, profiles
         )
     started = time.perf_counter()
-    estimator.fit(_inputs(data, profiles), data["label"])
+    estimator.fit(training_inputs(data, profiles), data["label"])
     seconds = time.perf_counter() - started
     if on_fit:
         on_fit()

@@ -137,6 +137,7 @@ def test_with_corpus_user_labels_win_where_they_disagree(capsys, tmp_path, small
         (["--with-corpus"], "--with-corpus adds the bundled corpus to your rows"),
         (["--user-weight", "3"], "--user-weight applies only with --with-corpus"),
         (["--with-corpus", "--streaming", "-d", "x.csv"], "--with-corpus does not apply to --streaming"),
+        (["--targets", "p.toml", "--streaming", "-d", "x.csv"], "--targets does not apply to --streaming"),
     ],
 )
 def test_with_corpus_usage_errors(capsys, tmp_path, argv, message):
@@ -178,3 +179,34 @@ def test_evaluate_lists_column_problems_at_once_and_announces_label_mappings(cap
     numeric.to_csv(tmp_path / "num.csv", index=False)
     status, out, err = run(capsys, "evaluate", "-d", tmp_path / "num.csv")
     assert status == 1 and "--label-map '1=aligned,-1=opposed,0=neutral'" in err
+
+
+PROFILE = '[[target]]\nname = "the widget levy"\nallies = ["Freedonia"]\nopponents = ["Sylvania"]\n'
+
+
+def test_with_corpus_compares_the_models_with_the_profiles_it_trains_with(capsys, tmp_path, small_bundled_corpus):
+    # Stance carried only by the profile's actors: the shipped model reads it
+    # right only with the profile, and the comparison must say so.
+    import stance
+
+    texts = ["We condemn Sylvania.", "We praise Freedonia.", "We praise Sylvania.", "We condemn Freedonia.",
+             "The levy vote is on Friday."] * 2
+    labels = ["aligned", "aligned", "opposed", "opposed", "neutral"] * 2
+    pd.DataFrame({"text": texts, "target": "the widget levy", "label": labels}).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "p.toml").write_text(PROFILE)
+    shipped = stance.load_model().predict(texts, target=stance.load_profiles(PROFILE)["the widget levy"])
+    expected = sum(a == b for a, b in zip(shipped, labels)) / len(labels)
+    status, out, err = run(capsys, "train", "-d", tmp_path / "p.csv", "--with-corpus", "--folds", "2",
+                           "--targets", tmp_path / "p.toml", "-o", tmp_path / "m.skops")
+    assert status == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("shipped model"))
+    assert float(row.split()[2]) == pytest.approx(expected, abs=5e-4)
+    assert expected >= 0.8  # without the profile the shipped model gets the actors' sentences wrong
+
+
+def test_a_bad_profiles_file_stops_training_before_any_work(capsys, tmp_path, tiny_csv):
+    (tmp_path / "bad.toml").write_text("[[target]]\naliases = []\n")
+    status, _, err = run(capsys, "train", "-d", tiny_csv, "--targets", tmp_path / "bad.toml", "-o",
+                         tmp_path / "m.skops")
+    assert status == 1 and "needs a name" in err and "cannot train" not in err
+    assert not (tmp_path / "m.skops").exists()

@@ -214,6 +214,8 @@ def main(args):
     if args.streaming:
         if args.with_corpus:
             raise UsageError("--with-corpus does not apply to --streaming")
+        if args.targets is not None:
+            raise UsageError("--targets does not apply to --streaming: a streaming model reads no profiles")
         return main_streaming(args)
     for option in ("chunk_rows", "epochs", "compare_rows"):
         if getattr(args, option) is not None:
@@ -241,6 +243,8 @@ def main(args):
         )
     bundled = args.data is None
     data_path = corpus_path() if bundled else check_training_file(args.data)
+    # Read before any work: a bad file stops the run at once, not after cross-validation.
+    profiles = read_profiles(args.targets, bundled or args.with_corpus)
     data, options, rows_read = _read_training_rows(args, bundled, data_path)
     if args.verbose:
         note(
@@ -250,7 +254,7 @@ def main(args):
         counts = ", ".join(f"{k} {v}" for k, v in data["label"].value_counts().sort_index().items())
         note(f"labels: {counts}")
     if args.with_corpus:
-        return _main_with_corpus(args, estimator, data, options, data_path, rows_read, folds)
+        return _main_with_corpus(args, estimator, data, options, data_path, rows_read, folds, profiles)
     from .._adapt import SMALL_DATA_ROWS
 
     if not bundled and len(data) < SMALL_DATA_ROWS:
@@ -265,7 +269,7 @@ def main(args):
     ) as bar:
         try:
             estimator, metadata = train(
-                data, estimator, folds, on_fit=bar.update, profiles=read_profiles(args.targets, bundled)
+                data, estimator, folds, on_fit=bar.update, profiles=profiles
             )
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
@@ -284,7 +288,7 @@ def main(args):
     return _save(args, estimator, metadata, data_path, bundled, rows_read)
 
 
-def _main_with_corpus(args, estimator, data, options, data_path, rows_read, folds):
+def _main_with_corpus(args, estimator, data, options, data_path, rows_read, folds, profiles):
     """``stance train --data FILE --with-corpus``: your rows, weighted, with the bundled corpus."""
     from .._adapt import combine_with_corpus, cross_validate_adapted
     from .._model import load_model
@@ -312,7 +316,14 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
     elif folds:
         with progress_bar(total=2 * folds, unit="fits", description="cross-validating on your rows") as bar:
             adaptation = cross_validate_adapted(
-                estimator, data, corpus, folds, info["weight"], baseline=load_model(), on_fit=bar.update
+                estimator,
+                data,
+                corpus,
+                folds,
+                info["weight"],
+                baseline=load_model(),
+                on_fit=bar.update,
+                profiles=profiles,
             )
         metrics["adaptation"] = adaptation
         print(f"your rows, {folds} folds: each fold labelled by a model that never saw it")
@@ -336,7 +347,7 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
     with progress_bar(total=1, unit="fits", description="fitting") as bar:
         try:
             estimator, metadata = train(
-                combined, estimator, 0, on_fit=bar.update, profiles=read_profiles(args.targets, bundled=True)
+                combined, estimator, 0, on_fit=bar.update, profiles=profiles
             )
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
