@@ -500,7 +500,7 @@ def load_profiles(source=None):
         # gigabytes is refused before it is read.
         data = read_regular(source, MAX_PROFILES_BYTES, ValueError, "profiles file")
         try:
-            source = data.decode("utf-8")
+            source = data.decode("utf-8-sig")  # a byte-order mark is no TOML
         except UnicodeDecodeError:
             raise ValueError(f"{where}: not a UTF-8 text file") from None
     elif isinstance(source, str):

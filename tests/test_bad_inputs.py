@@ -918,6 +918,20 @@ CASES = [
             ("/dev/zero", "--targets", ["predict", "hi", "--targets", "{}"], 1, "is a character device"),
         )
     ),
+    ("standard input as --targets", None, ["predict", "hi", "--targets", "-"], None, 2,
+     "--targets reads a file, not standard input", None),
+    ("a blank --targets", None, ["predict", "hi", "--targets", " "], None, 2, "--targets needs a file name", None),
+    ("standard input as --model", None, ["predict", "hi", "--model", "-"], None, 2,
+     "--model reads a file, not standard input", None),
+    (
+        "a profiles file that starts with a byte-order mark",
+        write("p.toml", b'\xef\xbb\xbf[[target]]\nname = "the levy"\nopponents = ["Sylvania"]\n'),
+        ["predict", "We condemn Sylvania.", "-t", "the levy", "--targets", "{}"],
+        None,
+        0,
+        None,
+        lambda stdout: stdout.splitlines()[1].startswith("We condemn Sylvania.,aligned,"),
+    ),
     (
         "/dev/zero behind a CSV name to annotate",
         lambda folder: (folder / "zero.csv").symlink_to("/dev/zero") or folder / "zero.csv",

@@ -178,6 +178,10 @@ def test_analyze_a_document_of_reported_speech_alone_says_whose_overall_stance_i
     assert "author's stance: none" in out
     # Not "(the author's)": the author has no sentence of their own.
     assert "overall stance: neutral (the author only reports others' words)" in out
+    # A document with no sentence reports nobody's words.
+    document.write_text("  \n")
+    assert main(["analyze", str(document), "--target", "the treaty"]) == 0
+    assert "overall stance: neutral (no sentences)" in capsys.readouterr().out
 
 
 def test_analyze_and_predict_share_column_names_and_precision(tmp_path, capsys):

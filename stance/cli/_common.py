@@ -97,9 +97,19 @@ def label_map_argument(args):
 def load_model_argument(args):
     from .._model import load_model
 
+    if args.model is not None:
+        check_file_name("--model", args.model)
     model = load_model(args.model, trusted=args.trust_model)
     path = getattr(args, "targets", None)
     return model if path is None else model.with_profiles(read_profiles_file(path))
+
+
+def check_file_name(option, value):
+    """Raise UsageError where an option that reads a file is given standard input or nothing."""
+    if str(value).strip() == "-":
+        raise UsageError(f"{option} reads a file, not standard input")
+    if not str(value).strip():
+        raise UsageError(f"{option} needs a file name")
 
 
 def read_profiles_file(path):
@@ -108,6 +118,7 @@ def read_profiles_file(path):
 
     from .._targets import load_profiles
 
+    check_file_name("--targets", path)
     try:
         return load_profiles(Path(path))
     except ValueError as error:  # its message names the file and the problem

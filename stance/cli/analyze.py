@@ -135,6 +135,8 @@ def summary_lines(summary):
         lines.append("reported speakers' stance: none (no reported speech)")
     if author["sentences"]:
         lines.append(f"overall stance: {summary['stance']} (the author's)")
+    elif not summary["sentences"]:
+        lines.append(f"overall stance: {summary['stance']} (no sentences)")
     else:  # a report of others' words: the author takes no side of their own
         lines.append(f"overall stance: {summary['stance']} (the author only reports others' words)")
     return lines
