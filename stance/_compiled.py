@@ -13,6 +13,7 @@ import numpy as np
 
 from ._featuriser import MAX_WEIGHT, Featuriser, pack_profiles, pack_strings, unpack_strings
 from ._head import LinearHeads
+from ._targets import loose_key
 
 __all__ = ["CompiledModel", "compile_estimator"]
 
@@ -82,8 +83,15 @@ class CompiledModel:
         return dict(self._arrays)
 
     def with_profiles(self, profiles):
-        """Return this model with ``profiles`` (Targets) added, over its own of the same names."""
-        merged = {**self.profiles, **{profile.key: profile for profile in profiles}}
+        """Return this model with ``profiles`` (Targets) added, over its own of the same names.
+
+        "The NATO enlargement" replaces the model's "NATO enlargement": a
+        name that finds a profile with another article or none finds the
+        user's, not the model's.
+        """
+        mine = {profile.key: profile for profile in profiles}
+        replaced = {loose_key(key) for key in mine}
+        merged = {**{k: p for k, p in self.profiles.items() if loose_key(k) not in replaced}, **mine}
         return CompiledModel({**self._arrays, "profiles": pack_profiles(merged)})
 
     def save(self, stream):

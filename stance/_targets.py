@@ -178,6 +178,11 @@ def as_target(target, profiles=None):
 _ARTICLE = re.compile(r"^(?:the|a|an) ")
 
 
+def loose_key(key):
+    """Return a normalised name without its leading article: "the nato enlargement" is "nato enlargement"."""
+    return _ARTICLE.sub("", key)
+
+
 def find_profile(key, profiles):
     """Return the profile of ``profiles`` that the normalised name ``key`` names, or None.
 
@@ -199,13 +204,13 @@ def find_profile(key, profiles):
         return None
     if key in profiles:
         return profiles[key]
-    loose = _ARTICLE.sub("", key)
-    found = {p.key: p for p in profiles.values() if _ARTICLE.sub("", p.key) == loose}
+    loose = loose_key(key)
+    found = {p.key: p for p in profiles.values() if loose_key(p.key) == loose}
     if not found:
         for profile in profiles.values():
             for alias in profile.aliases:
                 alias_key = normalize_target(alias)
-                if alias_key and _ARTICLE.sub("", alias_key) == loose and len(_phrase(alias)) >= 2:
+                if alias_key and loose_key(alias_key) == loose and len(_phrase(alias)) >= 2:
                     found[profile.key] = profile
     return next(iter(found.values())) if len(found) == 1 else None
 

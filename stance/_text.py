@@ -46,6 +46,9 @@ _WONT = re.compile(r"won't(?<!\wwon't)\b")
 _CANT = re.compile(r"can(?<!\wcan)(?:'t|not)\b")
 _NT = re.compile(r"n't\b")
 _SPACES = re.compile(r"\s+")
+# Characters that show nothing (zero-width spaces and joiners, the soft
+# hyphen, a byte-order mark): pasted into a target's name, they make no other target.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 # A token is a run of letters or digits, possibly joined by an apostrophe or
 # a hyphen ("don't", "well-being"); clause punctuation is kept as its own token
 # because it ends a negation scope.
@@ -186,12 +189,14 @@ def normalize_target(target):
     'the eu-mercosur trade agreement'
     >>> normalize_target("\u201cthe Paris Agreement\u201d"), normalize_target("\u00absanctions\u00bb")
     ('the paris agreement', 'sanctions')
+    >>> normalize_target("the wid\u00adget levy\u200b")
+    'the widget levy'
     >>> normalize_target("   ") is None, normalize_target(float("nan")) is None
     (True, True)
     """
     if is_missing(target):
         return None
-    text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", str(target)))
+    text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", _INVISIBLE.sub("", str(target))))
     text = _plain_marks(_DOUBLE_QUOTES.sub('"', text)).lower()
     text = _SPACES.sub(" ", text).strip(" .,;:!?\"'")
     return text or None

@@ -342,6 +342,17 @@ def test_added_profiles_reach_worker_processes():
     assert copy.profiles["the widget levy"] == mine
 
 
+def test_a_users_profile_replaces_the_models_of_the_same_name_with_another_article():
+    mine = Target("the NATO enlargement", opponents=("Sylvania",))
+    model = stance.load_model()
+    text = "We condemn Sylvania's threats against the alliance."
+    assert "nato enlargement" in model.profiles
+    adapted = model.with_profiles([mine])
+    assert "nato enlargement" not in adapted.profiles
+    for name in ("NATO enlargement", "the NATO enlargement", "NATO\u200b enlargement"):  # and a zero-width space
+        assert adapted.predict_proba(text, target=name).equals(model.predict_proba(text, target=mine))
+
+
 def test_a_device_as_profiles_file_is_refused_before_reading():
     with pytest.raises(ValueError, match="not a regular file"):
         stance.load_profiles(Path("/dev/zero"))
