@@ -43,7 +43,16 @@ import json
 
 import numpy as np
 
-from ._targets import Target, as_target, find_profile, reversed_target, signed_terms, stem, target_key
+from ._targets import (
+    ProfileIndex,
+    Target,
+    as_target,
+    find_profile,
+    reversed_target,
+    signed_terms,
+    stem,
+    target_key,
+)
 from ._text import (
     _TOKEN,
     MAX_TEXT_CHARS,
@@ -174,6 +183,7 @@ class Featuriser:
         self._key_indexes = {}  # name of a sorted key array -> its _KeyIndex, built on first use
         self._target_topics = {}  # the words of a target's terms -> its unit topic vector
         self._reversal = None  # boolean tables over token numbers: reversing, linking words...
+        self._profile_index = None  # the profiles by loose name and alias, built on first use
 
     def __getstate__(self):
         # Pickled, or saved with skops, as its arrays alone.
@@ -499,7 +509,9 @@ class Featuriser:
         return number >= 0 or bool(terms)
 
     def _resolve_one(self, target):
-        profile = as_target(target, self.profiles)
+        if self._profile_index is None:
+            self._profile_index = ProfileIndex(self.profiles)
+        profile = as_target(target, self._profile_index)
         if profile is None:
             return -1, (), 0
         polarity = 1
@@ -512,7 +524,7 @@ class Featuriser:
             base, reverses = reversed_target(profile)
             if not reverses:
                 break
-            known = find_profile(base.key, self.profiles)
+            known = find_profile(base.key, self._profile_index)
             profile = known if known is not None and not (base.allies or base.opponents) else base
             polarity = -polarity
         number, terms = self._target_index.get(profile.key, -1), tuple(signed_terms(profile))

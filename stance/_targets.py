@@ -24,6 +24,7 @@ __all__ = [
     "Target",
     "as_target",
     "find_profile",
+    "ProfileIndex",
     "target_key",
     "reversed_target",
     "signed_terms",
@@ -190,7 +191,8 @@ def find_profile(key, profiles):
     the leading article ignored ("the NATO enlargement", "NATO
     expansion"). Only aliases of two words or more count, so that a
     generic one ("the fund", "the text") names no profile, and a name that
-    fits two profiles names neither.
+    fits two profiles names neither. ``profiles`` is a ``{key: Target}``
+    mapping or, to look up many names, a :class:`ProfileIndex` of one.
 
     Examples
     --------
@@ -204,15 +206,42 @@ def find_profile(key, profiles):
         return None
     if key in profiles:
         return profiles[key]
-    loose = loose_key(key)
-    found = {p.key: p for p in profiles.values() if loose_key(p.key) == loose}
-    if not found:
-        for profile in profiles.values():
+    index = profiles if isinstance(profiles, ProfileIndex) else ProfileIndex(profiles)
+    return index.find_loosely(key)
+
+
+class ProfileIndex:
+    """Profiles (``{key: Target}``) indexed by name and alias without their article, built once.
+
+    :func:`find_profile` in a plain mapping reads every profile; with this
+    index, a lookup costs the same whatever their number (a file of ten
+    thousand profiles and thousands of distinct targets).
+    """
+
+    def __init__(self, profiles):
+        self._profiles = dict(profiles)
+        self._names, self._aliases = {}, {}
+        for profile in self._profiles.values():
+            self._names.setdefault(loose_key(profile.key), {})[profile.key] = profile
             for alias in profile.aliases:
                 alias_key = normalize_target(alias)
-                if alias_key and loose_key(alias_key) == loose and len(_phrase(alias)) >= 2:
-                    found[profile.key] = profile
-    return next(iter(found.values())) if len(found) == 1 else None
+                if alias_key and len(_phrase(alias)) >= 2:
+                    self._aliases.setdefault(loose_key(alias_key), {})[profile.key] = profile
+
+    def __len__(self):
+        return len(self._profiles)
+
+    def __contains__(self, key):
+        return key in self._profiles
+
+    def __getitem__(self, key):
+        return self._profiles[key]
+
+    def find_loosely(self, key):
+        """Return the one profile whose name, or else alias, is ``key`` but for the article, or None."""
+        loose = loose_key(key)
+        found = self._names.get(loose) or self._aliases.get(loose) or {}
+        return next(iter(found.values())) if len(found) == 1 else None
 
 
 def target_key(target):

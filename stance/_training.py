@@ -205,10 +205,10 @@ def training_inputs(data, profiles=None):
 
 def profiled_targets(targets, profiles):
     """Return each target as its profile where ``profiles`` names one, else as itself."""
-    from ._targets import as_target
+    from ._targets import ProfileIndex, as_target
 
-    # Each distinct target once: finding a profile by an alias reads them all.
-    found = {}
+    # Each distinct target once, in profiles indexed once.
+    found, profiles = {}, ProfileIndex(profiles)
     return [found[t] if t in found else found.setdefault(t, as_target(t, profiles)) for t in targets]
 
 
