@@ -25,6 +25,7 @@ __all__ = [
     "read_table",
     "write_table",
     "require_columns",
+    "check_unrepeated",
     "layout_hint",
     "check_writable",
     "check_interrupted",
@@ -934,7 +935,8 @@ _READERS = {
 
 
 def require_columns(frame, *columns):
-    """Raise :class:`UsageError` naming the available columns if one is missing."""
+    """Raise :class:`UsageError` naming the available columns if one is missing, or repeated."""
+    check_unrepeated(column_names_in_input(frame), *columns)
     for column in columns:
         if column is not None and column not in frame.columns:
             hint = layout_hint(frame.columns)
@@ -942,6 +944,22 @@ def require_columns(frame, *columns):
                 raise UsageError(f"no column {column!r} in the input, {hint}")
             available = ", ".join(map(str, frame.columns)) or "none"
             raise UsageError(f"no column {column!r} in the input; available columns: {available}")
+
+
+def column_names_in_input(frame):
+    """The names of ``frame``'s columns as the input has them (pandas renames a repeated "text" "text.1")."""
+    return getattr(frame, "attrs", {}).get(INPUT_NAMES) or list(frame.columns)
+
+
+def check_unrepeated(names, *columns):
+    """Raise :class:`UsageError` if a column to read is named twice in the input's ``names``: which to read?"""
+    names = [str(name) for name in names]
+    for column in columns:
+        if column is not None and names.count(column) > 1:
+            raise UsageError(
+                f"the input has {names.count(column)} columns named {column!r}: rename all but one, "
+                "so that it is clear which to read"
+            )
 
 
 def layout_hint(columns):

@@ -8,7 +8,7 @@ use them when those flags are not given.
 import re
 
 from .._errors import UsageError
-from .._io import layout_hint
+from .._io import check_unrepeated, column_names_in_input, layout_hint
 
 __all__ = ["check_columns", "remembered_options", "apply_remembered_options", "resolve_label_column", "DEFAULT_COLUMNS"]
 
@@ -69,6 +69,7 @@ def check_columns(frame, text_column="text", target_column="target", label_colum
     ...
     stance._errors.UsageError: no column 'text' (set --text-column; 'sentence' looks like it); no column 'label' (set --label-column; 'stance' looks like it); the columns are: sentence, stance
     """
+    check_unrepeated(column_names_in_input(frame), text_column, target_column, label_column)
     problems, missing = [], []
     chosen = {"text_column": text_column, "label_column": label_column}
     for option, name in chosen.items():

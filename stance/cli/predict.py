@@ -15,7 +15,7 @@ import itertools
 import sys
 
 from .._errors import DataError, StanceError, UsageError
-from .._io import check_writable, detect_format, read_table, require_columns, write_table
+from .._io import check_unrepeated, check_writable, detect_format, read_table, require_columns, write_table
 from .._parallel import available_cores
 from ._common import (
     add_data_arguments,
@@ -125,8 +125,9 @@ def _read_for_dask(args):
 
     frame, files = read_dask_frame(args.input, args.format)
     column = _target_column(args, frame)
-    require_columns(frame, args.text_column, column)
     names = csv_input_names(files, frame) if detect_format(files[0], args.format) == "csv" else None
+    check_unrepeated(names or frame.columns, args.text_column, column)
+    require_columns(frame, args.text_column, column)
     return frame, column, names
 
 
