@@ -17,6 +17,8 @@ __all__ = ["check_count", "label_frame", "label_frames", "stance_columns"]
 WORDLESS_TARGET = "target without words"
 #: The flag of a row with no text (not labelled).
 MISSING_TEXT = "missing text"
+#: The flag of a row whose target cell is no string (a number, a list...): read as its text.
+NON_TEXT_TARGET = "non-text target"
 
 
 def check_count(name, value):
@@ -89,8 +91,13 @@ def stance_columns(model, values, targets):
     one_target = targets is None or isinstance(targets, (str, Target))
     if not one_target and not all(type(t) is str for t in targets):
         # A table's target cells are names: a number, bytes or a list read
-        # from a file is taken by its text, as a text cell is.
-        targets = [t if t is None or isinstance(t, (str, Target)) or is_missing(t) else _as_text(t) for t in targets]
+        # from a file is taken by its text, as a text cell is, and flagged.
+        named = [t is None or isinstance(t, (str, Target)) or is_missing(t) for t in targets]
+        targets = [t if is_name else _as_text(t) for t, is_name in zip(targets, named)]
+        flags = [
+            flag if is_name or flag == MISSING_TEXT else f"{flag}; {NON_TEXT_TARGET}" if flag else NON_TEXT_TARGET
+            for flag, is_name in zip(flags, named)
+        ]
     flags = _target_flags(model, flags, targets, one_target)
     proba = model._proba(*as_lists(texts, targets))
     labels = most_probable(proba, np.array(model.labels, dtype=object))

@@ -208,7 +208,9 @@ class StanceModel:
             UTF-8 text; ``truncated``: longer than 100,000 characters,
             labelled from its beginning; ``target without words``: a target
             such as ``"***"`` or ``"the"`` names nothing to read, so the row
-            is labelled as with no target; two reasons are joined by
+            is labelled as with no target; ``non-text target``: a target
+            cell that is no string, such as a number or a list, read as its
+            string form; two reasons are joined by
             ``"; "``). A new column whose name the input already uses gets a
             numbered suffix, so no input column is ever overwritten.
 

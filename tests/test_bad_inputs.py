@@ -305,6 +305,20 @@ CASES = [
         flags(["", ""]),
     ),
     (
+        "a list, an object and a number as targets in JSONL",
+        write(
+            "in.jsonl",
+            '{"text": "We back the plan.", "target": ["the plan"]}\n{"text": "We back it.", "target": {"a": 1}}\n'
+            '{"text": "We back it.", "target": 5}\n{"text": "We back it.", "target": "the plan"}\n'
+            '{"text": null, "target": 5}\n',
+        ),
+        ["predict", "-i", "{}"],
+        None,
+        0,
+        None,
+        flags(["non-text target"] * 3 + ["", "missing text"]),
+    ),
+    (
         "numbers and null in JSONL",
         write("in.jsonl", '{"text": 12}\n{"text": null}\n{"text": "ok"}\n'),
         ["predict", "-i", "{}"],
