@@ -265,6 +265,15 @@ def test_bundled_example_document_runs():
     assert "overall stance:" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["predict", "suggest"])
+def test_target_over_a_target_column_says_the_column_is_not_read(tmp_path, command):
+    path = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["We back the levy."], "target": ["the levy"]}).to_csv(path, index=False)
+    result = run_cli(command, "-i", str(path), "--target", "the gizmo fee")
+    assert result.returncode == 0, result.stderr
+    assert "--target 'the gizmo fee' is every row's target; the input's 'target' column is not read" in result.stderr
+
+
 def test_predict_target_and_target_column_conflict():
     result = run_cli("predict", "x", "--target", "a", "--target-column", "about")
     assert_one_line_error(result, 2, "not both")

@@ -97,6 +97,8 @@ def _target_column(args, frame):
     # column is used when the input has one and no --target was given.
     if args.target_column != "target":
         return args.target_column
+    if "target" in frame.columns and args.target:
+        note(f"--target {args.target!r} is every row's target; the input's 'target' column is not read")
     return "target" if "target" in frame.columns and not args.target else None
 
 

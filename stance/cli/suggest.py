@@ -52,6 +52,8 @@ def main(args):
         first = pd.DataFrame({args.text_column: []}, dtype=object)
     target_column, notes = check_columns(first, args.text_column, args.target_column)
     if args.target:
+        if target_column:
+            note(f"--target {args.target!r} is every row's target; the input's {target_column!r} column is not read")
         target_column = None
     for message in notes:
         note(f"warning: {message}")
