@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import sys
 from contextlib import contextmanager
@@ -1049,8 +1050,14 @@ def check_writable(path):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: A plain number ("-3", "+0.5", "-1e-05"), which a spreadsheet reads as that number, not a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _defuse(value):
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS) or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
 
 
 def _safe_cells(frame):

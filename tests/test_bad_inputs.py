@@ -895,6 +895,17 @@ CASES = [
         and stdout.splitlines()[1].startswith("'=HYPERLINK(1),x,"),
     ),
     (
+        "plain numbers with --safe-csv",
+        write("in.csv", "text,score\n-2+3,-3\nWe back it.,+0.5\nWe back it.,-1e-05\n"),
+        ["predict", "-i", "{}", "--safe-csv"],
+        None,
+        0,
+        None,
+        # A negative number is a number to a spreadsheet, not a formula: it stays as it is.
+        lambda stdout: [line.split(",")[:2] for line in stdout.splitlines()[1:]]
+        == [["'-2+3", "-3"], ["We back it.", "+0.5"], ["We back it.", "-1e-05"]],
+    ),
+    (
         "formulas with suggest --safe-csv",
         write("in.csv", "text\n=HYPERLINK(1) We back it.\n"),
         ["suggest", "-i", "{}", "-n", "1", "--safe-csv"],
