@@ -365,8 +365,12 @@ _NEGATOR = re.compile(
 
 #: Words that open a clause of its own (relative or subordinate): a negator
 #: after one is part of a name or a condition, not the claim's own negation.
+#: (Not "that" after a noun whose clause is the claim itself: in "the claim that X is not Y"
+#: the negator is the claim's.)
 _CLAUSE_START = re.compile(
-    r"\b(?:that|which|who|whose|whom|where|when|if|unless|although|though|because|while|whether)\b", re.I
+    r"\b(?:(?<!claim )(?<!view )(?<!idea )(?<!notion )(?<!belief )(?<!assertion )(?<!argument )that"
+    r"|which|who|whose|whom|where|when|if|unless|although|though|because|while|whether)\b",
+    re.I,
 )
 
 

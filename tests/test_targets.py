@@ -53,6 +53,7 @@ def test_reversals_name_their_base_with_sides_swapped():
         ("it's not true that nuclear power is safe", "nuclear power is safe"),
         ("nuclear power is no longer safe", "nuclear power is safe"),
         ("Nuclear Power Is Not Safe", "Nuclear Power Is Safe"),  # a motion in title case
+        ("the claim that vaccines are not safe", "the claim that vaccines are safe"),
     ],
 )
 def test_reversals_and_negations_in_more_words(name, base):
