@@ -88,16 +88,20 @@ def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseli
     trained on the other folds alone, by one trained on the other folds with
     the corpus, and by ``baseline`` (a :class:`StanceModel`, e.g. the
     shipped model) if given. Returns ``{"folds", "alone", "with_corpus",
-    "baseline"}`` (each an :func:`evaluation_report`). ``profiles`` (a
-    ``{key: Target}`` mapping) apply to every model, as in training.
+    "baseline"}`` (each an :func:`evaluation_report`). The user's
+    ``profiles`` (a ``{key: Target}`` mapping) apply as in training: alone,
+    to the model of the user's rows; with the corpus and to the baseline,
+    over the corpus's shipped profiles.
     """
     import numpy as np
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
 
     from ._evaluation import evaluation_report
+    from ._targets import load_profiles, merge_profiles
     from ._training import profiled_targets, training_inputs
 
+    profiles_of = {"alone": profiles, "with_corpus": merge_profiles(load_profiles(), profiles or {})}
     labels = user["label"].to_numpy()
     targets = user["target"].fillna("(none)").to_numpy()
     predicted = {"alone": np.empty(len(user), dtype=object), "with_corpus": np.empty(len(user), dtype=object)}
@@ -105,12 +109,11 @@ def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseli
     for train_rows, test_rows in splitter.split(user, labels):
         part = user.iloc[train_rows].reset_index(drop=True)
         test = user.iloc[test_rows]
-        inputs = training_inputs(test, profiles)
         for name in predicted:
             data = part if name == "alone" else combine_with_corpus(part, corpus, weight)[0]
             try:
-                model = clone(estimator).fit(training_inputs(data, profiles), data["label"])
-                predicted[name][test_rows] = model.predict(inputs)
+                model = clone(estimator).fit(training_inputs(data, profiles_of[name]), data["label"])
+                predicted[name][test_rows] = model.predict(training_inputs(test, profiles_of[name]))
             except ValueError:  # too few rows of a label in this fold to fit alone
                 predicted[name][test_rows] = "neutral"
             if on_fit:
@@ -119,7 +122,7 @@ def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseli
     for name, labels_predicted in predicted.items():
         results[name] = evaluation_report(labels, labels_predicted, targets)
     if baseline is not None:
-        targets = profiled_targets(user["target"], profiles) if profiles else user["target"].tolist()
-        shipped = baseline.predict(user["text"].tolist(), targets)
+        read_as = profiled_targets(user["target"], profiles_of["with_corpus"]) if profiles else user["target"].tolist()
+        shipped = baseline.predict(user["text"].tolist(), read_as)
         results["baseline"] = evaluation_report(labels, shipped, targets)
     return results

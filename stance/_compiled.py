@@ -13,7 +13,7 @@ import numpy as np
 
 from ._featuriser import MAX_WEIGHT, Featuriser, pack_profiles, pack_strings, unpack_strings
 from ._head import LinearHeads
-from ._targets import loose_key
+from ._targets import merge_profiles
 
 __all__ = ["CompiledModel", "compile_estimator"]
 
@@ -83,15 +83,8 @@ class CompiledModel:
         return dict(self._arrays)
 
     def with_profiles(self, profiles):
-        """Return this model with ``profiles`` (Targets) added, over its own of the same names.
-
-        "The NATO enlargement" replaces the model's "NATO enlargement": a
-        name that finds a profile with another article or none finds the
-        user's, not the model's.
-        """
-        mine = {profile.key: profile for profile in profiles}
-        replaced = {loose_key(key) for key in mine}
-        merged = {**{k: p for k, p in self.profiles.items() if loose_key(k) not in replaced}, **mine}
+        """Return this model with ``profiles`` (Targets) added, over its own of the same names (see merge_profiles)."""
+        merged = merge_profiles(self.profiles, {profile.key: profile for profile in profiles})
         return CompiledModel({**self._arrays, "profiles": pack_profiles(merged)})
 
     def save(self, stream):

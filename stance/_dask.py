@@ -275,8 +275,25 @@ def read_dask_frame(path, fmt=None):
             # apart from null, as on the local path.
             frame = dd.read_parquet(files, arrow_to_pandas={"types_mapper": parquet_type})
     except Exception as error:  # parsers raise many types; all mean "bad file"
+        if fmt == "parquet":
+            _check_parquet_names(files)
         raise DataError(f"cannot read {path} as {fmt}: {first_line(error)}") from None
     return frame, files
+
+
+def _check_parquet_names(files):
+    # Dask cannot read a Parquet file that repeats a column name; say so
+    # plainly, as the local engine (which can) says which column it reads.
+    import pyarrow.parquet as pq
+
+    for file in files:
+        names = pq.read_schema(file).names
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise UsageError(
+                f"{file} repeats the column name {repeated[0]!r}, which the dask engine cannot read: "
+                "rename it, or label the file with the local engine"
+            )
 
 
 def csv_input_names(files, frame):

@@ -52,6 +52,7 @@ from ._targets import (
     signed_terms,
     stem,
     target_key,
+    with_actors,
 )
 from ._text import (
     _TOKEN,
@@ -525,7 +526,8 @@ class Featuriser:
             if not reverses:
                 break
             known = find_profile(base.key, self._profile_index)
-            profile = known if known is not None and not (base.allies or base.opponents) else base
+            # The known profile of the base, with the actors the reversal's own profile names.
+            profile = base if known is None else with_actors(known, base.allies, base.opponents)
             polarity = -polarity
         number, terms = self._target_index.get(profile.key, -1), tuple(signed_terms(profile))
         if number < 0 and not terms:  # no word to read ("***", "the"): no target, as None is

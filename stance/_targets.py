@@ -18,15 +18,17 @@ has *Russia* as an opponent, and "lifting sanctions against Russia" turns
 import re
 from dataclasses import dataclass
 
-from ._text import normalize_target
+from ._text import normalize_target, strip_invisible
 
 __all__ = [
     "Target",
     "as_target",
     "find_profile",
+    "merge_profiles",
     "ProfileIndex",
     "target_key",
     "reversed_target",
+    "with_actors",
     "signed_terms",
     "wordless",
     "load_profiles",
@@ -184,6 +186,23 @@ def loose_key(key):
     return _ARTICLE.sub("", key)
 
 
+def merge_profiles(profiles, more):
+    """Return ``profiles`` (``{key: Target}``) with ``more`` over them.
+
+    A profile of ``more`` replaces the one of the same name, also with
+    another article or none: "the NATO enlargement" replaces "NATO
+    enlargement", which would otherwise still be found first by that name.
+
+    Examples
+    --------
+    >>> merged = merge_profiles(load_profiles(), {"the nato enlargement": Target("the NATO enlargement")})
+    >>> "nato enlargement" in merged, find_profile("nato enlargement", merged).name
+    (False, 'the NATO enlargement')
+    """
+    replaced = {loose_key(key) for key in more}
+    return {**{key: p for key, p in profiles.items() if loose_key(key) not in replaced}, **more}
+
+
 def find_profile(key, profiles):
     """Return the profile of ``profiles`` that the normalised name ``key`` names, or None.
 
@@ -277,7 +296,7 @@ REVERSING = re.compile(
     r"revoking|renouncing|terminating|tearing up|exiting from|exiting|easing|relaxing|"
     r"end|lift|scrap|abolish|repeal|reject|halt|stop|suspend|cancel|drop|reverse|oppose|opposes|"
     r"withdraw from|get rid of|do away with|dismantle|pull out of|regrets|abandon|revoke|renounce|"
-    r"terminate|tear up|exit from|exit|ease|relax)\s+"
+    r"terminate|tear up|exit from|relax)\s+"
     r"|(?:opposition to|resistance to|an end to|a halt to|calls to end|"
     r"(?:the |a )?(?:end|ending|abolition|repeal|rejection|scrapping|lifting|suspension|cancellation|"
     r"dismantling|abandonment|revocation|renunciation|termination|easing|relaxation) of|"
@@ -334,15 +353,19 @@ def reversed_target(target):
         rest = " ".join((name[: negator.start()] + _affirmed(negator) + name[negator.end() :]).split()) if negator else ""
     if not rest or not _name_terms(rest):  # "ending the" reverses nothing
         return target, False
-    aliases = tuple(alias for alias in target.aliases if _phrase(alias) != _phrase(rest))
-    return Target(rest, allies=target.opponents, opponents=target.allies + aliases), True
+    # The reversal's aliases ("Brexit" for "leaving the EU") name what is
+    # against the base; an actor that names the base itself is dropped.
+    def others(names):
+        return tuple(name for name in names if _phrase(name) != _phrase(rest))
+
+    return Target(rest, allies=others(target.opponents), opponents=others(target.allies + target.aliases)), True
 
 
 #: Reversing words that keep or lift up what follows: "leaving the sanctions in
 #: place", "leaving no one behind", "lifting families out of poverty".
 _KEEPING = re.compile(
-    r"^leav(?:e|ing)\s+no\b|^(?:leav(?:e|ing)|lift(?:ing)?)\s.*\b(?:in\s+place|intact|unchanged|untouched"
-    r"|alone|behind|open|out\s+of)\b",
+    r"^leav(?:e|ing)\s+no\b|^leav(?:e|ing)\s.*\b(?:in\s+place|intact|unchanged|untouched|alone|behind|open)\W*$"
+    r"|^lift(?:ing)?\s.*\bout\s+of\s+(?:\w+\s+)?(?:poverty|hunger|debt)\b",
     re.I,
 )
 #: "it is not true that X": X, sides swapped.
@@ -379,10 +402,14 @@ def _in_a_name(name, negator):
     # ("the Do Not Call registry"); in a name written all in title case
     # ("Co2 Does Not Cause Global Warming", as debate motions are) it cannot
     # be told from a claim's, and counts as one.
-    if negator.start() == 0 or negator.group(0).islower():
-        return False
+    if negator.start() == 0 or not any(_capitalised(word) for word in negator.group(0).split()):
+        return False  # (in capitals, "is NOT", it is emphasis)
     others = _WORD.findall(name[: negator.start()] + " " + name[negator.end() :])
     return any(word.islower() and word not in FUNCTION_WORDS for word in others)
+
+
+def _capitalised(word):
+    return word[:1].isupper() and not word[1:].isupper()
 
 
 def _affirmed(negator):
@@ -396,6 +423,24 @@ def _affirmed(negator):
     return " " + ({"cannot": "can", "can't": "can", "won't": "will"}.get(word) or auxiliary) + " "
 
 
+def with_actors(profile, allies=(), opponents=()):
+    """Return ``profile`` with more ``allies`` and ``opponents``; where the two disagree, these win.
+
+    Examples
+    --------
+    >>> nato = Target("NATO enlargement", allies=("Kyiv",), opponents=("Moscow",))
+    >>> with_actors(nato, allies=("Moscow",), opponents=("the moratorium",))
+    Target(name='NATO enlargement', aliases=(), allies=('Moscow', 'Kyiv'), opponents=('the moratorium',))
+    """
+    given = {_phrase(name) for name in allies + opponents}
+    return Target(
+        profile.name,
+        aliases=tuple(a for a in profile.aliases if _phrase(a) not in given),
+        allies=allies + tuple(a for a in profile.allies if _phrase(a) not in given),
+        opponents=opponents + tuple(o for o in profile.opponents if _phrase(o) not in given),
+    )
+
+
 def _name_terms(name):
     name = MOTION_OPENING.sub("", name)
     # The words of a target's name with their sides (+1 the target's, -1 its
@@ -406,7 +451,7 @@ def _name_terms(name):
     terms = []
     sign, before = 1, []
     previous, restricted = None, False
-    for word in _WORD.findall(name.lower()):
+    for word in _WORD.findall(strip_invisible(name).lower()):
         if word in _PHRASE_STARTS and restricted and before:
             sign, restricted = before.pop(), False
         if word in FUNCTION_WORDS:
@@ -425,7 +470,7 @@ def _name_terms(name):
 def _phrase(text):
     # A name's words as they must follow one another in a text, without the
     # function words it starts or ends with ("the Kremlin" is "Kremlin").
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(strip_invisible(text).lower())
     while words and words[0] in FUNCTION_WORDS:
         words.pop(0)
     while words and words[-1] in FUNCTION_WORDS:

@@ -47,8 +47,14 @@ _CANT = re.compile(r"can(?<!\wcan)(?:'t|not)\b")
 _NT = re.compile(r"n't\b")
 _SPACES = re.compile(r"\s+")
 # Characters that show nothing (zero-width spaces and joiners, the soft
-# hyphen, a byte-order mark): pasted into a target's name, they make no other target.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# hyphen, direction marks, a byte-order mark): pasted into a target's name,
+# they make no other target.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def strip_invisible(text):
+    """Return ``text`` without the format characters that show nothing (zero-width, direction marks...)."""
+    return _INVISIBLE.sub("", text)
 # A token is a run of letters or digits, possibly joined by an apostrophe or
 # a hyphen ("don't", "well-being"); clause punctuation is kept as its own token
 # because it ends a negation scope.
@@ -196,7 +202,7 @@ def normalize_target(target):
     """
     if is_missing(target):
         return None
-    text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", _INVISIBLE.sub("", str(target))))
+    text = unicodedata.normalize("NFKC", _UNPRINTABLE.sub(" ", strip_invisible(str(target))))
     text = _plain_marks(_DOUBLE_QUOTES.sub('"', text)).lower()
     text = _SPACES.sub(" ", text).strip(" .,;:!?\"'")
     return text or None

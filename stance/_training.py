@@ -141,7 +141,7 @@ def clean_rows(frame, text_column="text", target_column="target", label_column="
     blank = texts.isna() | texts.astype(str).str.strip().eq("")
     frame = frame[~blank]
     raw_labels = frame[label_column]
-    unlabelled = int(raw_labels.map(is_missing).sum())
+    unlabelled = int(raw_labels.map(is_missing).astype(bool).sum())  # (an empty map is no booleans)
     if unlabelled:  # null, NaN or a missing key: never scored or learned as some label
         raise DataError(
             f"{unlabelled} rows have no label in column {label_column!r} (null or missing); "
@@ -187,8 +187,10 @@ def check_label_counts(counts, min_examples=5, min_labels=2):
 
     counts = pd.Series(counts, dtype="int64")
     counts = counts[counts > 0]
+    if not len(counts):
+        raise DataError("no labelled rows")
     if len(counts) < min_labels:
-        found = ", ".join(counts.index) or "none"
+        found = ", ".join(counts.index)
         raise DataError(f"need at least {min_labels} different labels; the data has {found}")
     scarce = counts[counts < min_examples]
     if len(scarce):
@@ -204,7 +206,7 @@ def training_inputs(data, profiles=None):
 
 
 def profiled_targets(targets, profiles):
-    """Return each target as its profile where ``profiles`` names one, else as itself."""
+    """Return each target as a :class:`~stance.Target`: its profile where ``profiles`` names one (None for none)."""
     from ._targets import ProfileIndex, as_target
 
     # Each distinct target once, in profiles indexed once.

@@ -278,6 +278,15 @@ CASES = [
         None,
     ),
     (
+        "the text column named twice to annotate",
+        write("in.csv", "text,text,label\na,b,\n"),
+        ["annotate", "{}"],
+        "q",
+        2,
+        "the input has 2 columns named 'text'",
+        None,
+    ),
+    (
         "the label column named twice",
         write("in.csv", "text,label,label\nWe back it.,aligned,opposed\n"),
         ["evaluate", "-d", "{}"],
@@ -781,6 +790,15 @@ CASES = [
         None,
         0,
         "rows with no label (not annotated yet)",
+        None,
+    ),
+    (
+        "no label at all (evaluate)",
+        write("in.csv", "text,label\nWe back it.,\nNo.,\n"),
+        ["evaluate", "-d", "{}"],
+        None,
+        1,
+        "no labelled rows",
         None,
     ),
     (

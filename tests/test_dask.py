@@ -238,6 +238,18 @@ def test_cli_folder_of_parquet_files_matches_the_local_engine(tmp_path, rows, ti
     assert records[3]["stance_flag"] == "missing text" and records[3]["stance_label"] is None
 
 
+@pytest.mark.parametrize("names, repeated", [(["text", "text"], "text"), (["text", "a", "a"], "a")])
+def test_a_parquet_file_that_repeats_a_column_name_is_refused_naming_it(tmp_path, names, repeated):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table([pa.array(["We back it."])] * len(names), names=names), path)
+    result = run_cli("predict", "-i", str(path), "--engine", "dask")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"repeats the column name {repeated!r}, which the dask engine cannot read" in result.stderr
+
+
 def test_cli_starts_its_own_local_cluster(tmp_path, rows, tiny_model_path):
     folder = tmp_path / "csv"
     folder.mkdir()

@@ -54,6 +54,9 @@ def test_reversals_name_their_base_with_sides_swapped():
         ("nuclear power is no longer safe", "nuclear power is safe"),
         ("Nuclear Power Is Not Safe", "Nuclear Power Is Safe"),  # a motion in title case
         ("the claim that vaccines are not safe", "the claim that vaccines are safe"),
+        ("climate change is NOT a hoax", "climate change is a hoax"),  # capitals for emphasis
+        ("lifting the ban on open carry", "the ban on open carry"),
+        ("lifting sanctions on grain shipped out of Ukraine", "sanctions on grain shipped out of Ukraine"),
     ],
 )
 def test_reversals_and_negations_in_more_words(name, base):
@@ -69,6 +72,9 @@ def test_reversals_and_negations_in_more_words(name, base):
         "the Do Not Call registry",  # a negator in a proper name
         "nuclear power is not only safe but also cheap",
         "degrees are luxuries society can no longer afford",  # in a clause of its own
+        "exit exams for school leavers",
+        "ease of doing business reforms",
+        "lifting millions of people out of extreme poverty",
     ],
 )
 def test_names_that_only_look_like_reversals_are_read_as_themselves(name):
@@ -343,6 +349,28 @@ def test_added_profiles_reach_worker_processes():
     assert copy.profiles["the widget levy"] == mine
 
 
+def test_a_reversal_keeps_the_known_profile_of_its_base_with_its_own_actors():
+    # "halting NATO enlargement" is read as the shipped NATO enlargement
+    # profile (Russia among its opponents), sides swapped, with the
+    # reversal's alias against the base; an ally that names the base itself
+    # is no ally of it.
+    texts = ["We condemn Russia's threats.", "We welcome the accession moratorium."]
+    plain = stance.predict(texts, target="halting NATO enlargement")
+    profiled = stance.predict(texts, target=Target("halting NATO enlargement", aliases=("the accession moratorium",)))
+    assert plain[0] == profiled[0] == "opposed"
+    assert profiled[1] == "aligned"
+    ending = Target("ending the sanctions", allies=("the sanctions",))  # it used to raise when labelling
+    assert stance.predict("We back the sanctions.", target=ending) == ["opposed"]
+
+
+def test_a_name_that_fits_two_profiles_by_an_alias_names_neither():
+    from stance._targets import ProfileIndex
+
+    profiles = {t.key: t for t in (Target("the levy", aliases=("the new tax",)), Target("the duty", aliases=("new tax",)))}
+    assert find_profile("new tax", profiles) is None and ProfileIndex(profiles).find_loosely("new tax") is None
+    assert find_profile("the levy", ProfileIndex(profiles)).name == "the levy"
+
+
 def test_a_users_profile_replaces_the_models_of_the_same_name_with_another_article():
     mine = Target("the NATO enlargement", opponents=("Sylvania",))
     model = stance.load_model()
@@ -350,7 +378,8 @@ def test_a_users_profile_replaces_the_models_of_the_same_name_with_another_artic
     assert "nato enlargement" in model.profiles
     adapted = model.with_profiles([mine])
     assert "nato enlargement" not in adapted.profiles
-    for name in ("NATO enlargement", "the NATO enlargement", "NATO\u200b enlargement"):  # and a zero-width space
+    # And with a zero-width space or a direction mark pasted in.
+    for name in ("NATO enlargement", "the NATO enlargement", "NATO\u200b enlargement", "NATO enlargement\u200e"):
         assert adapted.predict_proba(text, target=name).equals(model.predict_proba(text, target=mine))
 
 

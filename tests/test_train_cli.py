@@ -204,9 +204,41 @@ def test_with_corpus_compares_the_models_with_the_profiles_it_trains_with(capsys
     assert expected >= 0.8  # without the profile the shipped model gets the actors' sentences wrong
 
 
-def test_a_bad_profiles_file_stops_training_before_any_work(capsys, tmp_path, tiny_csv):
+@pytest.mark.parametrize("with_corpus", [[], ["--with-corpus"]])
+def test_a_bad_profiles_file_stops_training_before_any_work(capsys, tmp_path, tiny_csv, monkeypatch, with_corpus):
+    import stance._adapt
+
+    def never(*args, **kwargs):
+        raise AssertionError("cross-validated before reading --targets")
+
+    monkeypatch.setattr(stance._adapt, "cross_validate_adapted", never)
     (tmp_path / "bad.toml").write_text("[[target]]\naliases = []\n")
     status, _, err = run(capsys, "train", "-d", tiny_csv, "--targets", tmp_path / "bad.toml", "-o",
-                         tmp_path / "m.skops")
+                         tmp_path / "m.skops", *with_corpus)
     assert status == 1 and "needs a name" in err and "cannot train" not in err
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_evaluate_skips_a_chunk_with_no_label_at_all(capsys, tmp_path, monkeypatch):
+    import stance.cli.evaluate
+
+    monkeypatch.setattr(stance.cli.evaluate, "CHUNK_ROWS", 2)
+    rows = [("We back the plan.", "aligned"), ("We reject the plan.", "opposed"), ("A.", ""), ("B.", ""),
+            ("The vote is on Monday.", "neutral")]
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "part.csv", index=False)
+    status, out, err = run(capsys, "evaluate", "-d", tmp_path / "part.csv")
+    assert status == 0, err
+    assert "3 labelled texts" in out and "left out 2 rows with no label" in err
+
+
+def test_adaptation_scores_per_target_by_the_targets_names(capsys, tmp_path, small_bundled_corpus):
+    texts = ["We back the levy.", "We reject the levy.", "The levy vote is on Friday."] * 4
+    labels = ["aligned", "opposed", "neutral"] * 4
+    pd.DataFrame({"text": texts, "target": "the widget levy", "label": labels}).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "p.toml").write_text(PROFILE)
+    status, _, err = run(capsys, "train", "-d", tmp_path / "p.csv", "--with-corpus", "--folds", "2",
+                         "--targets", tmp_path / "p.toml", "-o", tmp_path / "m.skops")
+    assert status == 0, err
+    adaptation = json.loads((tmp_path / "m.json").read_text())["metrics"]["adaptation"]
+    for name in ("baseline", "alone", "with_corpus"):
+        assert list(adaptation[name]["per_target"]) == ["the widget levy"], name

@@ -61,6 +61,9 @@ class Annotator:
     """
 
     def __init__(self, frame, path=None, text_column="text", label_column="label", revisit_skipped=False):
+        from .._io import check_unrepeated, column_names_in_input
+
+        check_unrepeated(column_names_in_input(frame), text_column, label_column)
         if text_column not in frame.columns:
             available = ", ".join(map(str, frame.columns)) or "none"
             raise UsageError(f"no column {text_column!r} in the file (set --text-column); the columns are: {available}")

@@ -91,7 +91,7 @@ def main(args):
             bar.update(size)
     check_label_counts(label_counts, min_examples=0, min_labels=1)
     if unlabelled:
-        note(f"left out {unlabelled} rows with no label (not annotated yet)")
+        note(f"warning: left out {unlabelled} rows with no label (not annotated yet)")
     if blank:
         note(f"warning: left out {blank} rows with blank text")
     if conflicts:

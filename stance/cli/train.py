@@ -152,14 +152,11 @@ def parse_settings(settings):
     return params  # checked with the estimator's own check_params (make_estimator)
 
 
-def read_profiles(path, bundled=False):
-    """Return the target profiles of ``--targets FILE``, over the shipped ones when the corpus trains too."""
-    from .._targets import load_profiles
+def with_shipped_profiles(profiles):
+    """Return ``profiles`` over the shipped ones, as when the corpus trains too."""
+    from .._targets import load_profiles, merge_profiles
 
-    profiles = load_profiles() if bundled else {}
-    if path is not None:
-        profiles.update(read_profiles_file(path))
-    return profiles or None
+    return merge_profiles(load_profiles(), profiles or {})
 
 
 def _read_training_rows(args, bundled, data_path):
@@ -244,7 +241,7 @@ def main(args):
     bundled = args.data is None
     data_path = corpus_path() if bundled else check_training_file(args.data)
     # Read before any work: a bad file stops the run at once, not after cross-validation.
-    profiles = read_profiles(args.targets, bundled or args.with_corpus)
+    profiles = read_profiles_file(args.targets) if args.targets is not None else None
     data, options, rows_read = _read_training_rows(args, bundled, data_path)
     if args.verbose:
         note(
@@ -269,7 +266,7 @@ def main(args):
     ) as bar:
         try:
             estimator, metadata = train(
-                data, estimator, folds, on_fit=bar.update, profiles=profiles
+                data, estimator, folds, on_fit=bar.update, profiles=with_shipped_profiles(profiles) if bundled else profiles
             )
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
@@ -347,7 +344,7 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
     with progress_bar(total=1, unit="fits", description="fitting") as bar:
         try:
             estimator, metadata = train(
-                combined, estimator, 0, on_fit=bar.update, profiles=profiles
+                combined, estimator, 0, on_fit=bar.update, profiles=with_shipped_profiles(profiles)
             )
         except ValueError as error:
             raise DataError(f"cannot train on this data: {error}") from None
