@@ -94,10 +94,7 @@ def stance_columns(model, values, targets):
         # from a file is taken by its text, as a text cell is, and flagged.
         named = [t is None or isinstance(t, (str, Target)) or is_missing(t) for t in targets]
         targets = [t if is_name else _as_text(t) for t, is_name in zip(targets, named)]
-        flags = [
-            flag if is_name or flag == MISSING_TEXT else f"{flag}; {NON_TEXT_TARGET}" if flag else NON_TEXT_TARGET
-            for flag, is_name in zip(flags, named)
-        ]
+        flags = [flag if is_name else _add_flag(flag, NON_TEXT_TARGET) for flag, is_name in zip(flags, named)]
     flags = _target_flags(model, flags, targets, one_target)
     proba = model._proba(*as_lists(texts, targets))
     labels = most_probable(proba, np.array(model.labels, dtype=object))
@@ -123,10 +120,15 @@ def _target_flags(model, flags, targets, one_target):
         key = target if isinstance(target, str) else id(target)
         if key not in seen:
             seen[key] = _given(target) and not model._reads_target(target)
-        if seen[key] and flag != MISSING_TEXT:
-            flag = f"{flag}; {WORDLESS_TARGET}" if flag else WORDLESS_TARGET
-        marked.append(flag)
+        marked.append(_add_flag(flag, WORDLESS_TARGET) if seen[key] else flag)
     return marked
+
+
+def _add_flag(flag, reason):
+    # Two reasons are joined by "; "; a row with no text is not labelled, and says only that.
+    if flag == MISSING_TEXT:
+        return flag
+    return f"{flag}; {reason}" if flag else reason
 
 
 def _given(target):

@@ -432,6 +432,8 @@ def with_actors(profile, allies=(), opponents=()):
     >>> with_actors(nato, allies=("Moscow",), opponents=("the moratorium",))
     Target(name='NATO enlargement', aliases=(), allies=('Moscow', 'Kyiv'), opponents=('the moratorium',))
     """
+    own = _phrase(profile.name)  # an actor that names the profile itself is no actor of it
+    allies, opponents = (tuple(name for name in names if _phrase(name) != own) for names in (allies, opponents))
     given = {_phrase(name) for name in allies + opponents}
     return Target(
         profile.name,

@@ -361,6 +361,8 @@ def test_a_reversal_keeps_the_known_profile_of_its_base_with_its_own_actors():
     assert profiled[1] == "aligned"
     ending = Target("ending the sanctions", allies=("the sanctions",))  # it used to raise when labelling
     assert stance.predict("We back the sanctions.", target=ending) == ["opposed"]
+    halting = Target("halting the NATO expansion", aliases=("NATO enlargement",))  # the known base's own name
+    assert stance.predict("We back NATO enlargement.", target=halting) == ["opposed"]
 
 
 def test_a_name_that_fits_two_profiles_by_an_alias_names_neither():
