@@ -50,11 +50,6 @@ _SPACES = re.compile(r"\s+")
 # hyphen, direction marks, a byte-order mark): pasted into a target's name,
 # they make no other target.
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
-
-
-def strip_invisible(text):
-    """Return ``text`` without the format characters that show nothing (zero-width, direction marks...)."""
-    return _INVISIBLE.sub("", text)
 # A token is a run of letters or digits, possibly joined by an apostrophe or
 # a hyphen ("don't", "well-being"); clause punctuation is kept as its own token
 # because it ends a negation scope.
@@ -179,6 +174,11 @@ def _normalized_together(texts, spaced_out):
 
 # Typographic and angle double quotes, made plain in target names.
 _DOUBLE_QUOTES = re.compile(r"[\u201c-\u201f\u00ab\u00bb\u2033\u301d\u301e]")
+
+
+def strip_invisible(text):
+    """Return ``text`` without the format characters that show nothing (zero-width, direction marks...)."""
+    return _INVISIBLE.sub("", text)
 
 
 def normalize_target(target):

@@ -3,9 +3,9 @@
 Prints accuracy, macro-F1, SemEval's F_avg (the mean F1 of aligned and
 opposed), precision, recall and F1 per label, the confusion matrix and
 per-target scores. Rows with blank text or no label (not annotated yet)
-are left out (and counted). The
-data is read, labelled and counted chunk by chunk: memory does not grow
-with its size (a pipe that never ends is scored for as long as it runs).
+are left out (and counted). The data is read, labelled and counted chunk
+by chunk: memory does not grow with its size (a pipe that never ends is
+scored for as long as it runs).
 """
 
 import json
