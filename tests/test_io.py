@@ -567,12 +567,13 @@ def test_jsonl_values_round_trip_exactly(tmp_path):
 
 
 def test_safe_csv_defuses_formulas(tmp_path):
-    frame = pd.DataFrame({"text": ["=1+1", "+A1", "-2", "@SUM(A1)", "\tx", "fine", "a=b"], "n": range(7)})
+    frame = pd.DataFrame({"text": ["=1+1", "+A1", "-2+3", "@SUM(A1)", "\tx", "fine", "a=b", "-2"], "n": range(8)})
     out = tmp_path / "out.csv"
     write_table([frame], out, "csv", safe_csv=True)
-    back = pd.read_csv(out, keep_default_na=False)
-    assert back["text"].tolist() == ["'=1+1", "'+A1", "'-2", "'@SUM(A1)", "'\tx", "fine", "a=b"]
-    assert back["n"].tolist() == list(range(7))
+    back = pd.read_csv(out, keep_default_na=False, dtype=str)
+    # A plain number is a number to a spreadsheet, not a formula.
+    assert back["text"].tolist() == ["'=1+1", "'+A1", "'-2+3", "'@SUM(A1)", "'\tx", "fine", "a=b", "-2"]
+    assert back["n"].tolist() == [str(n) for n in range(8)]
     with pytest.raises(UsageError, match="CSV output only"):
         write_table([frame], tmp_path / "out.jsonl", "jsonl", safe_csv=True)
 
