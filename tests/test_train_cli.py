@@ -202,6 +202,10 @@ def test_with_corpus_compares_the_models_with_the_profiles_it_trains_with(capsys
     row = next(line for line in out.splitlines() if line.startswith("shipped model"))
     assert float(row.split()[2]) == pytest.approx(expected, abs=5e-4)
     assert expected >= 0.8  # without the profile the shipped model gets the actors' sentences wrong
+    # Scores per target are keyed by the targets' names, not by their profiles.
+    adaptation = json.loads((tmp_path / "m.json").read_text())["metrics"]["adaptation"]
+    for name in ("baseline", "alone", "with_corpus"):
+        assert list(adaptation[name]["per_target"]) == ["the widget levy"], name
 
 
 @pytest.mark.parametrize("with_corpus", [[], ["--with-corpus"]])
@@ -229,16 +233,3 @@ def test_evaluate_skips_a_chunk_with_no_label_at_all(capsys, tmp_path, monkeypat
     status, out, err = run(capsys, "evaluate", "-d", tmp_path / "part.csv")
     assert status == 0, err
     assert "3 labelled texts" in out and "left out 2 rows with no label" in err
-
-
-def test_adaptation_scores_per_target_by_the_targets_names(capsys, tmp_path, small_bundled_corpus):
-    texts = ["We back the levy.", "We reject the levy.", "The levy vote is on Friday."] * 4
-    labels = ["aligned", "opposed", "neutral"] * 4
-    pd.DataFrame({"text": texts, "target": "the widget levy", "label": labels}).to_csv(tmp_path / "p.csv", index=False)
-    (tmp_path / "p.toml").write_text(PROFILE)
-    status, _, err = run(capsys, "train", "-d", tmp_path / "p.csv", "--with-corpus", "--folds", "2",
-                         "--targets", tmp_path / "p.toml", "-o", tmp_path / "m.skops")
-    assert status == 0, err
-    adaptation = json.loads((tmp_path / "m.json").read_text())["metrics"]["adaptation"]
-    for name in ("baseline", "alone", "with_corpus"):
-        assert list(adaptation[name]["per_target"]) == ["the widget levy"], name
