@@ -509,12 +509,25 @@ class Featuriser:
         number, terms, _ = self._resolve([target]).entries[0]
         return number >= 0 or bool(terms)
 
-    def _resolve_one(self, target):
+    def read_as(self, target):
+        """Return ``(profile, polarity)``: the :class:`~stance.Target` that ``target`` is read as, and its sign.
+
+        Its own profile, or one of :attr:`profiles` that names it; for a
+        reversal the model does not know by name, the profile of its base,
+        polarity -1 (see :meth:`transform`). ``(None, 0)`` for no target.
+
+        Examples
+        --------
+        >>> featuriser = Featuriser.fit(["We back the treaty."], ["the treaty"], relation_weight=1.0)
+        >>> profile, polarity = featuriser.read_as("ending the treaty")
+        >>> profile.name, polarity
+        ('the treaty', -1)
+        """
         if self._profile_index is None:
             self._profile_index = ProfileIndex(self.profiles)
         profile = as_target(target, self._profile_index)
         if profile is None:
-            return -1, (), 0
+            return None, 0
         polarity = 1
         # A reversal the model does not know by name is read as its base,
         # sides swapped ("ending the death penalty": the death penalty, -1);
@@ -529,6 +542,12 @@ class Featuriser:
             # The known profile of the base, with the actors the reversal's own profile names.
             profile = base if known is None else with_actors(known, base.allies, base.opponents)
             polarity = -polarity
+        return profile, polarity
+
+    def _resolve_one(self, target):
+        profile, polarity = self.read_as(target)
+        if profile is None:
+            return -1, (), 0
         number, terms = self._target_index.get(profile.key, -1), tuple(signed_terms(profile))
         if number < 0 and not terms:  # no word to read ("***", "the"): no target, as None is
             return -1, (), 0

@@ -129,6 +129,14 @@ class StanceModel:
 
         return not wordless(target, self.profiles)
 
+    def _read_as(self, target):
+        """The :class:`~stance.Target` profile ``target`` is read as (its base's for a reversal), or None."""
+        if self._compiled is not None:
+            return self._compiled.featuriser.read_as(target)[0]
+        from ._targets import as_target
+
+        return as_target(target, self.profiles)
+
     def _proba(self, texts, targets):
         """Probabilities of checked ``texts`` (a list) as a numpy array."""
         if self._compiled is not None:

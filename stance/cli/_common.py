@@ -95,13 +95,85 @@ def label_map_argument(args):
 
 
 def load_model_argument(args):
+    """Return the model of ``--model`` (the shipped one by default), with the profiles of ``--targets``."""
+    return load_model_and_profiles(args)[0]
+
+
+def load_model_and_profiles(args):
+    """Return ``(model, profiles)``: as :func:`load_model_argument`, and the profiles of ``--targets`` (or None)."""
     from .._model import load_model
 
     if args.model is not None:
         check_file_name("--model", args.model)
     model = load_model(args.model, trusted=args.trust_model)
     path = getattr(args, "targets", None)
-    return model if path is None else model.with_profiles(read_profiles_file(path))
+    if path is None:
+        return model, None
+    profiles = read_profiles_file(path)
+    return model.with_profiles(profiles), profiles
+
+
+class ProfileUse:
+    """Which profiles of ``--targets`` the rows' targets are read as; :meth:`report` warns of the others.
+
+    A profile whose name no row's target has does nothing. Where none of
+    the file's profiles was used, or an unused one's name is close to a
+    target that found none (a misspelling: "the widgit levy"), it says so;
+    with ``verbose``, it lists every unused one (a library of profiles is
+    mostly unused by any one file). Past :data:`MAX_TARGETS` distinct
+    targets it says nothing (it would hold them all).
+    """
+
+    MAX_TARGETS = 100_000
+    #: At most this many (unused profile, target) pairs are compared for a misspelling.
+    MAX_COMPARISONS = 1_000_000
+
+    def __init__(self, model, profiles, path, verbose=False):
+        self.model, self.profiles, self.path, self.verbose = model, profiles or {}, path, verbose
+        self.targets = set()
+
+    def see(self, targets):
+        """Count these rows' targets (strings; None and missing values are no target)."""
+        if self.profiles and self.targets is not None:
+            self.targets.update(target for target in targets if isinstance(target, str))
+            if len(self.targets) > self.MAX_TARGETS:
+                self.targets = None
+
+    def report(self):
+        import difflib
+
+        from .._targets import loose_key
+        from .._text import normalize_target
+
+        if not self.profiles or self.targets is None:
+            return
+        read_as = {target: self.model._read_as(target) for target in self.targets}
+        used = {profile.key for profile in read_as.values() if profile is not None}
+        unused = [profile for key, profile in self.profiles.items() if key not in used]
+        if not unused:
+            return
+        if len(unused) == len(self.profiles):
+            note(f"warning: none of the {len(self.profiles)} profiles in {self.path} named a row's target")
+        elif self.verbose:
+            names = ", ".join(repr(profile.name) for profile in unused[:5])
+            more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+            note(f"{len(unused)} of the {len(self.profiles)} profiles in {self.path} named no row's target: {names}{more}")
+        # Targets read as none of the file's profiles, by their loose names.
+        unprofiled = {
+            loose_key(key): target
+            for target, profile in read_as.items()
+            if (profile is None or profile.key not in self.profiles) and (key := normalize_target(target))
+        }
+        if len(unused) * len(unprofiled) > self.MAX_COMPARISONS:
+            return
+        for profile in unused:
+            close = difflib.get_close_matches(loose_key(profile.key), list(unprofiled), n=1, cutoff=0.85)
+            if close:
+                note(
+                    f"warning: the profile {profile.name!r} in {self.path} named no row's target; "
+                    f"is it the rows' {unprofiled[close[0]]!r}?"
+                )
+
 
 
 def check_file_name(option, value):

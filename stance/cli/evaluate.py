@@ -12,10 +12,11 @@ import json
 
 from .._errors import DataError
 from ._common import (
+    ProfileUse,
     add_data_arguments,
     add_model_argument,
     label_map_argument,
-    load_model_argument,
+    load_model_and_profiles,
     note,
     progress_bar,
 )
@@ -44,7 +45,8 @@ def main(args):
     from .._training import annotated_rows, check_label_counts, clean_rows
     from ._options import apply_remembered_options, check_columns
 
-    model = load_model_argument(args)
+    model, profiles = load_model_and_profiles(args)
+    profile_use = ProfileUse(model, profiles, args.targets, args.verbose)
     chunks = read_table(args.data, args.format, chunk_rows=CHUNK_ROWS)
     first = next(chunks, None)
     if first is None:
@@ -80,6 +82,7 @@ def main(args):
                     note(message)
             predicted = model.predict(data["text"].tolist(), data["target"].tolist())
             tally.add(data["label"], predicted, data["target"].fillna("(none)"))
+            profile_use.see(data["target"])
             for label, count in data["label"].value_counts().items():
                 label_counts[label] = label_counts.get(label, 0) + int(count)
             read += size
@@ -102,6 +105,7 @@ def main(args):
             f"warning: {conflict_count} texts appear with conflicting labels{where} "
             f"(e.g. {conflicts[0][:60]!r}); they were kept as they are"
         )
+    profile_use.report()
     if tally.too_many_targets:
         note(f"warning: more than {MAX_TARGETS:,} targets: per-target scores left out")
     report = tally.report()

@@ -18,10 +18,12 @@ from .._errors import DataError, StanceError, UsageError
 from .._io import check_unrepeated, check_writable, detect_format, read_table, require_columns, write_table
 from .._parallel import available_cores
 from ._common import (
+    ProfileUse,
     add_data_arguments,
     add_model_argument,
     add_safe_csv_argument,
     keep_freed_memory,
+    load_model_and_profiles,
     load_model_argument,
     note,
     progress_bar,
@@ -190,10 +192,10 @@ def main(args):
             return _labelled_by_dask(args, model, frame, column, names, bar)
 
     else:
-        model = load_model_argument(args)
+        model, profiles = load_model_and_profiles(args)
 
         def labelled(bar):
-            return _labelled_locally(args, model, bar)
+            return _labelled_locally(args, model, bar, ProfileUse(model, profiles, args.targets, args.verbose))
 
     bar = progress_bar(description="labelling")
     if args.output == "-" and not args.output_format and sys.stdout.isatty():  # a table for people
@@ -214,7 +216,7 @@ def main(args):
     return 0
 
 
-def _labelled_locally(args, model, bar):
+def _labelled_locally(args, model, bar, profile_use):
     frames = _frames(args)
     first = next(frames, None)
     if first is None:
@@ -227,7 +229,9 @@ def _labelled_locally(args, model, bar):
     chunks = itertools.chain([first], frames)
     for frame in model.label_frames(chunks, args.text_column, column, args.target, jobs=args.jobs):
         bar.update(len(frame))
+        profile_use.see(frame[column] if column else [args.target])
         yield frame
+    profile_use.report()
 
 
 def _rounded(frames, n_labels, output_format=None):
