@@ -514,7 +514,8 @@ class Featuriser:
 
         Its own profile, or one of :attr:`profiles` that names it; for a
         reversal the model does not know by name, the profile of its base,
-        polarity -1 (see :meth:`transform`). ``(None, 0)`` for no target.
+        polarity -1 (see :meth:`transform`). ``(None, 0)`` for None or a
+        blank name.
 
         Examples
         --------

@@ -277,21 +277,25 @@ def test_target_over_a_target_column_says_the_column_is_not_read(tmp_path, comma
 def test_profiles_that_no_rows_target_names_are_warned_of(tmp_path):
     profiles = tmp_path / "p.toml"
     profiles.write_text('[[target]]\nname = "The Widgit Levy"\n[[target]]\nname = "the tariff"\n'
-                        '[[target]]\nname = "the gizmo fee"\nopponents = ["Sylvania"]\n')
-    data = tmp_path / "in.csv"
-    pd.DataFrame({"text": ["We back it.", "We condemn Sylvania."], "target": ["the widget levy", "ending the gizmo fee"],
-                  "label": ["aligned", "opposed"]}).to_csv(data, index=False)
-    # "ending the gizmo fee" is read as the gizmo fee's profile, sides swapped: that profile is used;
-    # "The Widgit Levy" is a misspelling of a row's target; "the tariff" is only unused.
-    typo = f"warning: the profile 'The Widgit Levy' in {profiles} named no row's target; is it the rows' 'the widget levy'?"
+                        '[[target]]\nname = "the gizmo fee"\nopponents = ["Sylvania"]\n'
+                        '[[target]]\nname = "ending the duty"\nallies = ["Freedonia"]\n'
+                        '[[target]]\nname = "1984"\n')
+    data = tmp_path / "in.jsonl"
+    rows = [("We back it.", "the widget levy"), ("We condemn Sylvania.", "ending the gizmo fee"),
+            ("We praise Freedonia.", "ending the duty"), ("We back it.", 1984)]
+    pd.DataFrame(rows, columns=["text", "target"]).assign(label="aligned").to_json(data, orient="records", lines=True)
+    # Used: "the gizmo fee" as the base of a reversal, "ending the duty" by its own name (read as the
+    # duty's), "1984" by a number's text. "The Widgit Levy" misspells a row's target; "the tariff"
+    # is only unused.
+    typo = f"warning: profiles in {profiles} that no row's target named: 'The Widgit Levy' (is it the rows' 'the widget levy'?)"
     for command in (["predict", "-i", str(data)], ["evaluate", "-d", str(data)]):
         result = run_cli(*command, "--targets", str(profiles))
         assert result.returncode == 0, result.stderr
         assert result.stderr.strip().splitlines() == [f"stance: {typo}"], result.stderr
     result = run_cli("predict", "-i", str(data), "--targets", str(profiles), "-v")
-    assert f"2 of the 3 profiles in {profiles} named no row's target: 'The Widgit Levy', 'the tariff'" in result.stderr
+    assert f"2 of the 5 profiles in {profiles} named no row's target: 'The Widgit Levy', 'the tariff'" in result.stderr
     result = run_cli("predict", "We back it.", "-t", "sanctions against Russia", "--targets", str(profiles))
-    assert f"warning: none of the 3 profiles in {profiles} named a row's target" in result.stderr
+    assert f"warning: none of the 5 profiles in {profiles} named a row's target" in result.stderr
 
 
 def test_predict_target_and_target_column_conflict():

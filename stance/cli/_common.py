@@ -114,65 +114,74 @@ def load_model_and_profiles(args):
 
 
 class ProfileUse:
-    """Which profiles of ``--targets`` the rows' targets are read as; :meth:`report` warns of the others.
+    """Which profiles of ``--targets`` the rows' targets use; :meth:`report` warns of the others.
 
     A profile whose name no row's target has does nothing. Where none of
     the file's profiles was used, or an unused one's name is close to a
-    target that found none (a misspelling: "the widgit levy"), it says so;
-    with ``verbose``, it lists every unused one (a library of profiles is
-    mostly unused by any one file). Past :data:`MAX_TARGETS` distinct
-    targets it says nothing (it would hold them all).
+    target that found no profile (a misspelling: "the widgit levy"), it
+    says so; with ``verbose``, it names the unused ones (a library of
+    profiles is mostly unused by any one file). Past :data:`MAX_TARGETS`
+    distinct targets it says nothing (it would hold them all).
     """
 
-    MAX_TARGETS = 100_000
-    #: At most this many (unused profile, target) pairs are compared for a misspelling.
-    MAX_COMPARISONS = 1_000_000
+    MAX_TARGETS = 10_000
+    #: At most this many (unused profile, target) pairs are compared for a misspelling,
+    MAX_COMPARISONS = 20_000
+    #: and at most this many are named.
+    MAX_NAMED = 5
 
     def __init__(self, model, profiles, path, verbose=False):
         self.model, self.profiles, self.path, self.verbose = model, profiles or {}, path, verbose
         self.targets = set()
 
     def see(self, targets):
-        """Count these rows' targets (strings; None and missing values are no target)."""
+        """Count these rows' targets (a value that is no string, such as a number, as its text)."""
+        from .._text import is_missing
+
         if self.profiles and self.targets is not None:
-            self.targets.update(target for target in targets if isinstance(target, str))
+            self.targets.update(str(target) for target in targets if target is not None and not is_missing(target))
             if len(self.targets) > self.MAX_TARGETS:
                 self.targets = None
 
     def report(self):
         import difflib
 
-        from .._targets import loose_key
+        from .._targets import ProfileIndex, find_profile, loose_key
         from .._text import normalize_target
 
         if not self.profiles or self.targets is None:
             return
-        read_as = {target: self.model._read_as(target) for target in self.targets}
-        used = {profile.key for profile in read_as.values() if profile is not None}
+        # A target uses the profile that names it ("ending X" as written in
+        # the file), and the one it is read as (X's, for that reversal).
+        index, model_profiles, trained = ProfileIndex(self.profiles), self.model.profiles, set(self.model.targets)
+        used, unprofiled = set(), {}
+        for target in self.targets:
+            key = normalize_target(target)
+            named, read_as = find_profile(key, index), self.model._read_as(target)
+            used.update(profile.key for profile in (named, read_as) if profile is not None)
+            if key and read_as is not None and read_as.key not in model_profiles and read_as.key not in trained:
+                unprofiled[loose_key(key)] = target
         unused = [profile for key, profile in self.profiles.items() if key not in used]
         if not unused:
             return
         if len(unused) == len(self.profiles):
             note(f"warning: none of the {len(self.profiles)} profiles in {self.path} named a row's target")
         elif self.verbose:
-            names = ", ".join(repr(profile.name) for profile in unused[:5])
-            more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
-            note(f"{len(unused)} of the {len(self.profiles)} profiles in {self.path} named no row's target: {names}{more}")
-        # Targets read as none of the file's profiles, by their loose names.
-        unprofiled = {
-            loose_key(key): target
-            for target, profile in read_as.items()
-            if (profile is None or profile.key not in self.profiles) and (key := normalize_target(target))
-        }
+            note(f"{len(unused)} of the {len(self.profiles)} profiles in {self.path} named no row's target: "
+                 + self._listing([repr(profile.name) for profile in unused]))
         if len(unused) * len(unprofiled) > self.MAX_COMPARISONS:
             return
+        close = []
         for profile in unused:
-            close = difflib.get_close_matches(loose_key(profile.key), list(unprofiled), n=1, cutoff=0.85)
-            if close:
-                note(
-                    f"warning: the profile {profile.name!r} in {self.path} named no row's target; "
-                    f"is it the rows' {unprofiled[close[0]]!r}?"
-                )
+            match = difflib.get_close_matches(loose_key(profile.key), list(unprofiled), n=1, cutoff=0.85)
+            if match:
+                close.append(f"{profile.name!r} (is it the rows' {unprofiled[match[0]]!r}?)")
+        if close:
+            note(f"warning: profiles in {self.path} that no row's target named: " + self._listing(close))
+
+    def _listing(self, names):
+        more = f" and {len(names) - self.MAX_NAMED} more" if len(names) > self.MAX_NAMED else ""
+        return ", ".join(names[: self.MAX_NAMED]) + more
 
 
 
