@@ -184,7 +184,6 @@ class ProfileUse:
         return ", ".join(names[: self.MAX_NAMED]) + more
 
 
-
 def check_file_name(option, value):
     """Raise UsageError where an option that reads a file is given standard input or nothing."""
     if str(value).strip() == "-":
