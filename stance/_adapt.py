@@ -98,10 +98,10 @@ def cross_validate_adapted(estimator, user, corpus, folds=5, weight=None, baseli
     from sklearn.model_selection import StratifiedKFold
 
     from ._evaluation import evaluation_report
-    from ._targets import load_profiles, merge_profiles
+    from ._targets import with_shipped_profiles
     from ._training import profiled_targets, training_inputs
 
-    profiles_of = {"alone": profiles, "with_corpus": merge_profiles(load_profiles(), profiles or {})}
+    profiles_of = {"alone": profiles, "with_corpus": with_shipped_profiles(profiles)}
     labels = user["label"].to_numpy()
     targets = user["target"].fillna("(none)").to_numpy()
     predicted = {"alone": np.empty(len(user), dtype=object), "with_corpus": np.empty(len(user), dtype=object)}

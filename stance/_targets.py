@@ -25,6 +25,7 @@ __all__ = [
     "as_target",
     "find_profile",
     "merge_profiles",
+    "with_shipped_profiles",
     "ProfileIndex",
     "target_key",
     "reversed_target",
@@ -201,6 +202,11 @@ def merge_profiles(profiles, more):
     """
     replaced = {loose_key(key) for key in more}
     return {**{key: p for key, p in profiles.items() if loose_key(key) not in replaced}, **more}
+
+
+def with_shipped_profiles(profiles=None):
+    """Return the shipped profiles with ``profiles`` over them: what the bundled corpus trains with."""
+    return merge_profiles(load_profiles(), profiles or {})
 
 
 def find_profile(key, profiles):

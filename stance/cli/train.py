@@ -152,13 +152,6 @@ def parse_settings(settings):
     return params  # checked with the estimator's own check_params (make_estimator)
 
 
-def with_shipped_profiles(profiles):
-    """Return ``profiles`` over the shipped ones, as when the corpus trains too."""
-    from .._targets import load_profiles, merge_profiles
-
-    return merge_profiles(load_profiles(), profiles or {})
-
-
 def _read_training_rows(args, bundled, data_path):
     """Read the rows to train on; check columns and labels, listing every problem at once.
 
@@ -206,6 +199,7 @@ def _read_training_rows(args, bundled, data_path):
 def main(args):
     from .._evaluation import format_report
     from .._recipes import make_estimator
+    from .._targets import with_shipped_profiles
     from .._training import corpus_path, cross_validation_fits, train
 
     if args.streaming:
@@ -290,6 +284,7 @@ def _main_with_corpus(args, estimator, data, options, data_path, rows_read, fold
     from .._adapt import combine_with_corpus, cross_validate_adapted
     from .._model import load_model
     from .._persistence import sha256_file
+    from .._targets import with_shipped_profiles
     from .._training import corpus_path, corpus_training_rows, load_corpus, prepare_training_data, train
 
     corpus, _ = prepare_training_data(corpus_training_rows(load_corpus()), min_examples=0)
